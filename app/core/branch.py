@@ -1,0 +1,93 @@
+"""Branch specs (frozen, hashed) and the branch tree with forks (design §1, §3).
+
+A `BranchSpec` is everything that determines the frames: engine, seed and engine settings. Its hash is
+part of every frame key. A `Branch` is the user's named, mutable handle on a spec, possibly forked from a
+parent at an undo step: the fork keeps the parent's frames for steps >= fork_step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+SettingValue = str | int | float | bool | tuple
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return value  # keep floats as floats: 3.0 and 3 are different settings on purpose
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class BranchSpec:
+    engine: str
+    seed: int = 0
+    settings: tuple[tuple[str, SettingValue], ...] = ()
+
+    @staticmethod
+    def make(engine: str, seed: int = 0, settings: Mapping[str, Any] | None = None) -> BranchSpec:
+        items = tuple(sorted((str(k), _canonical(v)) for k, v in (settings or {}).items()))
+        return BranchSpec(engine=engine, seed=int(seed), settings=items)
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        for key, value in self.settings:
+            if key == name:
+                return value
+        return default
+
+    def settings_dict(self) -> dict[str, Any]:
+        return dict(self.settings)
+
+    def with_changes(self, seed: int | None = None, **settings: Any) -> BranchSpec:
+        merged = self.settings_dict() | settings
+        return BranchSpec.make(self.engine, self.seed if seed is None else seed, merged)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"engine": self.engine, "seed": self.seed, "settings": self.settings_dict()}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> BranchSpec:
+        return BranchSpec.make(str(data["engine"]), int(data.get("seed", 0)), data.get("settings") or {})
+
+    def spec_hash(self) -> str:
+        """Stable across runs and machines: sha256 of canonical JSON, first 16 hex digits."""
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), default=list)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class Branch:
+    name: str
+    spec: BranchSpec
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    parent_id: str | None = None
+    fork_step: int | None = None  # frames for steps >= fork_step come from the parent
+
+    def renamed(self, name: str) -> Branch:
+        return replace(self, name=name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "spec": self.spec.to_json(),
+            "parent_id": self.parent_id,
+            "fork_step": self.fork_step,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> Branch:
+        return Branch(
+            name=str(data["name"]),
+            spec=BranchSpec.from_json(data["spec"]),
+            id=str(data["id"]),
+            parent_id=data.get("parent_id"),
+            fork_step=data.get("fork_step"),
+        )

@@ -1,0 +1,50 @@
+"""The one error hierarchy (design §8). Every error a user can see carries what happened and what to do.
+
+`str(err)` is the one-line message the CLI prints and the UI shows; `hint` says what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class UndoStudioError(Exception):
+    """Base of every error we raise on purpose."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def user_text(self) -> str:
+        """Message and hint in one line, for a status bar or a terminal."""
+        return f"{self.message} {self.hint}".strip()
+
+
+class ArtworkError(UndoStudioError):
+    """An artwork file could not be read or is not acceptable (size, format, corruption)."""
+
+
+class ProjectError(UndoStudioError):
+    """A project file is damaged, from a newer version, or cannot be written."""
+
+
+class ExportError(UndoStudioError):
+    """Writing frames or a video failed."""
+
+
+class EngineError(UndoStudioError):
+    """An engine failed to prepare or render."""
+
+
+class WeightsError(EngineError):
+    """Model weights are missing, corrupt, of the wrong shape, or in a refused format (pickle)."""
+
+
+class DeviceError(EngineError):
+    """The requested compute device is not available or ran out of memory."""
+
+
+class CancelledError(UndoStudioError):
+    """A long operation was cancelled by the user. Not a failure: callers usually swallow it."""
+
+    def __init__(self, message: str = "Cancelled.", hint: str = "") -> None:
+        super().__init__(message, hint)

@@ -1,0 +1,100 @@
+"""The `ProcessEngine` protocol every engine implements (design §4).
+
+An engine turns an artwork + branch spec into frames for undo steps. `prepare` does the expensive,
+once-per-branch work (analysis, tagging, encoding) and returns a session; `render` produces frames for
+keyframe steps; `interpolate` (engines with `capabilities.interpolation`) fills a segment between two
+keyframes. Every long call takes a cancel token and a progress callback and raises `CancelledError`
+when cancelled. Frames are RGB uint8 arrays (H, W, 3) at the session's output size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from app.core.artwork import Artwork
+from app.core.branch import BranchSpec
+from app.core.cancel import CancelToken, ProgressCallback
+
+
+@dataclass(frozen=True)
+class EngineCapabilities:
+    random_access: bool  # any undo step can be rendered directly and cheaply
+    interpolation: bool  # `interpolate` produces in-between frames for a segment
+    needs_weights: bool
+    devices: tuple[str, ...] = ("cpu",)
+
+
+@dataclass(frozen=True)
+class EngineAvailability:
+    ready: bool
+    reason: str = ""  # when not ready: what is missing and what to do about it
+    missing: tuple[str, ...] = ()  # e.g. paths of missing weight files
+
+
+@dataclass(frozen=True)
+class StageBand:
+    """A stage of the painting process over a range of undo steps (for the timeline's bands)."""
+
+    name: str  # "sketch", "ink", "flats", "shading", "details"
+    first_step: int  # the larger undo step (earlier in painting order)
+    last_step: int  # the smaller undo step
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One user-editable engine setting, so the UI can build a settings panel without knowing engines."""
+
+    name: str
+    label: str
+    kind: str  # "int", "float", "choice", "text", "bool", "steps"
+    default: object
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass
+class EngineSession:
+    """What `prepare` returns. Engines subclass it to keep their analysis/encodings."""
+
+    artwork: Artwork
+    spec: BranchSpec
+    output_size: tuple[int, int]  # (width, height) of rendered frames
+    keyframe_steps: tuple[int, ...] = ()  # steps the engine prefers to render first
+    stage_bands: tuple[StageBand, ...] = ()
+    change_curve: np.ndarray | None = None  # (1000,) float, how much the canvas changes per step
+    extra: dict = field(default_factory=dict)
+
+
+@runtime_checkable
+class ProcessEngine(Protocol):
+    name: str  # stable id used in branch specs: "procedural", "paints-undo"
+    display_name: str
+    capabilities: EngineCapabilities
+
+    def availability(self) -> EngineAvailability: ...
+
+    def settings(self) -> Sequence[SettingSpec]: ...
+
+    def prepare(
+        self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
+    ) -> EngineSession: ...
+
+    def render(
+        self, session: EngineSession, steps: Sequence[int], cancel: CancelToken, progress: ProgressCallback
+    ) -> list[np.ndarray]: ...
+
+    def interpolate(
+        self,
+        session: EngineSession,
+        step_a: int,
+        step_b: int,
+        count: int,
+        cancel: CancelToken,
+        progress: ProgressCallback,
+    ) -> list[np.ndarray]: ...

@@ -1,0 +1,1 @@
+"""Parity runner over folders of reference fixtures (`<case>.json` + `<case>.safetensors`)."""

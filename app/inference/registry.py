@@ -1,0 +1,54 @@
+"""Which engines exist: the built-ins plus any third-party ones registered under the
+`undo_studio.engines` entry-point group. Engines are constructed lazily, so listing is cheap and
+importing this module imports no engine (and no torch)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from app.errors import EngineError
+from app.inference.engine import ProcessEngine
+
+ENTRY_POINT_GROUP = "undo_studio.engines"
+DEFAULT_ENGINE = "procedural"
+
+_BUILTINS: dict[str, str] = {
+    "procedural": "app.inference.procedural:ProceduralEngine",
+    "paints-undo": "app.inference.paints_undo.engine:PaintsUndoEngine",
+}
+
+
+def _load(target: str) -> Callable[..., ProcessEngine]:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def engine_names() -> list[str]:
+    """Built-ins first, then third-party engines in name order."""
+    names = list(_BUILTINS)
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if ep.name not in names:
+            names.append(ep.name)
+    return names
+
+
+def create_engine(name: str, models_dir: Path | None = None, device: str | None = None) -> ProcessEngine:
+    """Build engine `name`. Engines that need weights take `models_dir`/`device`; others ignore them."""
+    target = _BUILTINS.get(name)
+    factory: Callable[..., ProcessEngine] | None = _load(target) if target else None
+    if factory is None:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name == name:
+                factory = ep.load()
+                break
+    if factory is None:
+        raise EngineError(f"Unknown engine '{name}'.", f"Choose one of: {', '.join(engine_names())}.")
+    if name == "procedural":
+        return factory()
+    try:
+        return factory(models_dir=models_dir, device=device)
+    except TypeError:
+        return factory()

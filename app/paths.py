@@ -1,0 +1,26 @@
+"""Where the project's own files live. Resolved from this file, so it works from a checkout or an
+editable install without depending on the current directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESOURCES_DIR = PROJECT_ROOT / "resources"
+SAMPLES_DIR = RESOURCES_DIR / "samples"
+TRANSLATIONS_DIR = RESOURCES_DIR / "translations"
+ICONS_DIR = RESOURCES_DIR / "icons"
+
+
+def default_models_dir() -> Path:
+    """`UNDO_STUDIO_MODELS` wins; otherwise `models/` in the project root (design §5)."""
+    env = os.environ.get("UNDO_STUDIO_MODELS")
+    return Path(env).expanduser() if env else PROJECT_ROOT / "models"
+
+
+def sample_artworks() -> list[Path]:
+    """The bundled sample artworks, sorted by name."""
+    if not SAMPLES_DIR.is_dir():
+        return []
+    return sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"})
