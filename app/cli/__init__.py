@@ -1,0 +1,151 @@
+"""`undo-studio` / `python -m app`: the headless commands and the GUI entry (design §1).
+
+Without a subcommand the desktop app starts (options such as --open/--screenshot go to it); with one
+of `render`, `tag`, `models`, `parity` the same engines and core run headless for batch work.
+Every failure we expect is an `UndoStudioError`: one line on stderr and a non-zero exit, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__
+from app.core.cancel import CancelToken
+from app.errors import CancelledError, UndoStudioError
+
+SUBCOMMANDS = ("render", "tag", "models", "parity")
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_CANCELLED = 130
+
+
+def _parse_steps(text: str) -> list[int]:
+    try:
+        steps = [int(s) for s in text.replace(" ", "").split(",") if s]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--steps takes comma-separated integers, got {text!r}") from exc
+    bad = [s for s in steps if not 0 <= s <= 999]
+    if not steps or bad:
+        raise argparse.ArgumentTypeError("--steps takes undo steps between 0 and 999, e.g. 999,900,500,0")
+    return steps
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="undo-studio",
+        description="Undo Studio reconstructs a plausible drawing process for a finished artwork. "
+        "Without a command it opens the desktop app; the commands below run headless.",
+    )
+    parser.add_argument("--version", action="version", version=f"undo-studio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser(
+        "render",
+        help="render a painting process to PNG frames or a video",
+        description="Render the reconstructed painting process of IMAGE. OUT is a folder (PNG frames "
+        "step_0999.png ... step_0000.png and a process.json manifest) or a .mp4/.webm/.gif/.webp file.",
+    )
+    r.add_argument("image", type=Path, help="artwork to reconstruct (PNG, JPEG, WebP, BMP, TIFF, ORA, PSD)")
+    r.add_argument("--out", type=Path, required=True, help="output folder, or a .mp4/.webm/.gif/.webp file")
+    r.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
+    r.add_argument("--seed", type=int, default=0, help="seed of the process variation (default 0)")
+    which = r.add_mutually_exclusive_group()
+    which.add_argument(
+        "--frames", type=_positive, default=None,
+        help="number of evenly spaced undo steps from 999 down to 0 (default 300; paints-undo: its keyframes and segments)",
+    )
+    which.add_argument("--steps", type=_parse_steps, default=None, help="explicit undo steps, e.g. 999,900,500,0")
+    r.add_argument("--size", type=_positive, default=None, metavar="MAXPX", help="limit the long side of frames to MAXPX")
+    r.add_argument("--fps", type=_positive, default=30, help="video frame rate (default 30)")
+    r.add_argument("--length", choices=("full", "15s", "30s", "60s"), default="full", help="video length preset")
+    r.add_argument("--hold-last", type=float, default=1.0, metavar="SECONDS", help="hold the finished artwork at the end")
+    r.add_argument("--show-final-first", action="store_true", help="show the finished artwork for a moment first")
+    r.add_argument("--no-label", action="store_true", help="leave out the 'AI-simulated process' caption and metadata")
+    r.add_argument("--contact-sheet", type=Path, default=None, metavar="PNG",
+                   help="also write a contact sheet of steps 999, 900, 700, 500, 300, 100, 0")
+    r.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)")
+    r.add_argument("--prompt", default=None, help="paints-undo: prompt (default: tagged with WD14)")
+    r.add_argument("--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)")
+    r.add_argument("--device", default=None, help="compute device: cpu, cuda, cuda:1, mps (default: best available)")
+
+    t = sub.add_parser("tag", help="print the WD14 prompt for an image", description="Print the WD14 tagger's prompt for IMAGE.")
+    t.add_argument("image", type=Path)
+    t.add_argument("--exclude", default="", help="comma-separated tags to leave out")
+    t.add_argument("--models", type=Path, default=None)
+
+    m = sub.add_parser("models", help="show which model weights are present",
+                       description="List every model component: found, size, dtype, verified against the expected shapes.")
+    m.add_argument("--models", type=Path, default=None)
+    m.add_argument("--download", action="store_true", help="download missing weights with huggingface_hub (needs internet)")
+
+    p = sub.add_parser("parity", help="check the engines against reference fixtures",
+                       description="Run every <case>.json + <case>.safetensors fixture in DIR against our "
+                       "implementation; prints one line per output and 'N passed, M failed'.")
+    p.add_argument("folder", type=Path)
+    return parser
+
+
+def _install_sigint(cancel: CancelToken) -> None:
+    """First Ctrl+C cancels cleanly (temp files removed); a second one aborts at once."""
+
+    def handler(signum, frame):  # noqa: ARG001
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print("\nCancelling… (Ctrl+C again to abort)", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, handler)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    cancel = CancelToken()
+    if args.command == "render":
+        from app.cli.render import render_command
+
+        _install_sigint(cancel)
+        return render_command(args, cancel)
+    if args.command == "tag":
+        from app.cli.tools import tag_command
+
+        return tag_command(args)
+    if args.command == "models":
+        from app.cli.tools import models_command
+
+        return models_command(args)
+    if args.command == "parity":
+        from app.cli.tools import parity_command
+
+        return parity_command(args)
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    wants_cli = bool(argv) and (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version"))
+    if not wants_cli:
+        from app.ui.launch import main as gui_main
+
+        return gui_main(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        return run_command(args)
+    except CancelledError:
+        print("Cancelled.", file=sys.stderr)
+        return EXIT_CANCELLED
+    except UndoStudioError as err:
+        print(f"error: {err.user_text()}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("Aborted.", file=sys.stderr)
+        return EXIT_CANCELLED

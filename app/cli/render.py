@@ -1,0 +1,187 @@
+"""`undo-studio render`: artwork -> engine session -> frames -> exporter.
+
+Random-access engines (procedural) render each exported step directly. Keyframe engines (Paints-UNDO)
+render their keyframes in one batch, then the 16-frame segments between them, chained in painting order
+like the reference's video (see app/core/segments.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from app import __version__
+from app.cli.progress import TerminalProgress
+from app.core.artwork import fit_within, load_artwork
+from app.core.branch import BranchSpec
+from app.core.cancel import CancelToken, scaled_progress
+from app.core.frames import MAX_STEP, Segment
+from app.core.segments import SEGMENT_FRAMES, segment_frames_for_steps, video_order
+from app.errors import EngineError, ExportError
+from app.inference.engine import EngineSession, ProcessEngine
+from app.inference.registry import create_engine
+
+CONTACT_SHEET_STEPS = (999, 900, 700, 500, 300, 100, 0)
+DEFAULT_FRAMES = 300
+VIDEO_SUFFIXES = {".mp4", ".webm", ".gif", ".webp"}
+
+
+def evenly_spaced_steps(count: int) -> list[int]:
+    """`count` undo steps from 999 down to 0, both ends included, no duplicates."""
+    if count <= 1:
+        return [0]
+    raw = np.linspace(MAX_STEP, 0, min(count, MAX_STEP + 1))
+    return list(dict.fromkeys(int(round(s)) for s in raw))
+
+
+def parse_settings(pairs: list[str]) -> dict[str, object]:
+    """NAME=VALUE pairs; values that read as int/float stay numbers."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise EngineError(f"Setting {pair!r} is not NAME=VALUE.", "Example: --setting order=subject-first")
+        for cast in (int, float):
+            try:
+                out[name] = cast(value)
+                break
+            except ValueError:
+                continue
+        else:
+            out[name] = value
+    return out
+
+
+class SegmentFrames:
+    """Frames of a keyframe engine, computed on first use and kept for the rest of the render."""
+
+    def __init__(self, engine: ProcessEngine, session: EngineSession, cancel: CancelToken, progress) -> None:
+        self.engine, self.session, self.cancel, self.progress = engine, session, cancel, progress
+        self.keyframe_steps = tuple(session.keyframe_steps)
+        self._segments: dict[tuple[int, int], list[np.ndarray]] = {}
+        self._keyframes: dict[int, np.ndarray] = {}
+
+    def render_keyframes(self) -> None:
+        steps = [0, *self.keyframe_steps]
+        frames = self.engine.render(self.session, steps, self.cancel, self.progress)
+        self._keyframes = dict(zip(steps, frames, strict=True))
+
+    def segment(self, a: int, b: int) -> list[np.ndarray]:
+        if (a, b) not in self._segments:
+            self._segments[(a, b)] = self.engine.interpolate(
+                self.session, a, b, SEGMENT_FRAMES, self.cancel, self.progress
+            )
+        return self._segments[(a, b)]
+
+    def by_segment(self, part: Segment) -> np.ndarray:
+        return self.segment(part.a, part.b)[part.index]
+
+    def by_step(self, step: int) -> np.ndarray:
+        if step in self._keyframes:
+            return self._keyframes[step]
+        return self.by_segment(segment_frames_for_steps(self.keyframe_steps)[step].segment)
+
+
+FrameFn = Callable[[int], np.ndarray]
+
+
+def _frame_source(
+    engine: ProcessEngine, session: EngineSession, args: argparse.Namespace, cancel: CancelToken, progress
+) -> tuple[list[int], FrameFn, FrameFn]:
+    """The exported sequence (in painting order), the frame for each of its entries, and the frame
+    for an undo step (for the contact sheet)."""
+    explicit = args.steps or (evenly_spaced_steps(args.frames) if args.frames else None)
+    if engine.capabilities.random_access:
+        steps = sorted(explicit or evenly_spaced_steps(DEFAULT_FRAMES), reverse=True)
+
+        def by_step(step: int) -> np.ndarray:
+            return engine.render(session, [step], cancel, lambda f, m="": None)[0]
+
+        return steps, by_step, by_step
+    source = SegmentFrames(engine, session, cancel, progress)
+    source.render_keyframes()
+    if explicit:
+        return sorted(explicit, reverse=True), source.by_step, source.by_step
+    order = video_order(source.keyframe_steps)
+    # Video of the whole chain: entries are positions in the chain, white canvas first.
+    return list(range(len(order))), lambda i: source.by_segment(order[i]), source.by_step
+
+
+def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from app.core.export import ExportOptions, export_process
+
+    out: Path = args.out
+    if out.suffix and out.suffix.lower() not in VIDEO_SUFFIXES:
+        raise ExportError(
+            f"Cannot write '{out.name}': unknown output type '{out.suffix}'.",
+            "Use a folder for PNG frames, or a .mp4, .webm, .gif or .webp file.",
+        )
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    artwork = load_artwork(args.image)
+    if args.size:
+        artwork = fit_within(artwork, args.size)
+    timings["load_s"] = time.perf_counter() - t0
+
+    engine = create_engine(args.engine, models_dir=args.models, device=args.device)
+    availability = engine.availability()
+    if not availability.ready:
+        raise EngineError(f"The {engine.display_name} engine is not ready: {availability.reason}")
+    settings = parse_settings(args.setting)
+    if args.prompt is not None:
+        settings["prompt"] = args.prompt
+    spec = BranchSpec.make(engine.name, args.seed, settings)
+
+    bar = TerminalProgress("analyse")
+    t0 = time.perf_counter()
+    session = engine.prepare(artwork, spec, cancel, bar)
+    bar.done()
+    timings["prepare_s"] = time.perf_counter() - t0
+
+    bar = TerminalProgress("render")
+    t0 = time.perf_counter()
+    steps, frame_for, frame_at_step = _frame_source(engine, session, args, cancel, scaled_progress(bar, 0.0, 0.3))
+    options = ExportOptions(
+        fps=args.fps,
+        length=args.length,
+        max_size=args.size,
+        show_final_first=args.show_final_first,
+        hold_last_s=args.hold_last,
+        label=not args.no_label,
+    )
+    result = export_process(steps, frame_for, out, options, cancel, scaled_progress(bar, 0.3, 1.0))
+    bar.done()
+    timings["render_and_export_s"] = time.perf_counter() - t0
+
+    if args.contact_sheet:
+        from PIL import Image
+
+        from app.core.contact_sheet import contact_sheet
+
+        sheet = contact_sheet([(s, frame_at_step(s)) for s in CONTACT_SHEET_STEPS])
+        args.contact_sheet.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(sheet).save(args.contact_sheet)
+
+    if not out.suffix:
+        manifest = {
+            "app": f"undo-studio {__version__}",
+            "ai_simulated_process": True,
+            "artwork": str(args.image),
+            "artwork_hash": artwork.content_hash,
+            "engine": engine.name,
+            "seed": args.seed,
+            "settings": spec.settings_dict(),
+            "steps": [int(s) for s in steps],
+            "size": [session.output_size[0], session.output_size[1]],
+            "timings": {k: round(v, 4) for k, v in timings.items()},
+        }
+        (out / "process.json").write_text(json.dumps(manifest, indent=2))
+    frames_written = getattr(result, "frames", len(steps))
+    print(f"Wrote {out} ({frames_written} frames, {sum(timings.values()):.1f} s)", file=sys.stderr)
+    return 0

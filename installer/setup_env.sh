@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Sourced by run.sh and test.sh: make .venv ready (idempotent, fast when nothing changed).
+#   setup_env <extras>   e.g. setup_env ""  or  setup_env "test"
+# torch goes in first with the pin torch==2.13.0 (a CPU build where the index offers one; users with
+# CUDA can install their own torch into .venv first: an installed torch is kept). Everything else is then
+# installed with a constraints file holding the installed torch version, so no resolver step ever swaps
+# torch for a multi-GB CUDA build.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+TORCH_PIN="torch==2.13.0"
+
+log() { printf '\033[1m[undo-studio]\033[0m %s\n' "$*" >&2; }
+
+find_python() {
+  for cand in python3.13 python3.12 python3.11 python3; do
+    if command -v "$cand" >/dev/null 2>&1 &&
+       "$cand" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$cand"; return 0
+    fi
+  done
+  return 1
+}
+
+install_system_libs() {
+  # Qt's xcb platform plugin needs these on a bare Linux; only when we can (root + apt), never fatal.
+  [ "$(uname -s)" = "Linux" ] || return 0
+  command -v apt-get >/dev/null 2>&1 || return 0
+  local pkgs=(libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1
+              libfontconfig1 libdbus-1-3 fonts-noto-cjk)
+  local missing=()
+  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    log "Installing system libraries for Qt: ${missing[*]}"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 ||
+      log "warning: could not install ${missing[*]} (the GUI may not start; headless commands still work)"
+  else
+    log "note: the GUI needs these system packages: ${missing[*]} (sudo apt-get install ${missing[*]})"
+  fi
+}
+
+setup_env() {
+  local extras="${1:-}"
+  local spec="."
+  [ -n "$extras" ] && spec=".[$extras]"
+  if [ ! -x "$PY" ]; then
+    local base
+    base="$(find_python)" || { log "error: Python 3.11 or newer is needed (python3 --version)."; exit 1; }
+    log "Creating $VENV with $base"
+    "$base" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.undo-studio-installed"
+  local want
+  want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-$extras"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    install_system_libs
+    return 0
+  fi
+  if ! "$PY" -c 'import torch' >/dev/null 2>&1; then
+    log "Installing $TORCH_PIN (first, so nothing pulls another build)"
+    "$PY" -m pip install -q --disable-pip-version-check "$TORCH_PIN"
+  fi
+  local constraints="$VENV/constraints.txt"
+  "$PY" -c 'import torch; print("torch==" + torch.__version__)' > "$constraints"
+  log "Installing Undo Studio ($spec) with $(cat "$constraints")"
+  "$PY" -m pip install -q --disable-pip-version-check -c "$constraints" -e "$ROOT${extras:+[$extras]}" 2>&1 |
+    grep -v "is ignored: it is neither a file nor a directory" >&2 || true
+  "$PY" -c 'import app, torch, PySide6, av' || { log "error: installation failed (see the messages above)."; exit 1; }
+  install_system_libs
+  echo "$want" > "$stamp"
+}

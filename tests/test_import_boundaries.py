@@ -1,0 +1,43 @@
+"""Design §2: imports only point down. The core and the procedural engine stay Qt-free and torch-free,
+and the UI never imports the neural stack. Each check runs in a fresh interpreter so nothing else in
+the test session has already imported the modules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("torch", "diffusers", "transformers", "onnxruntime")
+
+
+def _imported_after(statement: str, watched: tuple[str, ...]) -> list[str]:
+    code = (
+        f"import sys\n{statement}\n"
+        f"print(','.join(m for m in {watched!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import app.core",
+        "import app.core.artwork, app.core.timeline, app.core.frame_cache, app.core.export, app.core.segments",
+        "import app.core.project_store, app.core.scheduler",
+        "import app.inference.procedural",
+    ],
+)
+def test_core_and_procedural_import_neither_qt_nor_torch(statement: str) -> None:
+    assert _imported_after(statement, ("PySide6", *HEAVY)) == []
+
+
+def test_registry_and_cli_import_no_engine_stack() -> None:
+    assert _imported_after("import app.inference.registry, app.cli", ("PySide6", *HEAVY)) == []
+
+
+def test_ui_imports_no_neural_stack() -> None:
+    assert _imported_after("import app.ui.main_window, app.ui.launch", HEAVY) == []
