@@ -1,16 +1,36 @@
-"""Artwork: the finished image a process is reconstructed for.
+"""Artwork: the finished image a process is reconstructed for, and how it is loaded.
 
-STUB by the lead: the dataclass below is the agreed interface. The core helper adds `load_artwork`
-(formats, EXIF orientation, alpha onto white, pixel limits, clear `ArtworkError`s).
+`load_artwork` is the only way files become an `Artwork`. It checks the pixel count from the file header
+BEFORE decoding (a 30000x30000 PNG is a few hundred bytes on disk and 2.7 GB decoded), flattens alpha onto
+white (a transparent background is a white canvas to a painter), applies EXIF orientation, converts every
+mode (16-bit, palette, CMYK, greyscale, float) to RGB uint8, and turns every decoder failure into an
+`ArtworkError` that says what is wrong and what to do. Layered OpenRaster and PSD files are flattened and
+their layer names (bottom-to-top) kept as a hint for the process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import re
+import warnings
+import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.errors import ArtworkError
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".ora", ".psd"}
+)
+DEFAULT_MAX_PIXELS = 100_000_000
+# Pillow formats we accept by content (a .png that is really a JPEG still loads).
+_ACCEPTED_FORMATS = frozenset({"PNG", "JPEG", "MPO", "WEBP", "BMP", "DIB", "TIFF", "GIF", "PSD"})
+_RE_EXPORT_HINT = "Open it in your painting app and export it again as PNG."
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,3 +64,203 @@ class Artwork:
     @staticmethod
     def from_array(pixels: np.ndarray, source: Path | None = None) -> Artwork:
         return Artwork(pixels=pixels, source=source)
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+def load_artwork(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Artwork:
+    """Load an image file as an `Artwork`. Raises `ArtworkError` (never a PIL/OS/Value error)."""
+    path = Path(path)
+    name = path.name or str(path)
+    try:
+        if not path.exists():
+            raise ArtworkError(f"'{path}' does not exist.", "Check the file name and folder, then try again.")
+        if path.is_dir():
+            raise ArtworkError(f"'{path}' is a folder, not an image file.", "Choose an image file inside it.")
+        size = path.stat().st_size
+        if size == 0:
+            raise ArtworkError(
+                f"'{name}' is empty (0 bytes).", "The file was not saved completely; " + _RE_EXPORT_HINT
+            )
+        if path.suffix.lower() == ".ora":
+            pixels, layers = _load_ora(path, max_pixels)
+        else:
+            pixels, layers = _load_with_pillow(path, max_pixels)
+        return Artwork(pixels=pixels, source=path, layer_names=layers)
+    except ArtworkError:
+        raise
+    except MemoryError as exc:
+        raise ArtworkError(
+            f"Not enough memory to open '{name}'.", "Use a smaller image or close other apps."
+        ) from exc
+    except PermissionError as exc:
+        raise ArtworkError(f"No permission to read '{name}'.", "Check the file's permissions.") from exc
+    except Exception as exc:  # noqa: BLE001 - decoders raise anything; the user gets one clear error
+        raise ArtworkError(f"'{name}' could not be read as an image ({exc}).", _RE_EXPORT_HINT) from exc
+
+
+def _check_pixels(name: str, width: int, height: int, max_pixels: int) -> None:
+    if width <= 0 or height <= 0:
+        raise ArtworkError(
+            f"'{name}' says it is {width}x{height} pixels, which is not a valid image.", _RE_EXPORT_HINT
+        )
+    if width * height > max_pixels:
+        raise ArtworkError(
+            f"'{name}' is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than the "
+            f"limit of {max_pixels / 1e6:.0f} megapixels.",
+            "Scale it down in your painting app (about 2048 pixels on the long side is plenty) and try again.",
+        )
+
+
+def _open_checked(fp: Path | io.BytesIO, name: str, max_pixels: int) -> Image.Image:
+    """Open lazily (header only), check the size, and only then decode."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(fp)
+        except Image.DecompressionBombError as exc:
+            found = re.search(r"\((\d+) pixels\)", str(exc))
+            size = f" ({int(found.group(1)) / 1e6:.0f} megapixels)" if found else ""
+            raise ArtworkError(
+                f"'{name}' is far too large to open safely{size}; the limit is {max_pixels / 1e6:.0f} megapixels.",
+                "Scale it down in your painting app (about 2048 pixels on the long side is plenty) and try again.",
+            ) from exc
+        except UnidentifiedImageError as exc:
+            raise ArtworkError(
+                f"'{name}' is not an image format Undo Studio can read (or it is damaged).",
+                "Supported: PNG, JPEG, WebP, BMP, TIFF, OpenRaster (.ora) and PSD. " + _RE_EXPORT_HINT,
+            ) from exc
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ArtworkError(f"'{name}' is damaged ({exc}).", _RE_EXPORT_HINT) from exc
+    if im.format not in _ACCEPTED_FORMATS:
+        raise ArtworkError(f"'{name}' is a {im.format} file, which is not supported.", _RE_EXPORT_HINT)
+    _check_pixels(name, im.width, im.height, max_pixels)
+    return im
+
+
+def _decode(im: Image.Image, name: str) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im.load()  # animated files: a freshly opened image is on its first frame
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            text = str(exc)
+            what = "is cut off (truncated)" if "truncat" in text.lower() else f"is damaged ({text})"
+            raise ArtworkError(
+                f"'{name}' {what}.", "Copy or download it again, or " + _RE_EXPORT_HINT
+            ) from exc
+    return im
+
+
+def _load_with_pillow(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    name = path.name
+    with _open_checked(path, name, max_pixels) as im:
+        layers: tuple[str, ...] = ()
+        if im.format == "PSD":
+            try:
+                layers = tuple(str(layer[0]) for layer in im.layers)  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001
+                raise ArtworkError(
+                    f"The layers of '{name}' could not be read ({exc}).", _RE_EXPORT_HINT
+                ) from exc
+        _decode(im, name)
+        oriented = ImageOps.exif_transpose(im) if im.format in {"JPEG", "MPO", "TIFF", "WEBP", "PNG"} else im
+        return to_rgb_array(oriented), layers
+
+
+def to_rgb_array(im: Image.Image) -> np.ndarray:
+    """Any Pillow mode -> (H, W, 3) uint8 RGB with alpha composited onto white."""
+    mode = im.mode
+    if mode in {"I;16", "I;16L", "I;16B", "I;16N", "I", "F"}:
+        grey = np.asarray(im, dtype=np.float64)
+        top = grey.max(initial=0.0)
+        if mode == "F" and top <= 1.0:
+            grey = grey * 255.0
+        elif top > 255.0:
+            grey = grey / 257.0  # 16-bit range
+        g8 = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(g8[:, :, None], 3, axis=2))
+    has_alpha = mode in {"RGBA", "LA", "PA", "La", "RGBa"} or (
+        mode in {"P", "L", "RGB"} and "transparency" in im.info
+    )
+    if has_alpha:
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.uint16)
+        alpha = rgba[:, :, 3:4]
+        out = (rgba[:, :, :3] * alpha + 255 * (255 - alpha) + 127) // 255
+        return np.ascontiguousarray(out.astype(np.uint8))
+    if mode != "RGB":
+        im = im.convert("RGB")
+    return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
+
+
+# ------------------------------------------------------------------------------------------- OpenRaster
+
+
+def _load_ora(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    """OpenRaster: a zip with stack.xml (layers, top first) and usually mergedimage.png."""
+    name = path.name
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ArtworkError(
+            f"'{name}' is not a valid OpenRaster file (damaged zip).", _RE_EXPORT_HINT
+        ) from exc
+    with archive:
+        try:
+            root = ET.fromstring(archive.read("stack.xml"))
+        except KeyError as exc:
+            raise ArtworkError(
+                f"'{name}' has no stack.xml, so it is not an OpenRaster file.", _RE_EXPORT_HINT
+            ) from exc
+        except ET.ParseError as exc:
+            raise ArtworkError(f"The stack.xml inside '{name}' is damaged ({exc}).", _RE_EXPORT_HINT) from exc
+        width, height = int(float(root.get("w", "0"))), int(float(root.get("h", "0")))
+        if width or height or "mergedimage.png" not in archive.namelist():
+            _check_pixels(name, width, height, max_pixels)
+        layer_elems = [e for e in root.iter("layer") if e.get("src")]  # document order = top first
+        layer_names = tuple(e.get("name") or Path(e.get("src", "")).stem for e in reversed(layer_elems))
+        if "mergedimage.png" in archive.namelist():
+            pixels = _ora_png(archive, "mergedimage.png", name, max_pixels)
+            return to_rgb_array(pixels), layer_names
+        canvas = Image.new("RGBA", (width, height), (255, 255, 255, 255))
+        for elem in reversed(layer_elems):  # bottom first
+            if elem.get("visibility", "visible") == "hidden":
+                continue
+            layer = _ora_png(archive, elem.get("src", ""), name, max_pixels).convert("RGBA")
+            opacity = float(elem.get("opacity", "1"))
+            if opacity < 1.0:
+                alpha = layer.getchannel("A").point(lambda a, o=opacity: round(a * o))
+                layer.putalpha(alpha)
+            x, y = int(float(elem.get("x", "0"))), int(float(elem.get("y", "0")))
+            overlay = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+            overlay.paste(layer, (x, y))
+            canvas = Image.alpha_composite(canvas, overlay)
+        return to_rgb_array(canvas), layer_names
+
+
+def _ora_png(archive: zipfile.ZipFile, member: str, name: str, max_pixels: int) -> Image.Image:
+    try:
+        data = archive.read(member)
+    except KeyError as exc:
+        raise ArtworkError(f"'{name}' refers to a missing layer '{member}'.", _RE_EXPORT_HINT) from exc
+    im = _open_checked(io.BytesIO(data), f"{name}/{member}", max_pixels)
+    return _decode(im, f"{name}/{member}")
+
+
+# ------------------------------------------------------------------------------------------------ sizing
+
+
+def fit_within(artwork: Artwork, max_side: int) -> Artwork:
+    """Downscale (INTER_AREA, aspect kept) so the long side is at most `max_side`; identity when small."""
+    if max_side <= 0:
+        raise ValueError(f"max_side must be positive, got {max_side}")
+    long_side = max(artwork.width, artwork.height)
+    if long_side <= max_side:
+        return artwork
+    import cv2  # deferred: keeps `import app.core.artwork` cheap
+
+    scale = max_side / long_side
+    size = (max(1, round(artwork.width * scale)), max(1, round(artwork.height * scale)))
+    pixels = cv2.resize(np.asarray(artwork.pixels), size, interpolation=cv2.INTER_AREA)
+    return Artwork(pixels=pixels, source=artwork.source, layer_names=artwork.layer_names)

@@ -1,0 +1,140 @@
+"""A project: the artwork, its branch tree, the active branch, view state and engine settings, persisted
+in a `ProjectStore` (design §6).
+
+`Project` is the in-memory picture; `save_state()` writes the small parts (branches, active branch, view,
+settings) in one transaction, `put_frames()` autosaves a finished frame batch. Reopening gives back the
+same branches and every stored frame by key; nothing is regenerated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.artwork import Artwork
+from app.core.branch import Branch
+from app.core.frames import Frame, FrameKey, FrameKind, FramePart
+from app.core.project_store import PROJECT_SUFFIX, ProjectStore
+from app.errors import ProjectError
+
+__all__ = ["PROJECT_SUFFIX", "Project"]
+
+_BRANCHES = "branches"
+_ACTIVE = "active_branch"
+_VIEW = "view"
+_ENGINE_SETTINGS = "engine_settings"
+
+
+@dataclass
+class Project:
+    store: ProjectStore
+    artwork: Artwork
+    branches: list[Branch] = field(default_factory=list)
+    active_branch_id: str | None = None
+    view_state: dict[str, Any] = field(default_factory=dict)  # e.g. {"step": 999, "compare": [...]}
+    engine_settings: dict[str, Any] = field(default_factory=dict)  # app-wide engine choices (device...)
+
+    # ---------------------------------------------------------------------------------- lifecycle
+    @staticmethod
+    def create(path: Path, artwork: Artwork, branches: Sequence[Branch] = ()) -> Project:
+        """A new project file at `path` (replaced atomically if it exists) with the artwork and branches."""
+        project = Project(ProjectStore.create(Path(path), artwork), artwork, list(branches))
+        if project.branches:
+            project.active_branch_id = project.branches[0].id
+        project.save_state()
+        return project
+
+    @staticmethod
+    def open(path: Path, read_only: bool = False) -> Project:
+        """Reopen a project: artwork, branches, active branch, view and settings. Frames stay in the file."""
+        store = ProjectStore.open(Path(path), read_only=read_only)
+        try:
+            artwork = store.load_artwork()
+            branches = [Branch.from_json(b) for b in store.get_state(_BRANCHES, [])]
+            active = store.get_state(_ACTIVE)
+            view = store.get_state(_VIEW, {}) or {}
+            settings = store.get_state(_ENGINE_SETTINGS, {}) or {}
+        except ProjectError:
+            store.close()
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            store.close()
+            raise ProjectError(
+                f"The branch list in '{Path(path).name}' is damaged ({exc}).",
+                "Start a new project from the artwork.",
+            ) from exc
+        if active not in {b.id for b in branches}:
+            active = branches[0].id if branches else None
+        return Project(store, artwork, branches, active, dict(view), dict(settings))
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    def save_state(self) -> None:
+        """Branches, active branch, view state and engine settings in one transaction."""
+        self.store.set_state(
+            {
+                _BRANCHES: [b.to_json() for b in self.branches],
+                _ACTIVE: self.active_branch_id,
+                _VIEW: self.view_state,
+                _ENGINE_SETTINGS: self.engine_settings,
+            }
+        )
+
+    def save_as(self, path: Path) -> None:
+        """Save state, copy the file to `path` atomically and continue working on the copy."""
+        self.save_state()
+        self.store = self.store.save_as(Path(path))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------------------------- branches
+    def branch(self, branch_id: str) -> Branch:
+        for b in self.branches:
+            if b.id == branch_id:
+                return b
+        raise KeyError(branch_id)
+
+    @property
+    def active_branch(self) -> Branch | None:
+        return next((b for b in self.branches if b.id == self.active_branch_id), None)
+
+    def add_branch(self, branch: Branch, activate: bool = True) -> None:
+        self.branches.append(branch)
+        if activate or self.active_branch_id is None:
+            self.active_branch_id = branch.id
+
+    def remove_branch(self, branch_id: str, delete_frames: bool = True) -> None:
+        """Remove a branch; its frames go too unless another branch has the same spec."""
+        doomed = self.branch(branch_id)
+        self.branches = [b for b in self.branches if b.id != branch_id]
+        if self.active_branch_id == branch_id:
+            self.active_branch_id = self.branches[0].id if self.branches else None
+        spec_hash = doomed.spec.spec_hash()
+        if delete_frames and all(b.spec.spec_hash() != spec_hash for b in self.branches):
+            self.store.delete_frames(spec_hash)
+
+    # ---------------------------------------------------------------------------------- frames
+    def frame_key(self, branch: Branch, part: FramePart) -> FrameKey:
+        return FrameKey(self.artwork.content_hash, branch.spec.spec_hash(), part)
+
+    def put_frames(self, items: Sequence[tuple[FrameKey, Frame]]) -> int:
+        """Autosave one finished batch (one transaction)."""
+        return self.store.put_frames(items)
+
+    def get_frame(self, key: FrameKey) -> Frame | None:
+        return self.store.get_frame(key)
+
+    def stored_frames(self, branch: Branch) -> list[tuple[FrameKey, FrameKind, int]]:
+        """(key, kind, step) for every stored frame of `branch`, without decoding images."""
+        return self.store.frame_index(branch.spec.spec_hash())

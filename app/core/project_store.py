@@ -1,0 +1,479 @@
+"""The project file (design §6): one SQLite database per project (`.undoproj`).
+
+Why SQLite: atomic transactions and WAL make autosave after every frame batch crash-safe (a crash loses
+at most the batch being written, never the file), and frames are found by key without loading the rest.
+
+Tables (schema version 1):
+  schema_version(version)                      one row; migrations run in one transaction on open
+  artwork(id=1, png, content_hash, source_path, width, height, layer_names JSON)
+  state(key, value JSON)                       "branches", "active_branch", "view", "engine_settings", ...
+  frames(key, branch_hash, part, kind, rank, step, width, height, data)
+                                               key = FrameKey.as_text(); data = PNG bytes
+`PRAGMA application_id` marks the file as ours. Opening never regenerates anything: frames come back
+by key. All methods are thread-safe (one connection behind a lock).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.core.artwork import Artwork
+from app.core.frames import Frame, FrameKey, FrameKind
+from app.errors import ProjectError
+
+PROJECT_SUFFIX = ".undoproj"
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x554E444F  # "UNDO"
+_TABLES = {"schema_version", "artwork", "state", "frames"}
+
+_SCHEMA_V1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE artwork (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    png BLOB NOT NULL,
+    content_hash TEXT NOT NULL,
+    source_path TEXT,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    layer_names TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE frames (
+    key TEXT PRIMARY KEY,
+    branch_hash TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX frames_by_branch ON frames (branch_hash, step);
+"""
+
+# version -> function upgrading a database at that version to version + 1 (inside one transaction).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def encode_png(pixels: np.ndarray, compression: int = 3) -> bytes:
+    """Lossless PNG via OpenCV (several times faster than Pillow at equal size)."""
+    import cv2
+
+    px = np.ascontiguousarray(pixels, dtype=np.uint8)
+    ok, data = cv2.imencode(
+        ".png", cv2.cvtColor(px, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, compression]
+    )
+    if not ok:
+        raise ProjectError("A frame could not be encoded as PNG.", "This is a bug; please report it.")
+    return data.tobytes()
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    import cv2
+
+    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ProjectError("A stored image in the project is damaged.", "Regenerate the affected frames.")
+    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+class ProjectStore:
+    """An open project file. Create with `ProjectStore.create`, open with `ProjectStore.open`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._conn: sqlite3.Connection | None = conn
+        self._lock = threading.RLock()
+
+    # ---------------------------------------------------------------------------------- open / create
+    @classmethod
+    def create(cls, path: Path, artwork: Artwork) -> ProjectStore:
+        """A new project holding `artwork`; replaces an existing file at `path` atomically."""
+        path = Path(path)
+        _ensure_writable_folder(path)
+        tmp = _temp_beside(path)
+        try:
+            conn = _connect(tmp)
+            try:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript("BEGIN;" + _SCHEMA_V1 + "COMMIT;")
+                with _transaction(conn):
+                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                    conn.execute(
+                        "INSERT INTO artwork (id, png, content_hash, source_path, width, height, layer_names)"
+                        " VALUES (1, ?, ?, ?, ?, ?, ?)",
+                        (
+                            encode_png(artwork.pixels),
+                            artwork.content_hash,
+                            str(artwork.source) if artwork.source else None,
+                            artwork.width,
+                            artwork.height,
+                            json.dumps(list(artwork.layer_names)),
+                        ),
+                    )
+            finally:
+                conn.close()
+            _replace(tmp, path)
+        except sqlite3.Error as exc:
+            _remove_db(tmp)
+            raise _write_error(path, exc) from exc
+        except BaseException:
+            _remove_db(tmp)
+            raise
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: Path, read_only: bool = False) -> ProjectStore:
+        """Open an existing project. ProjectError if missing, not a project, damaged, newer or unwritable."""
+        path = Path(path)
+        name = path.name
+        if not path.exists():
+            raise ProjectError(f"'{path}' does not exist.", "Check the file name and folder.")
+        if path.is_dir():
+            raise ProjectError(
+                f"'{path}' is a folder, not a project file.", f"Choose a {PROJECT_SUFFIX} file."
+            )
+        if not read_only and not _location_writable(path):
+            raise ProjectError(
+                f"'{name}' is in a read-only location, so changes could not be saved.",
+                "Copy it to a folder you can write to (or open it read-only and use Save As).",
+            )
+        try:
+            conn = _connect(path, read_only=read_only)
+        except sqlite3.Error as exc:
+            raise ProjectError(
+                f"'{name}' could not be opened ({exc}).", "Check that the file is readable."
+            ) from exc
+        store = cls(path, conn, read_only)
+        try:
+            store._check_and_migrate()
+            if not read_only:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: crash-safe, fast commits
+        except ProjectError:
+            conn.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise _damaged(name, exc) from exc
+        return store
+
+    def _check_and_migrate(self) -> None:
+        conn = self._connection()
+        name = self.path.name
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if "schema_version" not in tables:
+            raise ProjectError(
+                f"'{name}' is not an Undo Studio project (or it is badly damaged).",
+                f"Open a {PROJECT_SUFFIX} file made by Undo Studio, or open the artwork image instead.",
+            )
+        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        version = int(row[0]) if row and row[0] is not None else 0
+        if version > SCHEMA_VERSION:
+            raise ProjectError(
+                f"'{name}' was made by a newer Undo Studio (project format {version}; this app reads up to "
+                f"{SCHEMA_VERSION}).",
+                "Update the app to open it.",
+            )
+        if version < SCHEMA_VERSION:
+            if self.read_only:
+                raise ProjectError(
+                    f"'{name}' uses an older project format that must be upgraded, which needs write access.",
+                    "Open it from a folder you can write to.",
+                )
+            with _transaction(conn):
+                for v in range(version, SCHEMA_VERSION):
+                    if v not in MIGRATIONS:
+                        raise ProjectError(f"'{name}' uses project format {v}, which cannot be upgraded.", "")
+                    MIGRATIONS[v](conn)
+                conn.execute("DELETE FROM schema_version")
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = _TABLES - tables
+        if missing or (app_id not in (0, APPLICATION_ID)):
+            raise ProjectError(
+                f"'{name}' is damaged (missing: {', '.join(sorted(missing)) or 'application id'}).",
+                "Restore it from a backup, or start a new project from the artwork.",
+            )
+        if conn.execute("SELECT COUNT(*) FROM artwork").fetchone()[0] != 1:
+            raise ProjectError(
+                f"'{name}' is damaged (it has no artwork).", "Start a new project from the artwork."
+            )
+
+    def close(self) -> None:
+        """Close the file (SQLite checkpoints the WAL into the main file). Safe to call twice."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> ProjectStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    # ---------------------------------------------------------------------------------- artwork
+    def load_artwork(self) -> Artwork:
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT png, content_hash, source_path, layer_names FROM artwork WHERE id = 1"
+            ).fetchone()
+        png, content_hash, source, layers = row
+        pixels = decode_png(png)
+        source_path = Path(source) if source else None
+        return Artwork(
+            pixels=pixels,
+            source=source_path,
+            layer_names=tuple(json.loads(layers)),
+            content_hash=content_hash,
+        )
+
+    @property
+    def artwork_hash(self) -> str:
+        with self._reading() as conn:
+            return str(conn.execute("SELECT content_hash FROM artwork WHERE id = 1").fetchone()[0])
+
+    # ---------------------------------------------------------------------------------- state (JSON)
+    def get_state(self, key: str, default: Any = None) -> Any:
+        with self._reading() as conn:
+            row = conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_state(self, values: dict[str, Any]) -> None:
+        """Write several JSON-serialisable values in one transaction."""
+        rows = [(key, json.dumps(value)) for key, value in values.items()]
+        with self._writing() as conn:
+            conn.executemany("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", rows)
+
+    def state_keys(self) -> list[str]:
+        with self._reading() as conn:
+            return [r[0] for r in conn.execute("SELECT key FROM state ORDER BY key")]
+
+    # ---------------------------------------------------------------------------------- frames
+    def put_frames(self, items: Sequence[tuple[FrameKey, Frame]]) -> int:
+        """Store a batch in ONE transaction; a frame never replaces a better kind. Returns rows written."""
+        encoded = [
+            (
+                key.as_text(),
+                key.branch_hash,
+                frame.kind.value,
+                frame.kind.rank,
+                int(frame.step),
+                int(frame.pixels.shape[1]),
+                int(frame.pixels.shape[0]),
+                encode_png(frame.pixels),
+            )
+            for key, frame in items
+        ]  # encode outside the lock: it is the slow part
+        if not encoded:
+            return 0
+        with self._writing() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT INTO frames (key, branch_hash, kind, rank, step, width, height, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, rank = excluded.rank,"
+                " step = excluded.step, width = excluded.width, height = excluded.height, data = excluded.data"
+                " WHERE excluded.rank <= frames.rank",
+                encoded,
+            )
+            return conn.total_changes - before
+
+    def put_frame(self, key: FrameKey, frame: Frame) -> bool:
+        return self.put_frames([(key, frame)]) == 1
+
+    def get_frame(self, key: FrameKey) -> Frame | None:
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT kind, step, data FROM frames WHERE key = ?", (key.as_text(),)
+            ).fetchone()
+        if row is None:
+            return None
+        kind, step, data = row
+        pixels = decode_png(data)
+        pixels.setflags(write=False)
+        return Frame(pixels=pixels, step=int(step), kind=FrameKind(kind))
+
+    def has_frame(self, key: FrameKey) -> bool:
+        with self._reading() as conn:
+            return conn.execute("SELECT 1 FROM frames WHERE key = ?", (key.as_text(),)).fetchone() is not None
+
+    def frame_index(self, branch_hash: str | None = None) -> list[tuple[FrameKey, FrameKind, int]]:
+        """(key, kind, step) of stored frames, without decoding any image (for a reopened project)."""
+        sql = "SELECT key, kind, step FROM frames"
+        args: tuple[Any, ...] = ()
+        if branch_hash is not None:
+            sql += " WHERE branch_hash = ?"
+            args = (branch_hash,)
+        with self._reading() as conn:
+            rows = conn.execute(sql + " ORDER BY branch_hash, step", args).fetchall()
+        return [(FrameKey.from_text(k), FrameKind(kind), int(step)) for k, kind, step in rows]
+
+    def frame_keys(self, branch_hash: str | None = None) -> list[FrameKey]:
+        return [key for key, _, _ in self.frame_index(branch_hash)]
+
+    def frame_count(self) -> int:
+        with self._reading() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM frames").fetchone()[0])
+
+    def delete_frames(self, branch_hash: str) -> int:
+        """Forget every frame of one branch spec (e.g. a deleted branch); returns how many."""
+        with self._writing() as conn:
+            return conn.execute("DELETE FROM frames WHERE branch_hash = ?", (branch_hash,)).rowcount
+
+    # ---------------------------------------------------------------------------------- save as
+    def copy_to(self, path: Path) -> None:
+        """Write a consistent copy to `path` atomically (temp file beside it, then rename)."""
+        path = Path(path)
+        _ensure_writable_folder(path)
+        tmp = _temp_beside(path)
+        try:
+            dst = _connect(tmp)
+            try:
+                with self._lock:
+                    self._connection().backup(dst)
+            finally:
+                dst.close()
+            _replace(tmp, path)
+        except sqlite3.Error as exc:
+            _remove_db(tmp)
+            raise _write_error(path, exc) from exc
+        except BaseException:
+            _remove_db(tmp)
+            raise
+
+    def save_as(self, path: Path) -> ProjectStore:
+        """Copy to `path`, close this store, and return the store opened at the new path."""
+        path = Path(path)
+        if path.resolve() == self.path.resolve():
+            return self
+        self.copy_to(path)
+        self.close()
+        return ProjectStore.open(path)
+
+    # ---------------------------------------------------------------------------------- internals
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ProjectError(f"The project '{self.path.name}' is closed.", "Open it again.")
+        return self._conn
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._connection()
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path.name, exc) from exc
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:
+            raise ProjectError(f"'{self.path.name}' is open read-only.", "Use Save As to keep your changes.")
+        with self._lock:
+            conn = self._connection()
+            try:
+                with _transaction(conn):
+                    yield conn
+            except sqlite3.OperationalError as exc:
+                raise _write_error(self.path, exc) from exc
+            except sqlite3.DatabaseError as exc:
+                raise _damaged(self.path.name, exc) from exc
+
+
+# -------------------------------------------------------------------------------------- helpers
+
+
+def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        # In a read-only folder SQLite cannot create the WAL index; `immutable` reads the file as is.
+        immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
+        uri = f"{path.resolve().as_uri()}?mode=ro{immutable}"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _temp_beside(path: Path) -> Path:
+    return path.with_name(f".{path.name}.saving-{uuid.uuid4().hex[:8]}")
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    # A stale -wal/-shm beside the old file would be replayed onto the new one: remove them first.
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, path)
+
+
+def _remove_db(path: Path) -> None:
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            p.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _location_writable(path: Path) -> bool:
+    """Writable file AND folder: WAL needs to create `-wal`/`-shm` files beside the project."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _ensure_writable_folder(path: Path) -> None:
+    folder = path.parent
+    if not folder.is_dir():
+        raise ProjectError(f"The folder '{folder}' does not exist.", "Choose an existing folder.")
+    if not os.access(folder, os.W_OK):
+        raise ProjectError(
+            f"Cannot save '{path.name}': the folder '{folder}' is read-only.",
+            "Choose a folder you can write to.",
+        )
+
+
+def _damaged(name: str, exc: BaseException) -> ProjectError:
+    return ProjectError(
+        f"'{name}' is not an Undo Studio project or it is damaged ({exc}).",
+        "Restore it from a backup, or start a new project from the artwork.",
+    )
+
+
+def _write_error(path: Path, exc: BaseException) -> ProjectError:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
+        return ProjectError(
+            f"Cannot write '{path.name}': the location is read-only ({exc}).", "Choose another folder."
+        )
+    if "full" in text or "disk" in text:
+        return ProjectError(
+            f"Cannot write '{path.name}': the disk is full.", "Free some space and try again."
+        )
+    return ProjectError(f"Cannot write '{path.name}' ({exc}).", "Check the disk and try again.")
