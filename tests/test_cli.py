@@ -1,0 +1,127 @@
+"""The command line as a user runs it: real subprocesses, exit codes, one-line errors, outputs checked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.cli import build_parser
+from app.cli.render import evenly_spaced_steps, parse_settings
+from app.errors import EngineError
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
+
+
+@pytest.fixture()
+def small_artwork(tmp_path: Path) -> Path:
+    from app.paths import sample_artworks
+
+    samples = sample_artworks()
+    assert samples, "the bundled samples are missing"
+    img = Image.open(samples[0]).convert("RGB")
+    img.thumbnail((160, 160))
+    path = tmp_path / "art.png"
+    img.save(path)
+    return path
+
+
+def test_help_explains_every_render_option() -> None:
+    out = run_cli("render", "--help")
+    assert out.returncode == 0
+    for option in ("--engine", "--seed", "--frames", "--steps", "--size", "--out", "--contact-sheet", "--no-label"):
+        assert option in out.stdout
+    top = run_cli("--help")
+    assert top.returncode == 0 and "render" in top.stdout and "models" in top.stdout
+
+
+def test_evenly_spaced_steps_keep_both_ends() -> None:
+    assert evenly_spaced_steps(5) == [999, 749, 500, 250, 0]
+    assert evenly_spaced_steps(5000)[:2] == [999, 998] and len(evenly_spaced_steps(5000)) == 1000
+    assert evenly_spaced_steps(1) == [0]
+
+
+def test_settings_parse_numbers_and_reject_garbage() -> None:
+    assert parse_settings(["a=1", "b=0.5", "c=subject-first"]) == {"a": 1, "b": 0.5, "c": "subject-first"}
+    with pytest.raises(EngineError):
+        parse_settings(["novalue"])
+
+
+def test_steps_option_validates_range() -> None:
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["render", "x.png", "--out", "o", "--steps", "1200"])
+
+
+def test_render_to_folder_writes_frames_and_manifest(small_artwork: Path, tmp_path: Path) -> None:
+    out = tmp_path / "frames"
+    sheet = tmp_path / "sheet.png"
+    res = run_cli("render", str(small_artwork), "--steps", "999,500,0", "--seed", "3", "--out", str(out),
+                  "--contact-sheet", str(sheet), "--no-label")
+    assert res.returncode == 0, res.stderr
+    names = sorted(p.name for p in out.glob("step_*.png"))
+    assert names == ["step_0000.png", "step_0500.png", "step_0999.png"]
+    manifest = json.loads((out / "process.json").read_text())
+    assert manifest["engine"] == "procedural" and manifest["seed"] == 3
+    assert manifest["steps"] == [999, 500, 0] and manifest["ai_simulated_process"] is True
+    assert set(manifest["timings"]) >= {"load_s", "prepare_s"}
+    final = np.asarray(Image.open(out / "step_0000.png").convert("RGB"))
+    assert np.array_equal(final, np.asarray(Image.open(small_artwork).convert("RGB")))  # no caption: exact
+    labelled = tmp_path / "labelled"
+    assert run_cli("render", str(small_artwork), "--steps", "0", "--out", str(labelled)).returncode == 0
+    with Image.open(labelled / "step_0000.png") as im:
+        assert "AI-simulated" in im.info.get("Description", "")
+    assert sheet.is_file() and Image.open(sheet).size[0] > 0
+
+
+def test_render_mp4_is_h264(small_artwork: Path, tmp_path: Path) -> None:
+    import av
+
+    out = tmp_path / "p.mp4"
+    res = run_cli("render", str(small_artwork), "--frames", "20", "--hold-last", "0", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert sum(1 for _ in container.decode(stream)) == 20
+
+
+@pytest.mark.parametrize(
+    "content, expect",
+    [(b"", "empty"), (b"hello, I am text", ""), (b"\x89PNG\r\n\x1a\n\x00\x00", "")],
+)
+def test_bad_input_is_one_line_error_and_nonzero(tmp_path: Path, content: bytes, expect: str) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(content)
+    res = run_cli("render", str(bad), "--out", str(tmp_path / "o.mp4"))
+    assert res.returncode == 1
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), res.stderr
+    assert "Traceback" not in res.stderr
+    assert expect in lines[0].lower()
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_missing_file_and_unknown_engine_and_suffix(small_artwork: Path, tmp_path: Path) -> None:
+    res = run_cli("render", str(tmp_path / "nope.png"), "--out", str(tmp_path / "o.mp4"))
+    assert res.returncode == 1 and "error:" in res.stderr
+    res = run_cli("render", str(small_artwork), "--engine", "magic", "--out", str(tmp_path / "o.mp4"))
+    assert res.returncode == 1 and "procedural" in res.stderr
+    res = run_cli("render", str(small_artwork), "--out", str(tmp_path / "o.avi"))
+    assert res.returncode == 1 and ".mp4" in res.stderr
+
+
+def test_paints_undo_without_weights_says_what_is_missing(small_artwork: Path, tmp_path: Path) -> None:
+    res = run_cli("render", str(small_artwork), "--engine", "paints-undo", "--models", str(tmp_path / "empty"),
+                  "--out", str(tmp_path / "o.mp4"))
+    assert res.returncode == 1
+    assert "not ready" in res.stderr and "paints_undo_single_frame" in res.stderr
