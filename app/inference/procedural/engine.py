@@ -1,0 +1,244 @@
+"""`ProceduralEngine`: the embedded, weight-free engine (design §4 "Procedural").
+
+`prepare` analyses the artwork once (cached per artwork, since the analysis does not depend on the seed),
+draws a seeded pencil sketch and plans per-pixel stage times; `render` is then a vectorised composite of
+six precomputed layers, a few milliseconds per frame at 1024x1024, so every step is random-access and
+scrubbing never waits. Same artwork + same spec gives bitwise identical frames.
+
+Working size: artworks whose long side exceeds `MAX_WORKING_SIDE` are analysed and rendered downscaled
+(area filter) to that size; `session.output_size` says the size. Step 0 is then the downscaled artwork.
+For anything up to that size, step 0 is the artwork exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from app.core.artwork import Artwork
+from app.core.branch import BranchSpec
+from app.core.cancel import CancelToken, ProgressCallback, scaled_progress
+from app.core.frames import MAX_STEP, MIN_STEP
+from app.errors import EngineError
+from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec, StageBand
+from app.inference.procedural.analysis import Analysis, analyse
+from app.inference.procedural.compositor import PENCILS, Compositor, build_layers
+from app.inference.procedural.schedule import ORDERS, STAGES, TIMING_PRESETS, make_plan
+from app.inference.procedural.strokes import sketch_alpha
+
+MAX_WORKING_SIDE = 2048
+DEFAULT_DENSITY = 0.6
+
+
+@dataclass(eq=False)
+class ProceduralSession(EngineSession):
+    """A prepared branch: the compositor (layers + per-stage tick maps) and what was planned."""
+
+    compositor: Compositor | None = None
+    final: np.ndarray | None = None  # the working-size artwork, returned for step 0
+    stage_windows: tuple[tuple[float, float], ...] = ()
+    background_first: bool = False
+    settings_used: dict = field(default_factory=dict)
+
+
+def working_image(pixels: np.ndarray, max_side: int = MAX_WORKING_SIDE) -> np.ndarray:
+    h, w = pixels.shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1.0:
+        return np.ascontiguousarray(pixels)
+    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+
+
+def _bands(windows: tuple[tuple[float, float], ...]) -> tuple[StageBand, ...]:
+    """Contiguous, non-overlapping bands: a boundary sits in the middle of two windows' overlap."""
+    cuts = [0.0]
+    for k in range(1, len(windows)):
+        cuts.append((windows[k - 1][1] + windows[k][0]) / 2)
+    cuts.append(1.0)
+    ticks = [int(round(c * MAX_STEP)) for c in cuts]
+    bands = []
+    for k, name in enumerate(STAGES):
+        first = MAX_STEP - ticks[k]
+        last = MIN_STEP if k == len(STAGES) - 1 else MAX_STEP - ticks[k + 1] + 1
+        bands.append(StageBand(name, first, min(first, last)))
+    return tuple(bands)
+
+
+class ProceduralEngine:
+    """Deterministic, CPU-only process reconstruction; see module docstring."""
+
+    name = "procedural"
+    display_name = "Procedural (no weights)"
+    capabilities = EngineCapabilities(random_access=True, interpolation=True, needs_weights=False)
+
+    def __init__(self, max_working_side: int = MAX_WORKING_SIDE, analysis_cache_size: int = 2) -> None:
+        self.max_working_side = int(max_working_side)
+        self._cache: OrderedDict[str, Analysis] = OrderedDict()
+        self._cache_size = analysis_cache_size
+        self._lock = threading.Lock()
+
+    def availability(self) -> EngineAvailability:
+        return EngineAvailability(ready=True)
+
+    def settings(self) -> Sequence[SettingSpec]:
+        return (
+            SettingSpec(
+                "stage_timing",
+                "Stage timing",
+                "choice",
+                "balanced",
+                choices=tuple(TIMING_PRESETS),
+                help="How the undo steps are shared between sketch, ink, flats, shading and details.",
+            ),
+            SettingSpec(
+                "order",
+                "Colouring order",
+                "choice",
+                "auto",
+                choices=ORDERS,
+                help="Fill the background or the subject first; auto lets the seed decide.",
+            ),
+            SettingSpec(
+                "sketch_density",
+                "Sketch density",
+                "float",
+                DEFAULT_DENSITY,
+                minimum=0.0,
+                maximum=1.0,
+                help="How much pencil work: searching lines and construction shapes.",
+            ),
+        )
+
+    # -- prepare ---------------------------------------------------------------------------------
+    def _read_settings(self, spec: BranchSpec) -> dict:
+        timing = str(spec.setting("stage_timing", "balanced"))
+        order = str(spec.setting("order", "auto"))
+        if timing not in TIMING_PRESETS:
+            raise EngineError(
+                f"Unknown stage timing '{timing}'.", f"Choose one of: {', '.join(TIMING_PRESETS)}."
+            )
+        if order not in ORDERS:
+            raise EngineError(f"Unknown colouring order '{order}'.", f"Choose one of: {', '.join(ORDERS)}.")
+        try:
+            density = float(spec.setting("sketch_density", DEFAULT_DENSITY))
+        except (TypeError, ValueError):
+            raise EngineError("Sketch density must be a number.", "Use a value from 0 to 1.") from None
+        if not 0.0 <= density <= 1.0:
+            raise EngineError(f"Sketch density {density} is out of range.", "Use a value from 0 to 1.")
+        return {"stage_timing": timing, "order": order, "sketch_density": density}
+
+    def _analysis(self, artwork: Artwork, cancel: CancelToken, progress: ProgressCallback) -> Analysis:
+        key = f"{artwork.content_hash}:{self.max_working_side}"
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:
+            progress(1.0, "Analysis reused")
+            return cached
+        an = analyse(working_image(artwork.pixels, self.max_working_side), cancel, progress)
+        with self._lock:
+            self._cache[key] = an
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return an
+
+    def prepare(
+        self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
+    ) -> ProceduralSession:
+        settings = self._read_settings(spec)
+        cancel.raise_if_cancelled()
+        an = self._analysis(artwork, cancel, scaled_progress(progress, 0.0, 0.6))
+        cancel.raise_if_cancelled()
+        rng = np.random.default_rng([int(spec.seed) & 0xFFFFFFFF, 0x5EED])
+        progress(0.6, "Sketching")
+        density = settings["sketch_density"]
+        sketch = sketch_alpha(an, rng, density)
+        cancel.raise_if_cancelled()
+        progress(0.7, "Planning the painting order")
+        plan = make_plan(an, sketch, settings["stage_timing"], settings["order"], density, rng)
+        cancel.raise_if_cancelled()
+        progress(0.85, "Building layers")
+        pencil = PENCILS[int(rng.integers(len(PENCILS)))]
+        compositor = Compositor(build_layers(an, plan.sketch, pencil), plan.times)
+        cancel.raise_if_cancelled()
+        change = compositor.change_per_tick()[::-1].copy()  # index by undo step
+        bands = _bands(plan.windows)
+        keyframes = {MAX_STEP, MIN_STEP}
+        for band in bands:
+            keyframes.add((band.first_step + band.last_step) // 2)
+        progress(1.0, "Ready")
+        return ProceduralSession(
+            artwork=artwork,
+            spec=spec,
+            output_size=(an.width, an.height),
+            keyframe_steps=tuple(sorted(keyframes, reverse=True)),
+            stage_bands=bands,
+            change_curve=change,
+            compositor=compositor,
+            final=an.image,
+            stage_windows=plan.windows,
+            background_first=plan.background_first,
+            settings_used=settings,
+        )
+
+    # -- render ----------------------------------------------------------------------------------
+    @staticmethod
+    def _compositor(session: EngineSession) -> tuple[Compositor, np.ndarray]:
+        if not isinstance(session, ProceduralSession) or session.compositor is None or session.final is None:
+            raise EngineError(
+                "This session was not prepared by the procedural engine.",
+                "Prepare the branch with the procedural engine first.",
+            )
+        return session.compositor, session.final
+
+    def render_step(self, session: EngineSession, step: int, out: np.ndarray | None = None) -> np.ndarray:
+        """One frame, optionally into a caller-owned buffer (for players that reuse memory)."""
+        comp, final = self._compositor(session)
+        step = int(step)
+        if not MIN_STEP <= step <= MAX_STEP:
+            raise EngineError(f"Undo step {step} is outside {MIN_STEP}..{MAX_STEP}.", "Pick a step in range.")
+        if step == MIN_STEP:
+            if out is None:
+                return final.copy()
+            np.copyto(out, final)
+            return out
+        return comp.render_tick(MAX_STEP - step, out)
+
+    def iter_frames(
+        self, session: EngineSession, steps: Sequence[int], cancel: CancelToken, progress: ProgressCallback
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """(step, frame) one at a time, for exporters: 1000 full-size frames never sit in memory at once."""
+        self._compositor(session)
+        total = max(len(steps), 1)
+        for i, step in enumerate(steps):
+            cancel.raise_if_cancelled()
+            frame = self.render_step(session, step)
+            progress((i + 1) / total, f"Rendered step {int(step)}")
+            yield int(step), frame
+
+    def render(
+        self, session: EngineSession, steps: Sequence[int], cancel: CancelToken, progress: ProgressCallback
+    ) -> list[np.ndarray]:
+        return [frame for _, frame in self.iter_frames(session, steps, cancel, progress)]
+
+    def interpolate(
+        self,
+        session: EngineSession,
+        step_a: int,
+        step_b: int,
+        count: int,
+        cancel: CancelToken,
+        progress: ProgressCallback,
+    ) -> list[np.ndarray]:
+        """`count` frames at evenly spaced steps from `step_a` to `step_b`, both ends included."""
+        if count < 1:
+            raise EngineError(f"Cannot interpolate {count} frames.", "Ask for at least one frame.")
+        steps = [int(round(s)) for s in np.linspace(step_a, step_b, count)]
+        return self.render(session, steps, cancel, progress)
