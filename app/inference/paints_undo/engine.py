@@ -1,0 +1,382 @@
+"""The Paints-UNDO engine (design §4): keyframes from the single-frame model, in-between frames from the
+multi-frame model, behind the `ProcessEngine` protocol.
+
+Once per branch (`prepare`): the prompt (WD14 tags when the user typed none), the artwork latent and
+both prompt embeddings are computed and kept in the session. `render` then samples every requested
+keyframe in ONE batch with one shared noise (so a step renders the same alone or with others), step 0
+being the artwork itself. Frames come back at the artwork's size: the models work at a multiple-of-64
+"working size" with the artwork's aspect, and their output is resized back.
+
+Models are loaded lazily and moved only by H3's `ModelManager` (resident when memory allows, offloaded
+by budget when not). Nothing is loaded by constructing the engine or asking `availability()`.
+Tests inject tiny components with `PaintsUndoEngine.from_components(...)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.core.artwork import Artwork
+from app.core.branch import BranchSpec
+from app.core.cancel import CancelToken, ProgressCallback, scaled_progress
+from app.errors import EngineError
+from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KEYFRAMES = (400, 600, 800, 900, 950, 999)
+DEFAULT_NEGATIVE = "lowres, bad anatomy, bad hands, cropped, worst quality"  # the reference app's default
+SIZE_CHOICES = ("512", "640", "768", "1024")  # long side of the working size, in pixels
+SINGLE_FRAME_DIR = "paints_undo_single_frame"
+MULTI_FRAME_DIR = "paints_undo_multi_frame"
+
+
+@dataclass
+class PaintsUndoSession(EngineSession):
+    """The once-per-branch work: prompt, working-size image, its latent and the prompt embeddings."""
+
+    prompt: str = ""
+    negative_prompt: str = ""
+    seed: int = 0
+    steps: int = 50
+    cfg: float = 3.0
+    working_size: tuple[int, int] = (0, 0)  # (w, h) the models run at
+    image: np.ndarray | None = None  # the artwork at the working size (resized + centre-cropped)
+    image_latent: Any = None  # (1,4,h/8,w/8) float32
+    positive: Any = None  # (1,77,C) float32
+    negative: Any = None
+    keyframes: dict[int, np.ndarray] = field(default_factory=dict)  # rendered, at the working size
+
+
+class PaintsUndoEngine:
+    name = "paints-undo"
+    display_name = "Paints-UNDO"
+    # Not random access: any step CAN be rendered, but a keyframe batch costs seconds (GPU) to minutes (CPU).
+    capabilities = EngineCapabilities(
+        random_access=False, interpolation=True, needs_weights=True, devices=("cuda", "mps", "cpu")
+    )
+
+    def __init__(self, models_dir: Path | None = None, device: str | None = None) -> None:
+        from app.paths import default_models_dir
+
+        self.models_dir = Path(models_dir) if models_dir is not None else default_models_dir()
+        self.device = device
+        self._pipeline: Any = None  # SingleFramePipeline, built on first use
+        self._manager: Any = None
+        self._device_info: Any = None
+        self._tagger: Any = None
+        self._injected = False
+
+    @classmethod
+    def from_components(
+        cls,
+        unet: Any,
+        vae: Any,
+        text_encoder: Any,
+        tokenizer: Any,
+        *,
+        tagger: Any = None,
+        device: str = "cpu",
+        models_dir: Path | None = None,
+    ) -> PaintsUndoEngine:
+        """An engine over explicitly given modules (tests, benchmarks); `tagger.tag(rgb) -> str`."""
+        from app.inference.paints_undo.single_frame.pipeline import SingleFramePipeline
+
+        engine = cls(models_dir=models_dir, device=device)
+        engine._pipeline = SingleFramePipeline.from_components(
+            unet, vae, text_encoder, tokenizer, device=device
+        )
+        engine._tagger = tagger
+        engine._injected = True
+        return engine
+
+    # -- protocol: availability and settings --------------------------------------------------------
+    def availability(self) -> EngineAvailability:
+        """Which model files are missing and where they go. Reads file headers only; never raises."""
+        if self._injected:
+            return EngineAvailability(ready=True)
+        try:
+            from app.inference.paints_undo import layout
+
+            report = layout.models_report(self.models_dir, verify=True)
+            ready = layout.part_ready(report, "single_frame", have_prompt=True)
+            missing = tuple(str(p) for s in report for p in s.missing)
+            notes = []
+            if not ready:
+                notes.append(layout.missing_files_message(report, ["single_frame"]))
+            if not layout.part_ready(report, "tagger"):
+                notes.append("Without the WD14 tagger files, type a prompt yourself.")
+            if not layout.part_ready(report, "multi_frame"):
+                notes.append(
+                    "Without the multi-frame model, only keyframes are generated (no in-between frames)."
+                )
+            return EngineAvailability(ready=ready, reason="\n".join(n for n in notes if n), missing=missing)
+        except Exception as exc:  # availability must never raise: the start page calls it for every engine
+            log.debug("availability check failed", exc_info=True)
+            return EngineAvailability(
+                ready=False, reason=f"Cannot check the model files in {self.models_dir}: {exc}"
+            )
+
+    def settings(self) -> Sequence[SettingSpec]:
+        return (
+            SettingSpec("prompt", "Prompt", "text", "", help="Describes the artwork. Empty: generated by the tagger."),
+            SettingSpec("generate_prompt", "Generate prompt", "bool", True,
+                        help="Tag the artwork with WD14 when the prompt is empty."),
+            SettingSpec("negative_prompt", "Negative prompt", "text", DEFAULT_NEGATIVE),
+            SettingSpec("seed", "Seed", "int", 0, minimum=0, maximum=2**31 - 1,
+                        help="Overrides the branch seed when set."),
+            SettingSpec("steps", "Sampler steps", "int", 50, minimum=1, maximum=200),
+            SettingSpec("cfg", "Guidance (CFG)", "float", 3.0, minimum=1.0, maximum=20.0),
+            SettingSpec("keyframe_steps", "Keyframe steps", "steps", DEFAULT_KEYFRAMES, minimum=1, maximum=999,
+                        help="Undo steps rendered as keyframes (0 is the artwork, 999 the first stroke)."),
+            SettingSpec("size", "Working size (long side)", "choice", "640", choices=SIZE_CHOICES,
+                        help="Resolution the models run at; frames are resized to the artwork's size."),
+        )  # fmt: skip
+
+    # -- models ------------------------------------------------------------------------------------
+    def _single_frame(self) -> Any:
+        if self._pipeline is None:
+            from app.inference.paints_undo.single_frame.pipeline import SingleFramePipeline
+            from app.inference.paints_undo.single_frame.text_encoder import LazyTokenizer
+
+            folder = self.models_dir / SINGLE_FRAME_DIR
+            self._pipeline = SingleFramePipeline(self._model_manager(), LazyTokenizer(folder / "tokenizer"))
+        return self._pipeline
+
+    def _model_manager(self) -> Any:
+        if self._manager is None:
+            from app.inference.devices import ALL_COMPONENTS, choose_memory_policy, resolve_device
+            from app.inference.model_manager import ModelManager
+
+            info = self._device_info = resolve_device(self.device)
+            policy = choose_memory_policy(info, ALL_COMPONENTS)
+            log.info("Paints-UNDO on %s, memory mode %s (%s)", info.describe(), policy.mode, policy.reason)
+            self._manager = ModelManager(info, policy.model_budget_bytes)
+            for name, loader in self._single_frame_loaders(info).items():
+                self._manager.register(name, loader)
+        return self._manager
+
+    def _single_frame_loaders(self, info: Any) -> dict[str, Callable[[], Any]]:
+        from app.inference.devices import choose_dtype
+        from app.inference.paints_undo.single_frame import text_encoder, unet, vae
+
+        folder = self.models_dir / SINGLE_FRAME_DIR
+
+        def load_unet() -> Any:
+            model = unet.load_unet(folder / "unet", choose_dtype(info, "single_frame_unet"))
+            if info.kind == "cuda":  # convolutions in channels_last are faster with cuDNN fp16
+                import torch
+
+                model = model.to(memory_format=torch.channels_last)
+            return model
+
+        return {
+            "single_frame_unet": load_unet,
+            "single_frame_vae": lambda: vae.load_vae(folder / "vae", choose_dtype(info, "single_frame_vae")),
+            "single_frame_text_encoder": lambda: text_encoder.load_text_encoder(
+                folder / "text_encoder", choose_dtype(info, "single_frame_text_encoder")
+            ),
+        }
+
+    def _tag(self, pixels: np.ndarray) -> str:
+        if self._tagger is None:
+            from app.inference.paints_undo.tagger import Wd14Tagger
+
+            self._tagger = Wd14Tagger.from_models_dir(self.models_dir)
+        return str(self._tagger.tag(pixels))
+
+    # -- protocol: prepare / render / interpolate ----------------------------------------------------
+    def prepare(
+        self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
+    ) -> PaintsUndoSession:
+        from app.inference.paints_undo.single_frame.pipeline import working_size
+
+        pipe = self._single_frame()
+        s = {spec_item.name: spec_item.default for spec_item in self.settings()} | spec.settings_dict()
+        prompt = str(s["prompt"] or "").strip()
+        if not prompt and bool(s["generate_prompt"]):
+            progress(0.0, "Tagging the artwork")
+            prompt = self._tag(artwork.pixels)
+        cancel.raise_if_cancelled()
+        try:
+            long_side = int(s["size"])
+        except (TypeError, ValueError):
+            raise EngineError(
+                f"Invalid working size '{s['size']}'.", f"Choose one of {', '.join(SIZE_CHOICES)}."
+            ) from None
+        size = working_size(artwork.width, artwork.height, long_side)
+        progress(0.1, "Encoding the artwork and the prompts")
+        image = pipe.prepare_image(artwork.pixels, size)
+        positive, negative = pipe.encode_prompts([prompt, str(s["negative_prompt"] or "")])
+        cancel.raise_if_cancelled()
+        latent = pipe.encode_image(image)
+        progress(1.0, "Ready")
+        keyframes = parse_steps(s["keyframe_steps"])
+        return PaintsUndoSession(
+            artwork=artwork,
+            spec=spec,
+            output_size=(artwork.width, artwork.height),
+            keyframe_steps=keyframes,
+            prompt=prompt,
+            negative_prompt=str(s["negative_prompt"] or ""),
+            seed=int(spec.setting("seed", spec.seed) or 0),
+            steps=int(s["steps"]),
+            cfg=float(s["cfg"]),
+            working_size=size,
+            image=image,
+            image_latent=latent,
+            positive=positive,
+            negative=negative,
+        )
+
+    def render(
+        self, session: EngineSession, steps: Sequence[int], cancel: CancelToken, progress: ProgressCallback
+    ) -> list[np.ndarray]:
+        """One frame per requested step, in request order; all non-zero steps in ONE sampling batch."""
+        sess = _session(session)
+        todo = sorted({int(s) for s in steps if int(s) != 0 and int(s) not in sess.keyframes})
+        if any(not 0 <= s <= 999 for s in todo):
+            raise EngineError(
+                f"Undo steps must be in 0..999, got {list(steps)}.", "This is a bug; please report it."
+            )
+        if todo:
+            pipe = self._single_frame()
+            noise = pipe.noise_for(tuple(sess.image_latent.shape), sess.seed)
+            latents = pipe.denoise(
+                sess.image_latent, sess.positive, sess.negative, todo, noise, sess.steps, sess.cfg,
+                cancel=cancel, progress=scaled_progress(progress, 0.0, 0.9),
+            )  # fmt: skip
+            cancel.raise_if_cancelled()
+            progress(0.9, "Decoding keyframes")
+            for step, image in zip(todo, pipe.decode(latents, cancel), strict=True):
+                sess.keyframes[step] = image
+        progress(1.0, "Keyframes done")
+        return [self._output_frame(sess, int(s)) for s in steps]
+
+    def _output_frame(self, sess: PaintsUndoSession, step: int) -> np.ndarray:
+        if step == 0:
+            return np.array(sess.artwork.pixels)  # the artwork itself, exactly
+        return _resize(sess.keyframes[step], sess.output_size)
+
+    def interpolate(
+        self,
+        session: EngineSession,
+        step_a: int,
+        step_b: int,
+        count: int,
+        cancel: CancelToken,
+        progress: ProgressCallback,
+    ) -> list[np.ndarray]:
+        """`count` frames evenly spaced from step_a to step_b (both included), by the multi-frame model."""
+        sess = _session(session)
+        try:
+            from app.inference.paints_undo.multi_frame import pipeline as mf_pipeline
+        except ImportError as exc:
+            raise EngineError(
+                "The multi-frame model is not available yet in this build.",
+                "Keyframes still work; in-between frames need the multi-frame pipeline.",
+            ) from exc
+        if count < 1:
+            return []
+        frame_a, frame_b = (
+            self._keyframe(sess, step_a, cancel, progress),
+            self._keyframe(sess, step_b, cancel, progress),
+        )
+        with contextlib.ExitStack() as stack:
+            pipe = self._multi_frame(mf_pipeline, stack)
+            frames = pipe.interpolate(
+                frame_a,
+                frame_b,
+                sess.prompt,
+                sess.seed,
+                cancel=cancel,
+                progress=scaled_progress(progress, 0.1, 1.0),
+            )
+        picks = np.linspace(0, len(frames) - 1, count).round().astype(int)
+        return [_resize(frames[i], sess.output_size) for i in picks]
+
+    def _keyframe(
+        self, sess: PaintsUndoSession, step: int, cancel: CancelToken, progress: ProgressCallback
+    ) -> Any:
+        if step == 0:
+            return sess.image
+        if step not in sess.keyframes:
+            self.render(sess, [step], cancel, scaled_progress(progress, 0.0, 0.1))
+        return sess.keyframes[step]
+
+    def _multi_frame(self, mf_pipeline: Any, stack: contextlib.ExitStack) -> Any:
+        """A MultiFramePipeline whose modules the ModelManager brings to the device one stage at a time."""
+        try:
+            from app.inference.paints_undo.multi_frame.loading import load_multi_frame
+        except ImportError as exc:
+            raise EngineError("The multi-frame loader is not available yet in this build.", "") from exc
+        from app.inference.devices import choose_dtype
+
+        manager = self._model_manager()
+        info = self._device_info
+        folder = self.models_dir / MULTI_FRAME_DIR
+        modules = ("unet", "vae", "text_encoder", "image_encoder", "image_projection")
+        for name in modules:
+            if f"multi_frame_{name}" not in manager.names():
+                dtype = choose_dtype(info, f"multi_frame_{name}")
+                manager.register(
+                    f"multi_frame_{name}",
+                    lambda n=name, d=dtype: getattr(load_multi_frame(folder, dtype=d, components=[n]), n),
+                )
+        tokenizer = load_multi_frame(folder, components=["tokenizer"]).tokenizer
+        current: dict[str, Any] = {}
+
+        def prepare_module(name: str) -> None:  # keep only the stage's model pinned on the device
+            if "stage" in current:
+                current.pop("stage").close()
+            inner = contextlib.ExitStack()
+            setattr(current["pipe"], name, inner.enter_context(manager.use(f"multi_frame_{name}")))
+            current["stage"] = inner
+
+        pipe = current["pipe"] = mf_pipeline.MultiFramePipeline(
+            None, None, None, None, None, tokenizer, prepare_module=prepare_module
+        )
+        stack.callback(lambda: current.pop("stage").close() if "stage" in current else None)
+        return pipe
+
+
+def parse_steps(value: Any) -> tuple[int, ...]:
+    """Keyframe steps from a sequence or a "400, 600 800" string; sorted, unique, each in 1..999."""
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    try:
+        steps = tuple(sorted({int(v) for v in items}))
+    except (TypeError, ValueError):
+        raise EngineError(
+            f"Invalid keyframe steps {value!r}.", "Give whole numbers such as 400, 600, 800."
+        ) from None
+    if not steps or any(not 1 <= s <= 999 for s in steps):
+        raise EngineError(
+            f"Keyframe steps must be in 1..999, got {value!r}.", "For example: 400, 600, 800, 999."
+        )
+    return steps
+
+
+def _session(session: EngineSession) -> PaintsUndoSession:
+    if not isinstance(session, PaintsUndoSession):
+        raise EngineError(
+            "This session was not prepared by the Paints-UNDO engine.", "Prepare the branch again."
+        )
+    return session
+
+
+def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """To (w, h): INTER_AREA when shrinking (no aliasing), Lanczos when enlarging."""
+    import cv2
+
+    w, h = size
+    if (image.shape[1], image.shape[0]) == (w, h):
+        return np.ascontiguousarray(image)
+    shrink = w * h < image.shape[0] * image.shape[1]
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LANCZOS4)
