@@ -40,8 +40,8 @@ def engine(components: dict) -> PaintsUndoEngine:
     )
 
 
-def _prepare(engine: PaintsUndoEngine, art: Artwork, **settings) -> PaintsUndoSession:
-    spec = BranchSpec.make("paints-undo", 7, SETTINGS | settings)
+def _prepare(engine: PaintsUndoEngine, art: Artwork, seed: int = 7, **settings) -> PaintsUndoSession:
+    spec = BranchSpec.make("paints-undo", seed, SETTINGS | settings)
     return engine.prepare(art, spec, CancelToken(), no_progress)
 
 
@@ -57,7 +57,6 @@ def test_protocol_and_settings(engine: PaintsUndoEngine) -> None:
         "prompt",
         "generate_prompt",
         "negative_prompt",
-        "seed",
         "steps",
         "cfg",
         "keyframe_steps",
@@ -150,16 +149,20 @@ def test_interpolate_delegates_to_the_multi_frame_pipeline(engine: PaintsUndoEng
     seen = {}
 
     class FakeMultiFrame:
-        def interpolate(self, frame_a, frame_b, prompt, seed, cancel, progress):
-            seen.update(a=frame_a, b=frame_b, prompt=prompt, seed=seed)
+        def interpolate(self, frame_a, frame_b, prompt, seed, steps, cfg, cancel, progress):
+            seen.update(a=frame_a, b=frame_b, prompt=prompt, seed=seed, steps=steps, cfg=cfg)
             return [np.full((32, 48, 3), i, np.uint8) for i in range(16)]
 
     monkeypatch.setattr(engine, "_multi_frame", lambda module, stack: FakeMultiFrame())
     frames = engine.interpolate(session, 400, 0, 4, CancelToken(), no_progress)
-    assert seen["prompt"] == "sky" and seen["seed"] == 7
+    assert seen["prompt"] == "sky" and seen["seed"] == 7  # video seed -1: the branch seed
+    assert seen["steps"] == 50 and seen["cfg"] == 7.5
     assert np.array_equal(seen["a"], session.keyframes[400]) and np.array_equal(seen["b"], session.image)
     assert [int(f[0, 0, 0]) for f in frames] == [0, 5, 10, 15]
     assert all(f.shape == (48, 40, 3) for f in frames)
+    session = _prepare(engine, art, prompt="sky", video_seed=3, video_steps=9)
+    engine.interpolate(session, 950, 999, 2, CancelToken(), no_progress)
+    assert seen["seed"] == 3 and seen["steps"] == 9
 
 
 def test_engine_from_a_models_folder_through_the_model_manager(tmp_path: Path, components: dict) -> None:

@@ -26,6 +26,8 @@ import numpy as np
 from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, ProgressCallback, scaled_progress
+from app.core.keyframe_plan import KeyframePlan
+from app.core.segments import WHITE_STEP
 from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
 
@@ -53,6 +55,10 @@ class PaintsUndoSession(EngineSession):
     positive: Any = None  # (1,77,C) float32
     negative: Any = None
     keyframes: dict[int, np.ndarray] = field(default_factory=dict)  # rendered, at the working size
+    video_seed: int = 0
+    video_steps: int = 50
+    video_cfg: float = 7.5
+    user_keyframes: dict[int, str] = field(default_factory=dict)  # step -> content hash of the user's image
 
 
 class PaintsUndoEngine:
@@ -62,6 +68,8 @@ class PaintsUndoEngine:
     capabilities = EngineCapabilities(
         random_access=False, interpolation=True, needs_weights=True, devices=("cuda", "mps", "cpu")
     )
+    # (h, w) size buckets of the video model; None = the reference's four. Tests shrink them.
+    video_buckets: tuple[tuple[int, int], ...] | None = None
 
     def __init__(self, models_dir: Path | None = None, device: str | None = None) -> None:
         from app.paths import default_models_dir
@@ -130,14 +138,16 @@ class PaintsUndoEngine:
             SettingSpec("generate_prompt", "Generate prompt", "bool", True,
                         help="Tag the artwork with WD14 when the prompt is empty."),
             SettingSpec("negative_prompt", "Negative prompt", "text", DEFAULT_NEGATIVE),
-            SettingSpec("seed", "Seed", "int", 0, minimum=0, maximum=2**31 - 1,
-                        help="Overrides the branch seed when set."),
             SettingSpec("steps", "Sampler steps", "int", 50, minimum=1, maximum=200),
             SettingSpec("cfg", "Guidance (CFG)", "float", 3.0, minimum=1.0, maximum=20.0),
             SettingSpec("keyframe_steps", "Keyframe steps", "steps", DEFAULT_KEYFRAMES, minimum=1, maximum=999,
                         help="Undo steps rendered as keyframes (0 is the artwork, 999 the first stroke)."),
             SettingSpec("size", "Working size (long side)", "choice", "640", choices=SIZE_CHOICES,
                         help="Resolution the models run at; frames are resized to the artwork's size."),
+            SettingSpec("video_seed", "Video seed", "int", -1, minimum=-1, maximum=2**31 - 1,
+                        help="Seed of the in-between frames; -1 uses the branch seed. Changing it keeps the keyframes."),
+            SettingSpec("video_steps", "Video sampler steps", "int", 50, minimum=1, maximum=200),
+            SettingSpec("video_cfg", "Video guidance (CFG)", "float", 7.5, minimum=1.0, maximum=20.0),
         )  # fmt: skip
 
     # -- models ------------------------------------------------------------------------------------
@@ -226,9 +236,12 @@ class PaintsUndoEngine:
             keyframe_steps=keyframes,
             prompt=prompt,
             negative_prompt=str(s["negative_prompt"] or ""),
-            seed=int(spec.setting("seed", spec.seed) or 0),
+            seed=int(spec.seed),
             steps=int(s["steps"]),
             cfg=float(s["cfg"]),
+            video_seed=int(spec.seed) if int(s["video_seed"]) < 0 else int(s["video_seed"]),
+            video_steps=int(s["video_steps"]),
+            video_cfg=float(s["video_cfg"]),
             working_size=size,
             image=image,
             image_latent=latent,
@@ -295,7 +308,9 @@ class PaintsUndoEngine:
                 frame_a,
                 frame_b,
                 sess.prompt,
-                sess.seed,
+                sess.video_seed,
+                steps=sess.video_steps,
+                cfg=sess.video_cfg,
                 cancel=cancel,
                 progress=scaled_progress(progress, 0.1, 1.0),
             )
@@ -307,6 +322,8 @@ class PaintsUndoEngine:
     ) -> Any:
         if step == 0:
             return sess.image
+        if step == WHITE_STEP:  # the blank canvas before the first stroke ends the last segment
+            return np.full_like(sess.image, 255)
         if step not in sess.keyframes:
             self.render(sess, [step], cancel, scaled_progress(progress, 0.0, 0.1))
         return sess.keyframes[step]
@@ -340,11 +357,49 @@ class PaintsUndoEngine:
             setattr(current["pipe"], name, inner.enter_context(manager.use(f"multi_frame_{name}")))
             current["stage"] = inner
 
+        extra = {"buckets": self.video_buckets} if self.video_buckets else {}
         pipe = current["pipe"] = mf_pipeline.MultiFramePipeline(
-            None, None, None, None, None, tokenizer, prepare_module=prepare_module
+            None, None, None, None, None, tokenizer, prepare_module=prepare_module, **extra
         )
         stack.callback(lambda: current.pop("stage").close() if "stage" in current else None)
         return pipe
+
+
+    # -- the keyframe chain on the timeline ------------------------------------------------------------
+    KEYFRAME_SETTINGS = ("prompt", "generate_prompt", "negative_prompt", "steps", "cfg", "size")
+    SEGMENT_SETTINGS = ("video_seed", "video_steps", "video_cfg")
+
+    def keyframe_plan(self, session: EngineSession) -> KeyframePlan:
+        """Frame keys from what each frame depends on: a video-seed change keeps the keyframes, a user
+        keyframe changes only the two segments that touch it (app/core/keyframe_plan.py)."""
+        sess = _session(session)
+        return KeyframePlan(
+            sess.artwork.content_hash,
+            sess.spec,
+            tuple(sess.keyframe_steps),
+            self.KEYFRAME_SETTINGS,
+            self.SEGMENT_SETTINGS,
+            dict(sess.user_keyframes),
+        )
+
+    def set_user_keyframe(self, session: EngineSession, step: int, pixels: np.ndarray | None) -> None:
+        """Use the user's own image (a sketch, an earlier version) as the keyframe at `step`, or go back
+        to the generated one with None. The image is fitted to the working size like the artwork."""
+        import hashlib
+
+        sess = _session(session)
+        if not 0 < int(step) <= 999:
+            raise EngineError(f"Cannot replace the keyframe at step {step}.", "Choose an undo step between 1 and 999.")
+        if pixels is None:
+            sess.keyframes.pop(int(step), None)
+            sess.user_keyframes.pop(int(step), None)
+            return
+        if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+            raise EngineError("A keyframe image must be an RGB picture.", "Open it as an artwork first.")
+        sess.keyframes[int(step)] = self._single_frame().prepare_image(pixels, sess.working_size)
+        sess.user_keyframes[int(step)] = hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()[:16]
+        if int(step) not in sess.keyframe_steps:
+            sess.keyframe_steps = tuple(sorted({*sess.keyframe_steps, int(step)}))
 
 
 def parse_steps(value: Any) -> tuple[int, ...]:
