@@ -41,7 +41,11 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write(mf / "image_projection", RESAMPLER, Resampler(**RESAMPLER).state_dict())
     _write(mf / "image_encoder", CLIP, build_image_encoder(CLIP).state_dict())
     text = CLIPTextModel(CLIPTextConfig(**TEXT)).state_dict()
-    _write(mf / "text_encoder", TEXT, {(k if k.startswith("text_model.") else "text_model." + k): v for k, v in text.items()})
+    _write(
+        mf / "text_encoder",
+        TEXT,
+        {(k if k.startswith("text_model.") else "text_model." + k): v for k, v in text.items()},
+    )
     _tokenizer(mf / "tokenizer")
     _write(mf / "unet", UNET, _unet_state(UNET))
     return root
@@ -55,14 +59,15 @@ def engine(models: Path, monkeypatch: pytest.MonkeyPatch) -> PaintsUndoEngine:
 
 def _session(engine: PaintsUndoEngine, **settings):
     art = Artwork.from_array(artwork(48, 64, seed=5))
-    return engine.prepare(art, BranchSpec.make("paints-undo", 1, SETTINGS | settings), CancelToken(), no_progress)
+    return engine.prepare(
+        art, BranchSpec.make("paints-undo", 1, SETTINGS | settings), CancelToken(), no_progress
+    )
 
 
 def test_cli_renders_the_whole_chain_to_a_video(models: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     import av
 
     from app.cli import main
-
     from app.inference.engine import EngineAvailability
 
     monkeypatch.setattr(PaintsUndoEngine, "video_buckets", BUCKETS)
@@ -72,8 +77,19 @@ def test_cli_renders_the_whole_chain_to_a_video(models: Path, tmp_path: Path, mo
     image = tmp_path / "art.png"
     Image.fromarray(artwork(48, 64, seed=5)).save(image)
     out = tmp_path / "process.mp4"
-    args = ["render", str(image), "--engine", "paints-undo", "--models", str(models), "--out", str(out),
-            "--hold-last", "0", "--no-label"] + [f"--setting={k}={v}" for k, v in SETTINGS.items() if k != "prompt"]
+    args = [
+        "render",
+        str(image),
+        "--engine",
+        "paints-undo",
+        "--models",
+        str(models),
+        "--out",
+        str(out),
+        "--hold-last",
+        "0",
+        "--no-label",
+    ] + [f"--setting={k}={v}" for k, v in SETTINGS.items() if k != "prompt"]
     assert main([*args, "--prompt", "a b"]) == 0, capsys.readouterr().err
     with av.open(str(out)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
@@ -104,8 +120,11 @@ def test_user_keyframe_is_used_and_changes_only_touching_segments(engine: Paints
     assert abs(frame.mean() - sketch.mean()) < 4 and abs(generated.mean() - sketch.mean()) > 4
     assert frame.min() <= 30 and frame.max() >= 190
     after = engine.keyframe_plan(session)
-    changed = [(a, b) for a, b in segments(session.keyframe_steps)
-               if before.key(Segment(a, b, 1)) != after.key(Segment(a, b, 1))]
+    changed = [
+        (a, b)
+        for a, b in segments(session.keyframe_steps)
+        if before.key(Segment(a, b, 1)) != after.key(Segment(a, b, 1))
+    ]
     assert changed == [(0, 500), (500, 999)]
     assert before.key(Keyframe(999)) == after.key(Keyframe(999))
     engine.set_user_keyframe(session, 500, None)

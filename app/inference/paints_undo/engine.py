@@ -364,7 +364,6 @@ class PaintsUndoEngine:
         stack.callback(lambda: current.pop("stage").close() if "stage" in current else None)
         return pipe
 
-
     # -- the keyframe chain on the timeline ------------------------------------------------------------
     KEYFRAME_SETTINGS = ("prompt", "generate_prompt", "negative_prompt", "steps", "cfg", "size")
     SEGMENT_SETTINGS = ("video_seed", "video_steps", "video_cfg")
@@ -389,7 +388,9 @@ class PaintsUndoEngine:
 
         sess = _session(session)
         if not 0 < int(step) <= 999:
-            raise EngineError(f"Cannot replace the keyframe at step {step}.", "Choose an undo step between 1 and 999.")
+            raise EngineError(
+                f"Cannot replace the keyframe at step {step}.", "Choose an undo step between 1 and 999."
+            )
         if pixels is None:
             sess.keyframes.pop(int(step), None)
             sess.user_keyframes.pop(int(step), None)
@@ -397,7 +398,9 @@ class PaintsUndoEngine:
         if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
             raise EngineError("A keyframe image must be an RGB picture.", "Open it as an artwork first.")
         sess.keyframes[int(step)] = self._single_frame().prepare_image(pixels, sess.working_size)
-        sess.user_keyframes[int(step)] = hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()[:16]
+        sess.user_keyframes[int(step)] = hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()[
+            :16
+        ]
         if int(step) not in sess.keyframe_steps:
             sess.keyframe_steps = tuple(sorted({*sess.keyframe_steps, int(step)}))
 
