@@ -1,0 +1,327 @@
+"""Turns "show undo step s" into prioritised engine requests, and answers "best frame for step s" (§3).
+
+Why a separate, Qt-free module: the slider fires far faster than engines work. On every slider move the UI
+thread asks the scheduler (cheap, no engine call) for the best frame available *now* and for the requests
+that would improve it. The scheduler de-duplicates against the frame store and against requests already in
+flight, cancels in-flight work the new position supersedes, and ignores results of requests it no longer
+tracks (stale by request id). It never runs an engine itself: requests go to a `RequestSink` (the runner).
+
+Ordering (design §3): random-access engines (procedural) render the step under the playhead, then batches
+of its neighbours in the scrub direction. Engines without random access get their keyframes first (one
+batch), then the segment under the playhead, then the segments next to it in the scrub direction.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from app.core.frames import MAX_STEP, MIN_STEP, Frame, FrameKey, FrameKind, Keyframe, Segment, clamp_step
+
+PRIORITY_KEYFRAMES = 0
+PRIORITY_PLAYHEAD = 1
+PRIORITY_NEIGHBOURS = 10
+
+
+class FrameStoreLike(Protocol):
+    """What the scheduler needs from a frame cache (H1's LruFrameCache or a project-backed store)."""
+
+    def get(self, key: FrameKey) -> Frame | None: ...
+
+    def put(self, key: FrameKey, frame: Frame) -> None: ...
+
+
+class DictFrameStore:
+    """Unbounded dict store: for tests and small tools. The app uses a byte-budget LRU."""
+
+    def __init__(self) -> None:
+        self.frames: dict[FrameKey, Frame] = {}
+
+    def get(self, key: FrameKey) -> Frame | None:
+        return self.frames.get(key)
+
+    def put(self, key: FrameKey, frame: Frame) -> None:
+        self.frames[key] = frame
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    """One unit of engine work. `steps` for renders; `segment` = (a, b, count) for interpolations."""
+
+    priority: int
+    steps: tuple[int, ...] = ()
+    segment: tuple[int, int, int] | None = None
+
+    @property
+    def is_render(self) -> bool:
+        return self.segment is None
+
+    def covers(self) -> tuple[int, ...]:
+        if self.segment is None:
+            return self.steps
+        a, b, n = self.segment
+        return tuple(segment_steps(a, b, n))
+
+
+class RequestSink(Protocol):
+    def submit(self, plan: PlannedRequest) -> int: ...
+
+    def cancel(self, request_id: int) -> None: ...
+
+
+def segment_steps(a: int, b: int, count: int) -> list[int]:
+    """Undo steps of the `count` interpolated frames between keyframes a < b, endpoints included."""
+    if count <= 1:
+        return [a]
+    return [int(round(a + (b - a) * i / (count - 1))) for i in range(count)]
+
+
+def blend_preview(lo: Frame, hi: Frame, step: int) -> np.ndarray:
+    """Linear blend of the nearest frames on both sides of `step` (uint8, same shape)."""
+    if lo.step == hi.step or lo.pixels.shape != hi.pixels.shape:
+        return lo.pixels
+    t = (step - lo.step) / (hi.step - lo.step)
+    try:
+        import cv2
+
+        return cv2.addWeighted(lo.pixels, 1.0 - t, hi.pixels, t, 0.0)
+    except ImportError:  # opencv is a dependency, but keep the maths usable without it
+        out = lo.pixels.astype(np.float32) * (1.0 - t) + hi.pixels.astype(np.float32) * t
+        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+class BranchScheduler:
+    """Scheduling state for one branch (one engine session)."""
+
+    def __init__(
+        self,
+        artwork_hash: str,
+        branch_hash: str,
+        store: FrameStoreLike,
+        sink: RequestSink,
+        random_access: bool,
+        keyframe_steps: Sequence[int] = (),
+        segment_frames: int = 16,
+        batch: int = 8,
+        lookahead_batches: int = 3,
+    ) -> None:
+        self.artwork_hash = artwork_hash
+        self.branch_hash = branch_hash
+        self.store = store
+        self.sink = sink
+        self.random_access = random_access
+        self.keyframe_steps = sorted({clamp_step(s) for s in keyframe_steps} | ({MIN_STEP, MAX_STEP}))
+        self.segment_frames = segment_frames
+        self.batch = batch
+        self.lookahead_batches = lookahead_batches
+        self._index: dict[int, tuple[FrameKey, FrameKind]] = {}
+        self._sorted_steps: list[int] = []
+        self._inflight: dict[int, PlannedRequest] = {}
+        self._failed_steps: set[int] = set()  # work that failed is not retried until `clear_failures`
+        self._failed_segments: set[tuple[int, int, int]] = set()
+
+    # -- the frame index -------------------------------------------------------------------------
+    def key_for_step(self, step: int) -> FrameKey:
+        return FrameKey(self.artwork_hash, self.branch_hash, Keyframe(int(step)))
+
+    def add_frame(self, key: FrameKey, frame: Frame) -> bool:
+        """Store a frame unless a better kind is already indexed for its step; True when stored."""
+        known = self._index.get(frame.step)
+        if known is not None and known[1].rank < frame.kind.rank and self.store.get(known[0]) is not None:
+            return False
+        self.store.put(key, frame)
+        if known is None:
+            bisect.insort(self._sorted_steps, frame.step)
+        self._index[frame.step] = (key, frame.kind)
+        return True
+
+    def index_existing(self, entries: Iterable[tuple[FrameKey, int, FrameKind]]) -> None:
+        """Register frames already in the store (a reopened project) without touching the store."""
+        for key, step, kind in entries:
+            known = self._index.get(step)
+            if known is not None and known[1].rank <= kind.rank:
+                continue
+            if known is None:
+                bisect.insort(self._sorted_steps, step)
+            self._index[step] = (key, kind)
+
+    def frame_at(self, step: int) -> Frame | None:
+        entry = self._index.get(step)
+        if entry is None:
+            return None
+        frame = self.store.get(entry[0])
+        if frame is None:  # evicted from the store: forget it so it is rendered again
+            self._forget(step)
+        return frame
+
+    def _forget(self, step: int) -> None:
+        self._index.pop(step, None)
+        i = bisect.bisect_left(self._sorted_steps, step)
+        if i < len(self._sorted_steps) and self._sorted_steps[i] == step:
+            self._sorted_steps.pop(i)
+
+    def entry(self, step: int) -> tuple[FrameKey, FrameKind] | None:
+        """The indexed key and kind for `step` (no store access)."""
+        return self._index.get(step)
+
+    def available(self) -> dict[int, FrameKind]:
+        return {s: k for s, (_, k) in self._index.items()}
+
+    def has(self, step: int) -> bool:
+        return step in self._index
+
+    def _nearest(self, step: int, below: bool) -> Frame | None:
+        i = bisect.bisect_left(self._sorted_steps, step)
+        candidates = range(i - 1, -1, -1) if below else range(i, len(self._sorted_steps))
+        for j in candidates:
+            if j >= len(self._sorted_steps):
+                break
+            s = self._sorted_steps[j]
+            frame = self.frame_at(s)
+            if frame is not None:
+                return frame
+        return None
+
+    def best_frame(self, step: int) -> Frame | None:
+        """Exact/interpolated frame when indexed, else a PREVIEW blend of the nearest ones, else None."""
+        step = clamp_step(step)
+        frame = self.frame_at(step)
+        if frame is not None:
+            return frame
+        lo, hi = self._nearest(step, below=True), self._nearest(step + 1, below=False)
+        if lo is None and hi is None:
+            return None
+        if lo is None or hi is None:
+            only = lo or hi
+            assert only is not None
+            return Frame(only.pixels, step, FrameKind.PREVIEW)
+        return Frame(blend_preview(lo, hi, step), step, FrameKind.PREVIEW)
+
+    # -- planning --------------------------------------------------------------------------------
+    def wanted(self, step: int, direction: int) -> list[PlannedRequest]:
+        """What should exist to show `step` well, best first (already cached work included)."""
+        step, d = clamp_step(step), (-1 if direction < 0 else 1)
+        if self.random_access:
+            plans = [PlannedRequest(PRIORITY_PLAYHEAD, steps=(step,))]
+            for b in range(self.lookahead_batches):
+                lo = step + d * (1 + b * self.batch)
+                steps = tuple(clamp_step(lo + d * i) for i in range(self.batch))
+                steps = tuple(dict.fromkeys(s for s in steps if s != step))
+                if steps:
+                    plans.append(PlannedRequest(PRIORITY_NEIGHBOURS + b, steps=steps))
+            return plans
+        plans = [PlannedRequest(PRIORITY_KEYFRAMES, steps=tuple(self.keyframe_steps))]
+        segs = list(zip(self.keyframe_steps, self.keyframe_steps[1:], strict=False))
+        here = next((i for i, (a, b) in enumerate(segs) if a <= step <= b), 0)
+        order = [here] + [here + d * k for k in range(1, len(segs))]
+        for rank, i in enumerate(j for j in order if 0 <= j < len(segs)):
+            a, b = segs[i]
+            plans.append(PlannedRequest(PRIORITY_PLAYHEAD + rank, segment=(a, b, self.segment_frames)))
+        return plans
+
+    def _missing(self, plan: PlannedRequest) -> PlannedRequest | None:
+        busy = {s for p in self._inflight.values() for s in p.covers()}
+        if plan.is_render:
+            skip = busy | self._failed_steps
+            steps = tuple(s for s in plan.steps if s not in self._index and s not in skip)
+            return PlannedRequest(plan.priority, steps=steps) if steps else None
+        if plan.segment in self._failed_segments or any(
+            p.segment == plan.segment for p in self._inflight.values()
+        ):
+            return None
+        inner = plan.covers()[1:-1]
+        if inner and all(s in self._index for s in inner):
+            return None
+        return plan
+
+    def show(self, step: int, direction: int = -1, want_frame: bool = True) -> Frame | None:
+        """Plan work for `step` (cancel superseded, submit missing) and return the best frame now
+        (skipped with `want_frame=False` when the caller already painted it)."""
+        wanted = self.wanted(step, direction)
+        keep_steps = {s for p in wanted for s in p.covers()}
+        keep_segments = {p.segment for p in wanted if p.segment is not None}
+        for rid, plan in list(self._inflight.items()):
+            superseded = (
+                plan.segment not in keep_segments
+                if plan.segment is not None
+                else not (set(plan.steps) & keep_steps)
+            )
+            if superseded:
+                del self._inflight[rid]
+                self.sink.cancel(rid)
+        for plan in wanted:
+            todo = self._missing(plan)
+            if todo is not None:
+                self._inflight[self.sink.submit(todo)] = todo
+        return self.best_frame(step) if want_frame else None
+
+    def cancel_all(self) -> None:
+        for rid in list(self._inflight):
+            self.sink.cancel(rid)
+        self._inflight.clear()
+
+    def inflight(self) -> dict[int, PlannedRequest]:
+        return dict(self._inflight)
+
+    # -- results ---------------------------------------------------------------------------------
+    def accept(self, request_id: int, images: Sequence[np.ndarray]) -> list[int]:
+        """Store a request's frames; returns the steps stored. Stale request ids are dropped."""
+        plan = self._inflight.pop(request_id, None)
+        if plan is None:
+            return []
+        stored: list[int] = []
+        if plan.segment is None:
+            for s, px in zip(plan.steps, images, strict=False):
+                if self.add_frame(self.key_for_step(s), Frame(px, s, FrameKind.EXACT)):
+                    stored.append(s)
+            return stored
+        a, b, n = plan.segment
+        for i, (s, px) in enumerate(zip(segment_steps(a, b, n), images, strict=False)):
+            # end frames reproduce the anchors; an exact keyframe there wins (add_frame keeps the better kind)
+            key = FrameKey(self.artwork_hash, self.branch_hash, Segment(a, b, i))
+            if self.add_frame(key, Frame(px, s, FrameKind.INTERPOLATED)):
+                stored.append(s)
+        return stored
+
+    def finished(self, request_id: int) -> None:
+        """The request was cancelled: forget it so it can be planned again."""
+        self._inflight.pop(request_id, None)
+
+    def failed(self, request_id: int) -> None:
+        """The request failed: do not plan the same work again (no error storm while scrubbing)."""
+        plan = self._inflight.pop(request_id, None)
+        if plan is None:
+            return
+        if plan.segment is not None:
+            self._failed_segments.add(plan.segment)
+        else:
+            self._failed_steps.update(plan.steps)
+
+    def clear_failures(self) -> None:
+        self._failed_steps.clear()
+        self._failed_segments.clear()
+
+
+def step_of_key(key: FrameKey, segment_frames: int = 16) -> int:
+    """The undo step a stored frame key shows (for re-indexing a reopened project)."""
+    if isinstance(key.part, Keyframe):
+        return key.part.step
+    part = key.part
+    return segment_steps(part.a, part.b, segment_frames)[part.index]
+
+
+__all__ = [
+    "BranchScheduler",
+    "DictFrameStore",
+    "FrameStoreLike",
+    "PlannedRequest",
+    "RequestSink",
+    "blend_preview",
+    "segment_steps",
+    "step_of_key",
+    "MAX_STEP",
+]

@@ -1,0 +1,1 @@
+"""The branches panel: the branch tree, and engine/seed/settings for new branches."""

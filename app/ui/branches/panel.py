@@ -1,0 +1,85 @@
+"""BranchesPanel (layout only): the branch list with compare check boxes, actions, and a "new branch"
+form (engine, seed, engine settings). `branches.controller` wires it to the document."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.branches.settings_form import SettingsForm
+from app.ui.icons import icon
+
+
+class BranchesPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumWidth(280)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 10, 10, 10)
+        lay.setSpacing(8)
+        self.list = QListWidget()
+        self.list.setObjectName("branchList")
+        hint = QLabel(self.tr("Tick 2–4 branches to compare them."))
+        hint.setObjectName("simLabel")
+        lay.addWidget(self.list, 1)
+        lay.addWidget(hint)
+
+        row = QHBoxLayout()
+
+        def tool(name: str, tip: str) -> QToolButton:
+            b = QToolButton()
+            b.setIcon(icon(name))
+            b.setToolTip(tip)
+            row.addWidget(b)
+            return b
+
+        self.duplicate_button = tool("duplicate", self.tr("Duplicate with a new seed"))
+        self.fork_button = tool("fork", self.tr("Fork here: redo differently from the current step"))
+        self.rename_button = tool("rename", self.tr("Rename"))
+        self.delete_button = tool("delete", self.tr("Delete"))
+        row.addStretch(1)
+        self.compare_button = QPushButton(icon("compare"), self.tr("Compare"))
+        row.addWidget(self.compare_button)
+        lay.addLayout(row)
+
+        group = QGroupBox(self.tr("New branch"))
+        form = QFormLayout(group)
+        self.engine = QComboBox()
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.settings = SettingsForm()
+        self.create_button = QPushButton(icon("add"), self.tr("Create branch"))
+        self.create_button.setObjectName("primary")
+        form.addRow(self.tr("Engine"), self.engine)
+        form.addRow(self.tr("Seed"), self.seed)
+        form.addRow(self.settings)
+        form.addRow(self.create_button)
+        self.engine_status = QLabel()
+        self.engine_status.setObjectName("simLabel")
+        self.engine_status.setWordWrap(True)
+        form.addRow(self.engine_status)
+        lay.addWidget(group)
+
+    def checked_ids(self) -> list[str]:
+        out = []
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(item.data(Qt.ItemDataRole.UserRole))
+        return out
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None

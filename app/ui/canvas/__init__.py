@@ -1,0 +1,1 @@
+"""The zoomable, pannable image canvas."""

@@ -1,0 +1,1 @@
+"""Compare 2-4 branches with one synchronised slider."""

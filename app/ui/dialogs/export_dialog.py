@@ -1,0 +1,154 @@
+"""ExportDialog (layout): format, file, range, fps, length preset, size, final-first, hold-last and the
+"AI-simulated process" label (on by default). `export_controller` runs the export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.export import ExportOptions
+from app.core.frames import MAX_STEP, MIN_STEP
+from app.ui.icons import icon
+
+FORMATS = (("mp4", "MP4 (H.264)"), ("webm", "WebM (VP9)"), ("gif", "GIF"), ("webp", "WebP"), ("png", "PNG"))
+SIZES = ((None, "Original"), (1024, "1024 px"), (720, "720 px"), (512, "512 px"))
+
+
+class ExportDialog(QDialog):
+    def __init__(self, default_path: Path, title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title or self.tr("Export process"))
+        self.setMinimumWidth(600)
+        self.format = QComboBox()
+        for key, label in FORMATS:
+            self.format.addItem(label if key != "png" else self.tr("PNG sequence (folder)"), key)
+        self.path = QLineEdit(str(default_path))
+        browse = QPushButton(icon("folder"), self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(browse)
+        self.start = QSpinBox()
+        self.end = QSpinBox()
+        for w in (self.start, self.end):
+            w.setRange(MIN_STEP, MAX_STEP)
+        self.start.setValue(MAX_STEP)
+        self.end.setValue(MIN_STEP)
+        range_row = QHBoxLayout()
+        range_row.addWidget(QLabel(self.tr("from step")))
+        range_row.addWidget(self.start)
+        range_row.addWidget(QLabel(self.tr("to step")))
+        range_row.addWidget(self.end)
+        range_row.addStretch(1)
+        self.fps = QSpinBox()
+        self.fps.setRange(1, 120)
+        self.fps.setValue(30)
+        self.length = QComboBox()
+        self.length.addItem(self.tr("Full (every step)"), "full")
+        for secs in (15, 30, 60):
+            self.length.addItem(self.tr("%1 seconds").replace("%1", str(secs)), f"{secs}s")
+        self.length.setCurrentIndex(2)
+        self.size = QComboBox()
+        for value, label in SIZES:
+            self.size.addItem(self.tr("Original") if value is None else label, value)
+        self.final_first = QCheckBox(self.tr("Show the finished artwork first"))
+        self.hold_last = QDoubleSpinBox()
+        self.hold_last.setRange(0.0, 10.0)
+        self.hold_last.setValue(1.0)
+        self.hold_last.setSuffix(" s")
+        self.label = QCheckBox(self.tr('Label frames "AI-simulated process"'))
+        self.label.setChecked(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel()
+        self.status.setObjectName("simLabel")
+        self.status.setWordWrap(True)
+        self.export_button = QPushButton(icon("export"), self.tr("Export"))
+        self.export_button.setObjectName("primary")
+        self.export_button.setDefault(True)
+        self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"))
+        self.close_button = QPushButton(self.tr("Close"))
+        self.close_button.clicked.connect(self.reject)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Format"), self.format)
+        form.addRow(self.tr("Save to"), path_row)
+        form.addRow(self.tr("Range"), range_row)
+        form.addRow(self.tr("Frame rate"), self.fps)
+        form.addRow(self.tr("Length"), self.length)
+        form.addRow(self.tr("Size"), self.size)
+        form.addRow(self.tr("Hold last frame"), self.hold_last)
+        form.addRow("", self.final_first)
+        form.addRow("", self.label)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.export_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(18, 18, 18, 14)
+        lay.addLayout(form)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        lay.addLayout(buttons)
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self.set_running(False)
+
+    def _format_changed(self) -> None:
+        fmt = self.format.currentData()
+        p = Path(self.path.text())
+        base = p.with_suffix("") if p.suffix else p
+        self.path.setText(str(base if fmt == "png" else base.with_suffix("." + fmt)))
+
+    def _browse(self) -> None:
+        fmt = self.format.currentData()
+        if fmt == "png":
+            folder = QFileDialog.getExistingDirectory(
+                self, self.tr("Choose a folder"), str(Path(self.path.text()).parent)
+            )
+            if folder:
+                self.path.setText(str(Path(folder) / Path(self.path.text()).name))
+            return
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export to"), self.path.text(), f"*.{fmt}")
+        if name:
+            self.path.setText(name)
+
+    def output_path(self) -> Path:
+        return Path(self.path.text()).expanduser()
+
+    def steps(self) -> list[int]:
+        """Playback order: from the larger step (earlier in painting) to the smaller."""
+        a, b = self.start.value(), self.end.value()
+        return list(range(a, b - 1, -1)) if a >= b else list(range(a, b + 1))
+
+    def options(self) -> ExportOptions:
+        return ExportOptions(
+            fps=self.fps.value(),
+            length=self.length.currentData(),
+            max_size=self.size.currentData(),
+            show_final_first=self.final_first.isChecked(),
+            hold_last_s=self.hold_last.value(),
+            label=self.label.isChecked(),
+        )
+
+    def set_running(self, running: bool) -> None:
+        self.export_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.close_button.setEnabled(not running)
+        self.progress.setVisible(running or self.progress.value() > 0)

@@ -1,0 +1,110 @@
+"""MainWindow: composition only. It builds the views and controllers and wires them together; the
+behaviour lives in the controllers (document, playback, viewer, branches, project, window actions)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QToolBar, QVBoxLayout, QWidget
+
+from app.ui.branches.controller import BranchesController
+from app.ui.branches.panel import BranchesPanel
+from app.ui.canvas.view import CanvasView
+from app.ui.compare.view import CompareView
+from app.ui.document import Document, EngineFactory
+from app.ui.icons import icon
+from app.ui.project_controller import ProjectController
+from app.ui.refcount_guard import make_singletons_immortal
+from app.ui.start_page import StartPage
+from app.ui.status_bar import StatusBar
+from app.ui.timeline.controller import PlaybackController
+from app.ui.timeline.view import TimelineView
+from app.ui.viewer_controller import ViewerController
+from app.ui.window_controller import WindowController
+from app.ui.worker import EngineWorker
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine_factory: EngineFactory | None = None, probe_system: bool = True) -> None:
+        make_singletons_immortal()  # PySide6 6.12 + Python 3.11 refcount bug (see app/ui/refcount_guard.py)
+        super().__init__()
+        self.setWindowIcon(icon("app"))
+        self.resize(1440, 900)
+        self.setAcceptDrops(True)
+
+        # views
+        self.start_page = StartPage()
+        self.canvas = CanvasView()
+        self.compare = CompareView()
+        self.canvas_stack = QStackedWidget()
+        self.canvas_stack.addWidget(self.canvas)
+        self.canvas_stack.addWidget(self.compare)
+        self.timeline = TimelineView()
+        viewer = QWidget()
+        vl = QVBoxLayout(viewer)
+        vl.setContentsMargins(0, 0, 0, 0)
+        vl.setSpacing(0)
+        vl.addWidget(self.canvas_stack, 1)
+        vl.addWidget(self.timeline)
+        self.viewer_page = viewer
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.start_page)
+        self.pages.addWidget(viewer)
+        self.setCentralWidget(self.pages)
+        self.branches_panel = BranchesPanel()
+        self.branches_dock = QDockWidget(self.tr("Branches"), self)
+        self.branches_dock.setObjectName("branchesDock")
+        self.branches_dock.setWidget(self.branches_panel)
+        self.branches_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.branches_dock)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self.toolbar = QToolBar(self.tr("Main"))
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(self.toolbar)
+
+        def action(name: str, text: str, shortcut: QKeySequence | str | None = None) -> QAction:
+            a = QAction(icon(name), text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            self.toolbar.addAction(a)
+            return a
+
+        self.home_action = action("home", self.tr("Start"))
+        self.open_action = action("open", self.tr("Open…"), QKeySequence.StandardKey.Open)
+        self.save_action = action("save", self.tr("Save"), QKeySequence.StandardKey.Save)
+        self.export_action = action("export", self.tr("Export…"), "Ctrl+E")
+        self.toolbar.addSeparator()
+        self.compare_action = action("compare", self.tr("Compare"), "Ctrl+K")
+        self.compare_action.setCheckable(True)
+        self.fit_action = action("fit", self.tr("Fit"), "Ctrl+0")
+        self.zoom_action = action("zoom-100", self.tr("100 %"), "Ctrl+1")
+        self.save_as_action = QAction(self.tr("Save as…"), self)
+        self.save_as_action.setShortcut(QKeySequence.StandardKey.SaveAs)
+        self.addAction(self.save_as_action)
+
+        # models and controllers
+        self.worker = EngineWorker(self)
+        self.document = Document(self.worker, engine_factory, self)
+        self.playback = PlaybackController(self.timeline, parent=self)
+        self.viewer = ViewerController(self.document, self.playback, self.canvas, self.compare, self)
+        self.branches = BranchesController(
+            self.branches_panel, self.document, lambda: self.playback.step, self
+        )
+        self.projects = ProjectController(self.document, self.view_state, self)
+        self.controller = WindowController(self, probe_system=probe_system)
+
+    def view_state(self) -> dict:
+        return {"step": self.playback.step, "compare": list(self.viewer.compare_ids)}
+
+    # Qt event hooks forward to the controller (behaviour lives there)
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        self.controller.drag_enter(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        self.controller.drop(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.controller.close_event(event)

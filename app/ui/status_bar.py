@@ -1,0 +1,78 @@
+"""StatusBar (layout + tiny behaviour): task progress, queue length, cache use, errors, and a cancel
+button for long tasks. Fed by the worker's signals."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+
+from app.ui.icons import icon
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message = QLabel()
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setStyleSheet("color: #ff8a80;")
+        self.error_label.setWordWrap(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(160)
+        self.progress.setVisible(False)
+        self.queue_label = QLabel()
+        self.cache_label = QLabel()
+        self.cancel_button = QToolButton()
+        self.cancel_button.setIcon(icon("cancel"))
+        self.cancel_button.setToolTip(self.tr("Cancel running work"))
+        self.cancel_button.setAutoRaise(True)
+        self.cancel_button.setVisible(False)
+        self.addWidget(self.message)
+        self.addWidget(self.error_label, 1)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.cancel_button)
+        self.addPermanentWidget(self.queue_label)
+        self.addPermanentWidget(self.cache_label)
+        self._last_progress = 0.0
+        self.error_timer = QTimer(self)
+        self.error_timer.setSingleShot(True)
+        self.error_timer.setInterval(12000)
+        self.error_timer.timeout.connect(lambda: self.error_label.setText(""))
+
+    def show_error(self, text: str) -> None:
+        self.error_label.setText("⚠ " + text)
+        self.error_label.setToolTip(text)
+        self.error_timer.start()
+
+    def set_progress(self, fraction: float, message: str) -> None:
+        """Throttled to ~10 updates a second: engines report per frame, and a styled progress bar
+        repaint costs ~2 ms of UI thread each time."""
+        now = time.monotonic()
+        if now - self._last_progress < 0.1 and fraction < 1.0:
+            return
+        self._last_progress = now
+        if not self.progress.isVisible():
+            self.progress.setVisible(True)
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setToolTip(message)
+        if message and message != self.message.text():
+            self.message.setText(message)
+
+    def set_queue(self, n: int) -> None:
+        text = self.tr("Queue: %1").replace("%1", str(n))
+        if text != self.queue_label.text():
+            self.queue_label.setText(text)
+        if self.cancel_button.isVisible() != (n > 0):
+            self.cancel_button.setVisible(n > 0)
+        if n == 0 and self.progress.isVisible():
+            self.progress.setVisible(False)
+            self.message.setText("")
+
+    def set_cache(self, used: int, budget: int) -> None:
+        mib = 1024 * 1024
+        self.cache_label.setText(
+            self.tr("Cache: %1 / %2 MB").replace("%1", str(used // mib)).replace("%2", str(budget // mib))
+        )

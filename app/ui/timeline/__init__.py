@@ -1,0 +1,1 @@
+"""The timeline: slider over undo steps, transport controls, and a track of what exists."""

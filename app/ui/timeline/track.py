@@ -1,0 +1,96 @@
+"""A pyqtgraph strip under the slider: stage bands, the change curve, keyframe markers and which steps
+have frames (and of which kind). The x axis is the undo step, drawn 999 -> 0 like the slider (painting
+order left to right)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from app.core.frames import MAX_STEP, FrameKind
+
+KIND_COLOURS = {FrameKind.EXACT: "#4fc28b", FrameKind.INTERPOLATED: "#5aa9ff", FrameKind.PREVIEW: "#c9a34a"}
+BAND_COLOURS = ["#3b3f58", "#44405e", "#3d4d5a", "#4a4550", "#3f5148", "#524a3c"]
+
+
+class TimelineTrack(pg.PlotWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background=None)
+        self.setFixedHeight(64)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        item = self.getPlotItem()
+        item.hideAxis("left")
+        item.hideAxis("bottom")
+        item.setContentsMargins(0, 0, 0, 0)
+        self.getViewBox().invertX(True)
+        self.setXRange(0, MAX_STEP, padding=0)
+        self.setYRange(-0.25, 1.25, padding=0)
+        self._bands: list[pg.LinearRegionItem] = []
+        self._band_labels: list[pg.TextItem] = []
+        self.curve = self.plot([], [], pen=pg.mkPen("#8a8fb0", width=1))
+        self.available = pg.ScatterPlotItem(size=4, pen=None, symbol="s")
+        self.keyframes = pg.ScatterPlotItem(
+            size=9, pen=pg.mkPen("#ffffff"), brush=pg.mkBrush("#f2b84b"), symbol="t"
+        )
+        self.addItem(self.available)
+        self.addItem(self.keyframes)
+        self.playhead = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#ff6b6b", width=2))
+        self.addItem(self.playhead)
+
+    def set_step(self, step: int) -> None:
+        self.playhead.setValue(step)
+
+    def set_bands(self, bands: Sequence) -> None:
+        for item in self._bands + self._band_labels:
+            self.removeItem(item)
+        self._bands, self._band_labels = [], []
+        for i, band in enumerate(bands):
+            lo, hi = sorted((band.first_step, band.last_step))
+            colour = QColor(BAND_COLOURS[i % len(BAND_COLOURS)])
+            colour.setAlpha(150)
+            region = pg.LinearRegionItem(
+                (lo, hi), movable=False, brush=pg.mkBrush(colour), pen=pg.mkPen(None)
+            )
+            region.setZValue(-10)
+            label = pg.TextItem(self.stage_label(band.name), color="#c8cbe0", anchor=(0, 0))
+            label.setPos(hi, 1.25)
+            self.addItem(region)
+            self.addItem(label)
+            self._bands.append(region)
+            self._band_labels.append(label)
+
+    def stage_label(self, name: str) -> str:
+        """Engines name stages in English ids; these are the ones the built-in engines use."""
+        labels = {
+            "sketch": self.tr("sketch"),
+            "ink": self.tr("ink"),
+            "flats": self.tr("flats"),
+            "shading": self.tr("shading"),
+            "details": self.tr("details"),
+        }
+        return labels.get(name, name)
+
+    def set_change_curve(self, curve: np.ndarray | None) -> None:
+        if curve is None or len(curve) == 0:
+            self.curve.setData([], [])
+            return
+        y = np.asarray(curve, dtype=np.float64)
+        peak = float(np.max(y)) or 1.0
+        self.curve.setData(np.arange(len(y)), 0.1 + 0.8 * y / peak)
+
+    def set_keyframes(self, steps: Sequence[int]) -> None:
+        self.keyframes.setData(list(steps), [1.05] * len(steps))
+
+    def set_available(self, kinds: Mapping[int, FrameKind]) -> None:
+        if not kinds:
+            self.available.setData([], [])
+            return
+        steps = np.fromiter(kinds.keys(), dtype=np.int32)
+        cache = {k: pg.mkBrush(c) for k, c in KIND_COLOURS.items()}
+        brushes = [cache[k] for k in kinds.values()]
+        self.available.setData(steps, np.full(len(steps), -0.1), brush=brushes)

@@ -1,0 +1,128 @@
+"""TimelineView: transport buttons, the undo-step slider, labels and the track (layout only).
+
+The slider's value is the undo step; its appearance is inverted so that left is the blank canvas (999)
+and right the finished artwork (0): painting order reads left to right. Behaviour lives in
+`timeline.controller.PlaybackController`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.frames import MAX_STEP, MIN_STEP, FrameKind, progress_percent
+from app.ui.icons import icon
+from app.ui.timeline.track import TimelineTrack
+
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+class TimelineView(QWidget):
+    step_moved = Signal(int)  # the user moved the slider
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timeline")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("stepSlider")
+        self.slider.setRange(MIN_STEP, MAX_STEP)
+        self.slider.setInvertedAppearance(True)
+        self.slider.setInvertedControls(True)
+        self.slider.setValue(MAX_STEP)
+        self.slider.setPageStep(50)
+        self.slider.valueChanged.connect(self.step_moved)
+
+        def tool(name: str, tip: str) -> QToolButton:
+            b = QToolButton()
+            b.setIcon(icon(name))
+            b.setToolTip(tip)
+            b.setAutoRaise(True)
+            return b
+
+        self.first_button = tool("skip-start", self.tr("Blank canvas (Home)"))
+        self.prev_key_button = tool("prev-key", self.tr("Previous keyframe (Shift+Left)"))
+        self.back_button = tool("step-back", self.tr("Step back (Left)"))
+        self.play_button = tool("play", self.tr("Play / pause (Space)"))
+        self.play_button.setObjectName("playButton")
+        self.forward_button = tool("step-forward", self.tr("Step forward (Right)"))
+        self.next_key_button = tool("next-key", self.tr("Next keyframe (Shift+Right)"))
+        self.last_button = tool("skip-end", self.tr("Finished artwork (End)"))
+        self.speed = QComboBox()
+        for s in SPEEDS:
+            self.speed.addItem(f"{s:g}×", s)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.setToolTip(self.tr("Playback speed"))
+        self.loop = QCheckBox(self.tr("Loop"))
+        self.step_label = QLabel()
+        self.step_label.setObjectName("stepLabel")
+        self.kind_label = QLabel()
+        self.kind_label.setObjectName("kindBadge")
+        self.track = TimelineTrack()
+
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        for w in (
+            self.first_button,
+            self.prev_key_button,
+            self.back_button,
+            self.play_button,
+            self.forward_button,
+            self.next_key_button,
+            self.last_button,
+        ):
+            row.addWidget(w)
+        row.addSpacing(8)
+        row.addWidget(self.step_label)
+        row.addWidget(self.kind_label)
+        row.addStretch(1)
+        row.addWidget(QLabel(self.tr("Speed")))
+        row.addWidget(self.speed)
+        row.addWidget(self.loop)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 6, 12, 8)
+        lay.setSpacing(2)
+        lay.addLayout(row)
+        lay.addWidget(self.slider)
+        lay.addWidget(self.track)
+        self.show_step(MAX_STEP)
+
+    def kind_text(self, kind: FrameKind | None) -> str:
+        return {
+            FrameKind.EXACT: self.tr("exact"),
+            FrameKind.INTERPOLATED: self.tr("interpolated"),
+            FrameKind.PREVIEW: self.tr("preview"),
+            None: self.tr("waiting…"),
+        }[kind]
+
+    def show_step(self, step: int) -> None:
+        """Reflect `step` without emitting `step_moved`."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(step)
+        self.slider.blockSignals(False)
+        self.track.set_step(step)
+        pct = progress_percent(step)
+        self.step_label.setText(
+            self.tr("Step %1 · %2 % painted").replace("%1", str(step)).replace("%2", f"{pct:.1f}")
+        )
+
+    def show_kind(self, kind: FrameKind | None) -> None:
+        value = kind.value if kind else "none"
+        if self.kind_label.property("kind") == value:
+            return
+        self.kind_label.setText(self.kind_text(kind))
+        self.kind_label.setProperty("kind", value)
+        self.kind_label.style().unpolish(self.kind_label)
+        self.kind_label.style().polish(self.kind_label)
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setIcon(icon("pause" if playing else "play"))

@@ -1,0 +1,180 @@
+"""ViewerController: what the canvas (or the compare panes) shows for the timeline's step.
+
+On every step change it asks the document for the best frame now (exact / interpolated / preview; that
+call plans engine work but never waits for it), paints it, and shows the frame kind. When frames arrive
+it repaints if they improve what is on screen, and refreshes the track (throttled: the track is cheap to
+read but not free to redraw)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.core.frames import Frame, FrameKind
+from app.ui.canvas.view import CanvasView
+from app.ui.compare.view import CompareView
+from app.ui.document import Document
+from app.ui.timeline.controller import PlaybackController
+
+
+class ViewerController(QObject):
+    frame_shown = Signal(int, object)  # step, FrameKind | None
+
+    def __init__(
+        self,
+        doc: Document,
+        playback: PlaybackController,
+        canvas: CanvasView,
+        compare: CompareView,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.doc, self.playback, self.canvas, self.compare = doc, playback, canvas, compare
+        self.compare_ids: list[str] = []
+        self.shown_kinds: list[FrameKind | None] = []
+        self._direction = -1
+        self.suspended = False
+        self._track_session: tuple[str, int] | None = None
+        self._planned: tuple[int, int] | None = None
+        self.plan_timer = QTimer(self)
+        self.plan_timer.setSingleShot(True)
+        self.plan_timer.setInterval(30)
+        self.plan_timer.timeout.connect(self._plan)
+        self.track_timer = QTimer(self)
+        self.track_timer.setSingleShot(True)
+        self.track_timer.setInterval(150)
+        self.track_timer.timeout.connect(self.update_track)
+        playback.step_changed.connect(self.show_step)
+        canvas.painted.connect(self._on_painted)
+        doc.frames_added.connect(self._on_frames)
+        doc.branch_ready.connect(self._on_branch_ready)
+        doc.branches_changed.connect(self._on_branches_changed)
+        compare.mode.currentIndexChanged.connect(lambda _i: self.refresh())
+
+    @property
+    def comparing(self) -> bool:
+        return len(self.compare_ids) >= 2
+
+    def visible_ids(self) -> list[str]:
+        if self.comparing:
+            return list(self.compare_ids)
+        return [self.doc.active_id] if self.doc.active_id else []
+
+    def set_compare(self, ids: list[str]) -> None:
+        self.compare_ids = [i for i in ids if i in self.doc.schedulers][:4]
+        if self.comparing:
+            self.compare.set_branches(self.compare_ids, [self.doc.branch(i).name for i in self.compare_ids])
+            for pane in self.compare.panes:
+                pane.canvas.painted.connect(self._on_painted)
+        self.show_step(self.playback.step, self._direction)
+
+    def set_suspended(self, suspended: bool) -> None:
+        """While a document is being restored, show nothing (and plan nothing) until the view is set."""
+        self.suspended = suspended
+        if not suspended:
+            self.update_track()
+            self.show_step(self.playback.step, self._direction)
+
+    def show_step(self, step: int, direction: int = -1) -> None:
+        """Paint the best frame now and plan engine work right after it is painted (`painted` signal,
+        or a short fallback timer when nothing paints), so a waking worker never delays the paint."""
+        self._direction = direction
+        if self.suspended:
+            return
+        self._paint([self.doc.best_frame(bid, step) for bid in self.visible_ids()], step)
+        self._planned = (step, direction)
+        self.plan_timer.start()
+
+    def _on_painted(self, _step: int) -> None:
+        if self._planned is not None:
+            self.plan_timer.stop()
+            self._plan()
+
+    def _plan(self) -> None:
+        if self.suspended or self._planned is None:
+            return
+        step, direction = self._planned
+        self._planned = None
+        for bid in self.visible_ids():
+            self.doc.request(bid, step, direction, want_frame=False)
+
+    def refresh(self) -> None:
+        """Repaint the current step from what exists (no planning)."""
+        if self.suspended:
+            return
+        step = self.playback.step
+        self._paint([self.doc.best_frame(bid, step) for bid in self.visible_ids()], step)
+
+    def _paint(self, frames: list[Frame | None], step: int) -> None:
+        self.shown_kinds = [f.kind if f is not None else None for f in frames]
+        if self.comparing:
+            self.compare.show_frames(frames, step)
+        else:
+            frame = frames[0] if frames else None
+            if frame is None:
+                self.canvas.placeholder = self._placeholder(step)
+            self.canvas.set_pixels(None if frame is None else frame.pixels, step)
+        kind = self.worst_kind()
+        self.playback.view.show_kind(kind)
+        self.frame_shown.emit(step, kind)
+
+    def _placeholder(self, step: int) -> str:
+        bid = self.doc.active_id
+        if bid is None:
+            return ""
+        owner = self.doc.owner_for(bid, step)
+        if owner in self.doc.failed:
+            return self.tr("This branch could not be generated:") + "\n" + self.doc.failed[owner]
+        return self.tr("Reconstructing the painting process…")
+
+    def worst_kind(self) -> FrameKind | None:
+        if not self.shown_kinds or any(k is None for k in self.shown_kinds):
+            return None
+        return max(self.shown_kinds, key=lambda k: k.rank)  # type: ignore[union-attr]
+
+    def all_exact(self) -> bool:
+        """True when every visible pane shows an exact or interpolated frame (the screenshot waits on it)."""
+        kind = self.worst_kind()
+        return kind is not None and kind is not FrameKind.PREVIEW
+
+    def _on_frames(self, branch_id: str, steps: list[int]) -> None:
+        visible = self.visible_ids()
+        owners = {self.doc.owner_for(b, self.playback.step) for b in visible}
+        if branch_id in owners and (self.playback.step in steps or not self.all_exact()):
+            self.refresh()
+        if branch_id in visible or branch_id in owners:
+            self.track_timer.start()
+
+    def _on_branch_ready(self, branch_id: str) -> None:
+        if branch_id in {self.doc.owner_for(b, self.playback.step) for b in self.visible_ids()}:
+            self.show_step(self.playback.step, self._direction)
+        self.update_track()
+
+    def _on_branches_changed(self) -> None:
+        self.compare_ids = [i for i in self.compare_ids if i in self.doc.schedulers]
+        self.update_track()
+        self.show_step(self.playback.step, self._direction)
+
+    def update_track(self) -> None:
+        track = self.playback.view.track
+        bid = self.doc.active_id
+        if bid is None or bid not in self.doc.schedulers:
+            track.set_available({})
+            return
+        sched = self.doc.schedulers[bid]
+        kinds = sched.available()
+        branch = self.doc.branch(bid)
+        if branch.parent_id is not None and branch.fork_step is not None:
+            parent = self.doc.schedulers[self.doc.owner_for(bid, 999)].available()
+            kinds = {s: k for s, k in kinds.items() if s < branch.fork_step}
+            kinds.update({s: k for s, k in parent.items() if s >= branch.fork_step})
+        track.set_available(kinds)
+        session = self.doc.sessions.get(self.doc.owner_for(bid, 0))
+        if session is not None and self._track_session != (bid, id(session)):
+            self._track_session = (bid, id(session))
+            track.set_bands(session.stage_bands)
+            track.set_change_curve(session.change_curve)
+            steps = set(session.keyframe_steps)
+            if branch.fork_step is not None:
+                steps.add(branch.fork_step)
+            self.playback.set_keyframes(sorted(steps))
+            track.set_keyframes(sorted(steps))

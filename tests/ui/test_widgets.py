@@ -1,0 +1,77 @@
+"""Smaller pieces: numpy -> Qt conversion (high-DPI), drag and drop, the settings form, the language."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+from ui_helpers import wait_exact
+
+from app.inference.engine import SettingSpec
+from app.ui.branches.settings_form import SettingsForm
+from app.ui.image_convert import qimage_to_array, to_qimage, to_qpixmap
+
+
+def test_to_qimage_round_trips_pixels_and_sets_device_pixel_ratio(qapp):
+    px = np.random.default_rng(0).integers(0, 255, (37, 53, 3), dtype=np.uint8)  # odd width: stride padding
+    image = to_qimage(px, device_pixel_ratio=2.0)
+    assert (image.width(), image.height()) == (53, 37)
+    assert image.devicePixelRatio() == 2.0
+    assert np.array_equal(qimage_to_array(image), px)
+    pixmap = to_qpixmap(px, 2.0)
+    assert pixmap.deviceIndependentSize().width() == 26.5  # 100 % zoom = one image pixel per device pixel
+
+
+def test_dropping_an_image_on_the_window_opens_it(qtbot, make_window, small_artwork):
+    w = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(small_artwork))])
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(w, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(w, drop)
+    assert w.document.artwork is not None and w.document.artwork.source == small_artwork
+    wait_exact(qtbot, w)
+
+
+def test_settings_form_is_built_from_setting_specs(qtbot):
+    form = SettingsForm()
+    qtbot.addWidget(form)
+    form.set_specs(
+        [
+            SettingSpec("strength", "Strength", "float", 0.5, 0.0, 1.0),
+            SettingSpec("order", "Order", "choice", "auto", choices=("auto", "subject first")),
+            SettingSpec("steps", "Steps", "steps", (400, 600)),
+            SettingSpec("fast", "Fast", "bool", False),
+            SettingSpec("count", "Count", "int", 3, 1, 9),
+        ]
+    )
+    assert form.values() == {}  # only changed settings end up in the branch spec
+    editors = {name: editor for name, (_spec, editor) in form._editors.items()}
+    editors["order"].setCurrentText("subject first")
+    editors["steps"].setText("300, 700")
+    editors["count"].setValue(5)
+    assert form.values() == {"order": "subject first", "steps": (300, 700), "count": 5}
+
+
+def test_unreadable_artwork_shows_error_and_stays_on_start_page(qtbot, make_window, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not an image at all")
+    w = make_window()
+    assert not w.controller.open_artwork(bad)
+    assert "broken.png" in w.status.error_label.text()
+    assert w.pages.currentWidget() is w.start_page
