@@ -38,7 +38,16 @@ def small_artwork(tmp_path: Path) -> Path:
 def test_help_explains_every_render_option() -> None:
     out = run_cli("render", "--help")
     assert out.returncode == 0
-    for option in ("--engine", "--seed", "--frames", "--steps", "--size", "--out", "--contact-sheet", "--no-label"):
+    for option in (
+        "--engine",
+        "--seed",
+        "--frames",
+        "--steps",
+        "--size",
+        "--out",
+        "--contact-sheet",
+        "--no-label",
+    ):
         assert option in out.stdout
     top = run_cli("--help")
     assert top.returncode == 0 and "render" in top.stdout and "models" in top.stdout
@@ -65,8 +74,19 @@ def test_steps_option_validates_range() -> None:
 def test_render_to_folder_writes_frames_and_manifest(small_artwork: Path, tmp_path: Path) -> None:
     out = tmp_path / "frames"
     sheet = tmp_path / "sheet.png"
-    res = run_cli("render", str(small_artwork), "--steps", "999,500,0", "--seed", "3", "--out", str(out),
-                  "--contact-sheet", str(sheet), "--no-label")
+    res = run_cli(
+        "render",
+        str(small_artwork),
+        "--steps",
+        "999,500,0",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        "--contact-sheet",
+        str(sheet),
+        "--no-label",
+    )
     assert res.returncode == 0, res.stderr
     names = sorted(p.name for p in out.glob("step_*.png"))
     assert names == ["step_0000.png", "step_0500.png", "step_0999.png"]
@@ -121,7 +141,15 @@ def test_missing_file_and_unknown_engine_and_suffix(small_artwork: Path, tmp_pat
 
 
 def test_paints_undo_without_weights_says_what_is_missing(small_artwork: Path, tmp_path: Path) -> None:
-    res = run_cli("render", str(small_artwork), "--engine", "paints-undo", "--models", str(tmp_path / "empty"),
-                  "--out", str(tmp_path / "o.mp4"))
+    res = run_cli(
+        "render",
+        str(small_artwork),
+        "--engine",
+        "paints-undo",
+        "--models",
+        str(tmp_path / "empty"),
+        "--out",
+        str(tmp_path / "o.mp4"),
+    )
     assert res.returncode == 1
     assert "not ready" in res.stderr and "paints_undo_single_frame" in res.stderr

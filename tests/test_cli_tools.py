@@ -19,7 +19,9 @@ def test_tag_prints_the_reference_prompt(reference_dir: Path, tmp_path: Path) ->
     shutil.copy(reference_dir / "wd14_tiny_tagger.onnx", wd14 / "wd-v1-4-moat-tagger-v2.onnx")
     shutil.copy(reference_dir / "wd14_tiny_tagger.csv", wd14 / "wd-v1-4-moat-tagger-v2.csv")
     expected = json.loads((reference_dir / "wd14.json").read_text())["expected_prompts"]["nonsquare_100x70"]
-    res = run_cli("tag", str(reference_dir / "wd14_nonsquare_100x70.png"), "--models", str(tmp_path / "models"))
+    res = run_cli(
+        "tag", str(reference_dir / "wd14_nonsquare_100x70.png"), "--models", str(tmp_path / "models")
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == expected
 
@@ -37,5 +39,10 @@ def test_tag_without_tagger_says_where_to_put_it(tmp_path: Path) -> None:
 def test_models_table_on_an_empty_folder(tmp_path: Path) -> None:
     res = run_cli("models", "--models", str(tmp_path))
     assert res.returncode == 0, res.stderr
-    for name in ("single_frame_unet", "multi_frame_unet", "missing", "huggingface.co/lllyasviel/paints_undo_single_frame"):
+    for name in (
+        "single_frame_unet",
+        "multi_frame_unet",
+        "missing",
+        "huggingface.co/lllyasviel/paints_undo_single_frame",
+    ):
         assert name in res.stdout

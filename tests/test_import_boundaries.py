@@ -13,10 +13,7 @@ HEAVY = ("torch", "diffusers", "transformers", "onnxruntime")
 
 
 def _imported_after(statement: str, watched: tuple[str, ...]) -> list[str]:
-    code = (
-        f"import sys\n{statement}\n"
-        f"print(','.join(m for m in {watched!r} if m in sys.modules))"
-    )
+    code = f"import sys\n{statement}\nprint(','.join(m for m in {watched!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return [m for m in out.stdout.strip().split(",") if m]

@@ -62,36 +62,75 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0, help="seed of the process variation (default 0)")
     which = r.add_mutually_exclusive_group()
     which.add_argument(
-        "--frames", type=_positive, default=None,
+        "--frames",
+        type=_positive,
+        default=None,
         help="number of evenly spaced undo steps from 999 down to 0 (default 300; paints-undo: its keyframes and segments)",
     )
-    which.add_argument("--steps", type=_parse_steps, default=None, help="explicit undo steps, e.g. 999,900,500,0")
-    r.add_argument("--size", type=_positive, default=None, metavar="MAXPX", help="limit the long side of frames to MAXPX")
+    which.add_argument(
+        "--steps", type=_parse_steps, default=None, help="explicit undo steps, e.g. 999,900,500,0"
+    )
+    r.add_argument(
+        "--size", type=_positive, default=None, metavar="MAXPX", help="limit the long side of frames to MAXPX"
+    )
     r.add_argument("--fps", type=_positive, default=30, help="video frame rate (default 30)")
-    r.add_argument("--length", choices=("full", "15s", "30s", "60s"), default="full", help="video length preset")
-    r.add_argument("--hold-last", type=float, default=1.0, metavar="SECONDS", help="hold the finished artwork at the end")
-    r.add_argument("--show-final-first", action="store_true", help="show the finished artwork for a moment first")
-    r.add_argument("--no-label", action="store_true", help="leave out the 'AI-simulated process' caption and metadata")
-    r.add_argument("--contact-sheet", type=Path, default=None, metavar="PNG",
-                   help="also write a contact sheet of steps 999, 900, 700, 500, 300, 100, 0")
-    r.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)")
+    r.add_argument(
+        "--length", choices=("full", "15s", "30s", "60s"), default="full", help="video length preset"
+    )
+    r.add_argument(
+        "--hold-last", type=float, default=1.0, metavar="SECONDS", help="hold the finished artwork at the end"
+    )
+    r.add_argument(
+        "--show-final-first", action="store_true", help="show the finished artwork for a moment first"
+    )
+    r.add_argument(
+        "--no-label", action="store_true", help="leave out the 'AI-simulated process' caption and metadata"
+    )
+    r.add_argument(
+        "--contact-sheet",
+        type=Path,
+        default=None,
+        metavar="PNG",
+        help="also write a contact sheet of steps 999, 900, 700, 500, 300, 100, 0",
+    )
+    r.add_argument(
+        "--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)"
+    )
     r.add_argument("--prompt", default=None, help="paints-undo: prompt (default: tagged with WD14)")
-    r.add_argument("--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)")
-    r.add_argument("--device", default=None, help="compute device: cpu, cuda, cuda:1, mps (default: best available)")
+    r.add_argument(
+        "--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)"
+    )
+    r.add_argument(
+        "--device", default=None, help="compute device: cpu, cuda, cuda:1, mps (default: best available)"
+    )
 
-    t = sub.add_parser("tag", help="print the WD14 prompt for an image", description="Print the WD14 tagger's prompt for IMAGE.")
+    t = sub.add_parser(
+        "tag",
+        help="print the WD14 prompt for an image",
+        description="Print the WD14 tagger's prompt for IMAGE.",
+    )
     t.add_argument("image", type=Path)
     t.add_argument("--exclude", default="", help="comma-separated tags to leave out")
     t.add_argument("--models", type=Path, default=None)
 
-    m = sub.add_parser("models", help="show which model weights are present",
-                       description="List every model component: found, size, dtype, verified against the expected shapes.")
+    m = sub.add_parser(
+        "models",
+        help="show which model weights are present",
+        description="List every model component: found, size, dtype, verified against the expected shapes.",
+    )
     m.add_argument("--models", type=Path, default=None)
-    m.add_argument("--download", action="store_true", help="download missing weights with huggingface_hub (needs internet)")
+    m.add_argument(
+        "--download",
+        action="store_true",
+        help="download missing weights with huggingface_hub (needs internet)",
+    )
 
-    p = sub.add_parser("parity", help="check the engines against reference fixtures",
-                       description="Run every <case>.json + <case>.safetensors fixture in DIR against our "
-                       "implementation; prints one line per output and 'N passed, M failed'.")
+    p = sub.add_parser(
+        "parity",
+        help="check the engines against reference fixtures",
+        description="Run every <case>.json + <case>.safetensors fixture in DIR against our "
+        "implementation; prints one line per output and 'N passed, M failed'.",
+    )
     p.add_argument("folder", type=Path)
     return parser
 

@@ -46,7 +46,9 @@ def parse_settings(pairs: list[str]) -> dict[str, object]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise EngineError(f"Setting {pair!r} is not NAME=VALUE.", "Example: --setting order=subject-first")
+            raise EngineError(
+                f"Setting {pair!r} is not NAME=VALUE.", "Example: --setting order=subject-first"
+            )
         for cast in (int, float):
             try:
                 out[name] = cast(value)
@@ -146,7 +148,9 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
 
     bar = TerminalProgress("render")
     t0 = time.perf_counter()
-    steps, frame_for, frame_at_step = _frame_source(engine, session, args, cancel, scaled_progress(bar, 0.0, 0.3))
+    steps, frame_for, frame_at_step = _frame_source(
+        engine, session, args, cancel, scaled_progress(bar, 0.0, 0.3)
+    )
     options = ExportOptions(
         fps=args.fps,
         length=args.length,

@@ -64,7 +64,11 @@ class KeyframePlan:
 
     def segment_hash(self, a: int, b: int) -> str:
         return _digest(
-            self.spec.engine, "seg", self._subset(self.segment_settings), self.keyframe_hash(a), self.keyframe_hash(b)
+            self.spec.engine,
+            "seg",
+            self._subset(self.segment_settings),
+            self.keyframe_hash(a),
+            self.keyframe_hash(b),
         )
 
     def key(self, part: Keyframe | Segment) -> FrameKey:
@@ -80,8 +84,20 @@ class KeyframePlan:
         else:
             users[step] = image_hash
         return KeyframePlan(
-            self.artwork_hash, self.spec, self.keyframe_steps, self.keyframe_settings, self.segment_settings, users
+            self.artwork_hash,
+            self.spec,
+            self.keyframe_steps,
+            self.keyframe_settings,
+            self.segment_settings,
+            users,
         )
+
+    def all_hashes(self) -> set[str]:
+        """Every hash this plan's frames are stored under (to find them again in a project file)."""
+        a = self.anchors()
+        return {self.keyframe_hash(s) for s in a} | {
+            self.segment_hash(x, y) for x, y in zip(a[:-1], a[1:], strict=True)
+        }
 
     def segments_touching(self, step: int) -> list[tuple[int, int]]:
         a = self.anchors()

@@ -8,7 +8,7 @@ same branches and every stored frame by key; nothing is regenerated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,9 @@ class Project:
     def get_frame(self, key: FrameKey) -> Frame | None:
         return self.store.get_frame(key)
 
-    def stored_frames(self, branch: Branch) -> list[tuple[FrameKey, FrameKind, int]]:
-        """(key, kind, step) for every stored frame of `branch`, without decoding images."""
-        return self.store.frame_index(branch.spec.spec_hash())
+    def stored_frames(
+        self, branch: Branch, hashes: Iterable[str] | None = None
+    ) -> list[tuple[FrameKey, FrameKind, int]]:
+        """(key, kind, step) for every stored frame of `branch`, without decoding images. `hashes`:
+        the branch's frame hashes when its engine keys frames per part (keyframe engines)."""
+        return self.store.frame_index(branch.spec.spec_hash() if hashes is None else hashes)

@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -316,13 +316,17 @@ class ProjectStore:
         with self._reading() as conn:
             return conn.execute("SELECT 1 FROM frames WHERE key = ?", (key.as_text(),)).fetchone() is not None
 
-    def frame_index(self, branch_hash: str | None = None) -> list[tuple[FrameKey, FrameKind, int]]:
-        """(key, kind, step) of stored frames, without decoding any image (for a reopened project)."""
+    def frame_index(
+        self, branch_hash: str | Iterable[str] | None = None
+    ) -> list[tuple[FrameKey, FrameKind, int]]:
+        """(key, kind, step) of stored frames, without decoding any image (for a reopened project).
+        `branch_hash` is one hash or several (keyframe engines store frames under per-part hashes)."""
         sql = "SELECT key, kind, step FROM frames"
         args: tuple[Any, ...] = ()
         if branch_hash is not None:
-            sql += " WHERE branch_hash = ?"
-            args = (branch_hash,)
+            hashes = (branch_hash,) if isinstance(branch_hash, str) else tuple(branch_hash)
+            sql += f" WHERE branch_hash IN ({','.join('?' * len(hashes))})" if hashes else " WHERE 0"
+            args = hashes
         with self._reading() as conn:
             rows = conn.execute(sql + " ORDER BY branch_hash, step", args).fetchall()
         return [(FrameKey.from_text(k), FrameKind(kind), int(step)) for k, kind, step in rows]

@@ -14,7 +14,7 @@ batch), then the segment under the playhead, then the segments next to it in the
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -108,6 +108,7 @@ class BranchScheduler:
         segment_frames: int = 16,
         batch: int = 8,
         lookahead_batches: int = 3,
+        key_for: Callable[[Keyframe | Segment], FrameKey] | None = None,
     ) -> None:
         self.artwork_hash = artwork_hash
         self.branch_hash = branch_hash
@@ -118,6 +119,8 @@ class BranchScheduler:
         self.segment_frames = segment_frames
         self.batch = batch
         self.lookahead_batches = lookahead_batches
+        # Keyframe engines key frames by what they depend on (app/core/keyframe_plan.py); others by spec.
+        self.key_for = key_for
         self._index: dict[int, tuple[FrameKey, FrameKind]] = {}
         self._sorted_steps: list[int] = []
         self._inflight: dict[int, PlannedRequest] = {}
@@ -125,8 +128,13 @@ class BranchScheduler:
         self._failed_segments: set[tuple[int, int, int]] = set()
 
     # -- the frame index -------------------------------------------------------------------------
+    def key_for_part(self, part: Keyframe | Segment) -> FrameKey:
+        if self.key_for is not None:
+            return self.key_for(part)
+        return FrameKey(self.artwork_hash, self.branch_hash, part)
+
     def key_for_step(self, step: int) -> FrameKey:
-        return FrameKey(self.artwork_hash, self.branch_hash, Keyframe(int(step)))
+        return self.key_for_part(Keyframe(int(step)))
 
     def add_frame(self, key: FrameKey, frame: Frame) -> bool:
         """Store a frame unless a better kind is already indexed for its step; True when stored."""
@@ -223,9 +231,23 @@ class BranchScheduler:
             plans.append(PlannedRequest(PRIORITY_PLAYHEAD + rank, segment=(a, b, self.segment_frames)))
         return plans
 
+    def _adopt(self, part: Keyframe | Segment, step: int, kind: FrameKind) -> bool:
+        """For plan-keyed engines: a frame another branch already made under the same key (same
+        dependencies) is reused instead of rendered again. True when it was found."""
+        if self.key_for is None:
+            return False
+        key = self.key_for_part(part)
+        if self.store.get(key) is None:
+            return False
+        self.index_existing([(key, step, kind)])
+        return True
+
     def _missing(self, plan: PlannedRequest) -> PlannedRequest | None:
         busy = {s for p in self._inflight.values() for s in p.covers()}
         if plan.is_render:
+            for s in plan.steps:
+                if s not in self._index:
+                    self._adopt(Keyframe(s), s, FrameKind.EXACT)
             skip = busy | self._failed_steps
             steps = tuple(s for s in plan.steps if s not in self._index and s not in skip)
             return PlannedRequest(plan.priority, steps=steps) if steps else None
@@ -235,6 +257,13 @@ class BranchScheduler:
             return None
         inner = plan.covers()[1:-1]
         if inner and all(s in self._index for s in inner):
+            return None
+        a, b, n = plan.segment
+        if self.key_for is not None and all(
+            self._adopt(Segment(a, b, i), s, FrameKind.INTERPOLATED)
+            for i, s in enumerate(plan.covers())
+            if 0 < i < n - 1
+        ):
             return None
         return plan
 
@@ -282,7 +311,7 @@ class BranchScheduler:
         a, b, n = plan.segment
         for i, (s, px) in enumerate(zip(segment_steps(a, b, n), images, strict=False)):
             # end frames reproduce the anchors; an exact keyframe there wins (add_frame keeps the better kind)
-            key = FrameKey(self.artwork_hash, self.branch_hash, Segment(a, b, i))
+            key = self.key_for_part(Segment(a, b, i))
             if self.add_frame(key, Frame(px, s, FrameKind.INTERPOLATED)):
                 stored.append(s)
         return stored

@@ -74,7 +74,9 @@ def segment_for_step(step: int, keyframe_steps: Sequence[int] = DEFAULT_KEYFRAME
     return segments(keyframe_steps)[-1]
 
 
-def video_order(keyframe_steps: Sequence[int] = DEFAULT_KEYFRAME_STEPS, count: int = SEGMENT_FRAMES) -> list[Segment]:
+def video_order(
+    keyframe_steps: Sequence[int] = DEFAULT_KEYFRAME_STEPS, count: int = SEGMENT_FRAMES
+) -> list[Segment]:
     """Every segment frame in painting order (white canvas first, finished artwork last), the way the
     reference chains its segments into one video. Shared end frames appear once."""
     order: list[Segment] = []

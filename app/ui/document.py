@@ -200,12 +200,31 @@ class Document(QObject):
             self.store,
             _BranchSink(self, b.id),
             random_access=True,
+            key_for=self._plan_keys(spec),
         )
         if activate:
             self.active_id = b.id
         self.set_dirty(True)
         self.branches_changed.emit()
         return b
+
+    def _plan_keys(self, spec: BranchSpec):
+        """Keyframe engines key frames per part (keyframe_plan.py), so a video-seed change keeps keyframes."""
+        plan = self.frame_plan(spec)
+        return plan.key if plan is not None else None
+
+    def frame_plan(self, spec: BranchSpec):
+        """The engine's KeyframePlan for `spec`, or None for engines keyed by the whole spec."""
+        assert self.artwork is not None
+        try:
+            engine = self.engine(spec.engine)
+        except UndoStudioError:
+            return None
+        plan_for = getattr(engine, "plan_for", None)
+        try:
+            return plan_for(self.artwork.content_hash, spec) if plan_for is not None else None
+        except UndoStudioError:
+            return None
 
     def new_seed(self) -> int:
         used = {b.spec.seed for b in self.branches}
@@ -317,6 +336,9 @@ class Document(QObject):
             sched.random_access = engine.capabilities.random_access
             if session.keyframe_steps:
                 sched.keyframe_steps = sorted(set(sched.keyframe_steps) | set(session.keyframe_steps))
+            keyframe_plan = getattr(engine, "keyframe_plan", None)
+            if keyframe_plan is not None:  # the session's plan knows the user's own keyframes too
+                sched.key_for = keyframe_plan(session).key
             self.branch_ready.emit(branch_id)
         elif kind == "frames":
             steps = self.schedulers[branch_id].accept(req.id, result)

@@ -166,8 +166,10 @@ class ProjectController(QObject):
         doc.store.backing = project
         for b in project.branches:
             doc.add_branch(b.spec, branch=b, activate=False)
+            plan = doc.frame_plan(b.spec)
+            hashes = plan.all_hashes() if plan is not None else None
             doc.schedulers[b.id].index_existing(
-                (key, step, kind) for key, kind, step in project.stored_frames(b)
+                (key, step, kind) for key, kind, step in project.stored_frames(b, hashes)
             )
         doc.active_id = project.active_branch_id or (project.branches[0].id if project.branches else None)
         state = dict(project.view_state)

@@ -48,3 +48,84 @@ def test_unrelated_settings_do_not_matter_and_seed_does() -> None:
     base = BranchSpec.make("paints-undo", 1, {"prompt": "cat"})
     assert keys(plan(base)) == keys(plan(base.with_changes(ui_colour="red")))
     assert keys(plan(base))[0][400] != keys(plan(base.with_changes(seed=2)))[0][400]
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.submitted: list = []
+
+    def submit(self, plan) -> int:
+        self.submitted.append(plan)
+        return len(self.submitted)
+
+    def cancel(self, request_id: int) -> None:
+        pass
+
+
+def test_a_branch_with_another_video_seed_reuses_the_keyframes_in_the_store() -> None:
+    import numpy as np
+
+    from app.core.scheduler import BranchScheduler, DictFrameStore
+
+    store = DictFrameStore()
+    spec = BranchSpec.make("paints-undo", 1, {"prompt": "cat", "keyframe_steps": (500,)})
+
+    def scheduler(s: BranchSpec, sink: _Sink) -> BranchScheduler:
+        p = KeyframePlan("art", s, (500,), KEY, SEG)
+        return BranchScheduler(
+            "art",
+            s.spec_hash(),
+            store,
+            sink,
+            random_access=False,
+            keyframe_steps=(500,),
+            segment_frames=4,
+            key_for=p.key,
+        )
+
+    first_sink = _Sink()
+    first = scheduler(spec, first_sink)
+    first.show(700)
+    keyframes = first_sink.submitted[0]
+    assert keyframes.steps == (0, 500, 999)
+    first.accept(1, [np.zeros((2, 2, 3), np.uint8)] * 3)
+    for rid in first.inflight():  # every segment
+        first.accept(rid, [np.full((2, 2, 3), 9, np.uint8)] * 4)
+
+    second_sink = _Sink()
+    second = scheduler(spec.with_changes(video_seed=2), second_sink)
+    second.show(700)
+    assert all(p.steps == () or p.segment is not None for p in second_sink.submitted)
+    assert not any(p.is_render for p in second_sink.submitted)  # keyframes found in the store
+    assert {p.segment[:2] for p in second_sink.submitted} == {(0, 500), (500, 999)}  # segments redone
+
+    third_sink = _Sink()
+    scheduler(spec, third_sink).show(700)
+    assert third_sink.submitted == []  # same spec again: everything found
+
+
+def test_a_reopened_project_finds_plan_keyed_frames(tmp_path) -> None:
+    import numpy as np
+
+    from app.core.artwork import Artwork
+    from app.core.frames import Frame, FrameKind
+    from app.core.project_store import ProjectStore
+
+    art = Artwork.from_array(np.zeros((4, 4, 3), np.uint8))
+    spec = BranchSpec.make("paints-undo", 1, {"prompt": "cat"})
+    p = KeyframePlan(art.content_hash, spec, DEFAULT_KEYFRAME_STEPS, KEY, SEG)
+    store = ProjectStore.create(tmp_path / "p.undoproj", art)
+    px = np.zeros((4, 4, 3), np.uint8)
+    store.put_frames(
+        [
+            (p.key(Keyframe(400)), Frame(px, 400, FrameKind.EXACT)),
+            (p.key(Segment(400, 600, 5)), Frame(px, 467, FrameKind.INTERPOLATED)),
+        ]
+    )
+    store.close()
+    again = ProjectStore.open(tmp_path / "p.undoproj")
+    found = again.frame_index(p.all_hashes())
+    assert {k.part for k, _, _ in found} == {Keyframe(400), Segment(400, 600, 5)}
+    assert again.frame_index(spec.spec_hash()) == []  # not under the spec hash
+    assert again.frame_index([]) == []
+    again.close()

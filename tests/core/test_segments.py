@@ -31,7 +31,10 @@ def test_every_non_keyframe_step_maps_to_a_segment_frame_of_its_span() -> None:
     for step, sf in mapping.items():
         seg = sf.segment
         assert seg.a <= step < seg.b
-        assert abs(frame_step(seg.a, seg.b, seg.index) - step) <= (seg.b - seg.a) / (SEGMENT_FRAMES - 1) / 2 + 1e-9
+        assert (
+            abs(frame_step(seg.a, seg.b, seg.index) - step)
+            <= (seg.b - seg.a) / (SEGMENT_FRAMES - 1) / 2 + 1e-9
+        )
         assert segment_for_step(step) == (seg.a, seg.b)
 
 

@@ -381,6 +381,12 @@ class PaintsUndoEngine:
             dict(sess.user_keyframes),
         )
 
+    def plan_for(self, artwork_hash: str, spec: BranchSpec) -> KeyframePlan:
+        """The same plan from the spec alone (no session, nothing loaded): how the app finds a branch's
+        frames in a reopened project and keys them before the models are ready."""
+        steps = parse_steps(spec.setting("keyframe_steps", DEFAULT_KEYFRAMES))
+        return KeyframePlan(artwork_hash, spec, steps, self.KEYFRAME_SETTINGS, self.SEGMENT_SETTINGS)
+
     def set_user_keyframe(self, session: EngineSession, step: int, pixels: np.ndarray | None) -> None:
         """Use the user's own image (a sketch, an earlier version) as the keyframe at `step`, or go back
         to the generated one with None. The image is fitted to the working size like the artwork."""

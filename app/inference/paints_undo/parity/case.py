@@ -23,7 +23,9 @@ class ParityCase:
 
     @staticmethod
     def load(json_path: Path) -> ParityCase:
-        return ParityCase(name=json_path.stem, folder=json_path.parent, meta=json.loads(json_path.read_text()))
+        return ParityCase(
+            name=json_path.stem, folder=json_path.parent, meta=json.loads(json_path.read_text())
+        )
 
     @property
     def component(self) -> str | None:
@@ -44,12 +46,10 @@ class ParityCase:
 
     def weights(self, prefix: str = "weights.") -> dict[str, Any]:
         """The loadable state dict: `weights.<key>` with the prefix stripped, as float32."""
-        import torch
-
         out = {}
         for key, value in self.tensors().items():
             if key.startswith(prefix):
-                out[key[len(prefix):]] = value.float() if value.is_floating_point() else value
+                out[key[len(prefix) :]] = value.float() if value.is_floating_point() else value
         return out
 
 
