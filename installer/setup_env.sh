@@ -12,6 +12,8 @@ VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 TORCH_PIN="torch==2.13.0"
 
+# pip's notes about index folders that do not exist on this machine are noise, not news.
+quiet_pip() { grep -v "is ignored: it is neither a file nor a directory" || true; }
 log() { printf '\033[1m[undo-studio]\033[0m %s\n' "$*" >&2; }
 
 find_python() {
@@ -61,13 +63,14 @@ setup_env() {
   fi
   if ! "$PY" -c 'import torch' >/dev/null 2>&1; then
     log "Installing $TORCH_PIN (first, so nothing pulls another build)"
-    "$PY" -m pip install -q --disable-pip-version-check "$TORCH_PIN"
+    "$PY" -m pip install -q --disable-pip-version-check "$TORCH_PIN" 2>&1 | quiet_pip >&2 || true
   fi
   local constraints="$VENV/constraints.txt"
-  "$PY" -c 'import torch; print("torch==" + torch.__version__)' > "$constraints"
+  "$PY" -c 'import torch; print("torch==" + torch.__version__)' 2>/dev/null > "$constraints" ||
+    { log "error: torch could not be installed (see the messages above)."; exit 1; }
   log "Installing Undo Studio ($spec) with $(cat "$constraints")"
   "$PY" -m pip install -q --disable-pip-version-check -c "$constraints" -e "$ROOT${extras:+[$extras]}" 2>&1 |
-    grep -v "is ignored: it is neither a file nor a directory" >&2 || true
+    quiet_pip >&2 || true
   "$PY" -c 'import app, torch, PySide6, av' || { log "error: installation failed (see the messages above)."; exit 1; }
   install_system_libs
   echo "$want" > "$stamp"

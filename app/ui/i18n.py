@@ -108,3 +108,9 @@ def install_translator(lang: str) -> QTranslator | None:
         translator = TsTranslator(ts, app)
     app.installTranslator(translator)
     return translator
+
+
+def tr_engine(text: str) -> str:
+    """Engine-provided text (display names, setting labels and choices, availability headlines) is
+    English in the engines; the UI translates it here, in the `Engine` context of the .ts file."""
+    return QCoreApplication.translate("Engine", text) or text

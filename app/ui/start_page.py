@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.i18n import tr_engine
 from app.ui.icons import icon
 
 THUMB = 132
@@ -161,7 +162,7 @@ class StartPage(QWidget):
                     )
                 )
             b.setIconSize(QSize(THUMB, THUMB))
-            b.setText(path.stem.replace("_", " ").replace("-", " "))
+            b.setText(tr_engine(path.stem.replace("_", " ").replace("-", " ")))
             b.setToolTip(str(path))
             b.setProperty("samplePath", str(path))
             b.clicked.connect(lambda _=False, p=path: self.open_artwork.emit(p))
@@ -191,13 +192,13 @@ class StartPage(QWidget):
             mark = "●"
             colour = "#4fc28b" if ready else "#e0a050"
             state = self.tr("ready") if ready else self.tr("not ready")
-            label = QLabel(f"<span style='color:{colour}'>{mark}</span> <b>{name}</b> — {state}")
+            label = QLabel(f"<span style='color:{colour}'>{mark}</span> <b>{tr_engine(name)}</b> — {state}")
             label.setToolTip(reason)
             label.setWordWrap(True)
             self.engines_box.addWidget(label)
             if reason and not ready:
                 lines = [ln for ln in reason.splitlines() if ln.strip()]
-                short = lines[0].rstrip(": ") + (
+                short = tr_engine(lines[0].rstrip(": ")) + (
                     " " + self.tr("(details in the tooltip)") if len(lines) > 1 else ""
                 )
                 hint = QLabel(short)

@@ -13,6 +13,7 @@ from app.errors import UndoStudioError
 from app.inference.registry import engine_names
 from app.ui.branches.panel import BranchesPanel
 from app.ui.document import Document
+from app.ui.i18n import tr_engine
 
 
 class BranchesController(QObject):
@@ -40,7 +41,7 @@ class BranchesController(QObject):
 
     def _display_name(self, name: str) -> str:
         try:
-            return str(self.doc.engine(name).display_name)
+            return tr_engine(str(self.doc.engine(name).display_name))
         except Exception:  # noqa: BLE001 - an engine that cannot load still gets listed by its id
             return name
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.inference.engine import SettingSpec
+from app.ui.i18n import tr_engine
 
 
 class SettingsForm(QWidget):
@@ -31,8 +32,8 @@ class SettingsForm(QWidget):
         self._editors.clear()
         for spec in specs:
             editor = self._editor(spec)
-            editor.setToolTip(spec.help)
-            self.form.addRow(spec.label, editor)
+            editor.setToolTip(tr_engine(spec.help) if spec.help else "")
+            self.form.addRow(tr_engine(spec.label), editor)
             self._editors[spec.name] = (spec, editor)
 
     @staticmethod
@@ -55,8 +56,9 @@ class SettingsForm(QWidget):
             w.setValue(float(spec.default))  # type: ignore[arg-type]
         elif spec.kind == "choice":
             w = QComboBox()
-            w.addItems(list(spec.choices))
-            w.setCurrentText(str(spec.default))
+            for choice in spec.choices:  # shown translated, stored as the engine's own value
+                w.addItem(tr_engine(choice), choice)
+            w.setCurrentIndex(max(0, w.findData(str(spec.default))))
         elif spec.kind == "bool":
             w = QCheckBox()
             w.setChecked(bool(spec.default))
@@ -74,7 +76,7 @@ class SettingsForm(QWidget):
             elif isinstance(w, QDoubleSpinBox):
                 value = w.value()
             elif isinstance(w, QComboBox):
-                value = w.currentText()
+                value = w.currentData() if w.currentData() is not None else w.currentText()
             elif isinstance(w, QCheckBox):
                 value = w.isChecked()
             elif spec.kind == "steps":
