@@ -65,6 +65,7 @@ class ViewerController(QObject):
             self.compare.set_branches(self.compare_ids, [self.doc.branch(i).name for i in self.compare_ids])
             for pane in self.compare.panes:
                 pane.canvas.painted.connect(self._on_painted)
+        self.update_track()
         self.show_step(self.playback.step, self._direction)
 
     def set_suspended(self, suspended: bool) -> None:
@@ -157,6 +158,8 @@ class ViewerController(QObject):
     def update_track(self) -> None:
         track = self.playback.view.track
         bid = self.doc.active_id
+        if self.comparing and bid not in self.compare_ids:
+            bid = self.compare_ids[0]  # the track describes a branch that is on screen
         if bid is None or bid not in self.doc.schedulers:
             track.set_available({})
             return
