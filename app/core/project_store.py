@@ -101,37 +101,27 @@ class ProjectStore:
     def create(cls, path: Path, artwork: Artwork) -> ProjectStore:
         """A new project holding `artwork`; replaces an existing file at `path` atomically."""
         path = Path(path)
-        _ensure_writable_folder(path)
-        tmp = _temp_beside(path)
-        try:
-            conn = _connect(tmp)
-            try:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript("BEGIN;" + _SCHEMA_V1 + "COMMIT;")
-                with _transaction(conn):
-                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                    conn.execute(
-                        "INSERT INTO artwork (id, png, content_hash, source_path, width, height, layer_names)"
-                        " VALUES (1, ?, ?, ?, ?, ?, ?)",
-                        (
-                            encode_png(artwork.pixels),
-                            artwork.content_hash,
-                            str(artwork.source) if artwork.source else None,
-                            artwork.width,
-                            artwork.height,
-                            json.dumps(list(artwork.layer_names)),
-                        ),
-                    )
-            finally:
-                conn.close()
-            _replace(tmp, path)
-        except sqlite3.Error as exc:
-            _remove_db(tmp)
-            raise _write_error(path, exc) from exc
-        except BaseException:
-            _remove_db(tmp)
-            raise
+
+        def fill(conn: sqlite3.Connection) -> None:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript("BEGIN;" + _SCHEMA_V1 + "COMMIT;")
+            with _transaction(conn):
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                conn.execute(
+                    "INSERT INTO artwork (id, png, content_hash, source_path, width, height, layer_names)"
+                    " VALUES (1, ?, ?, ?, ?, ?, ?)",
+                    (
+                        encode_png(artwork.pixels),
+                        artwork.content_hash,
+                        str(artwork.source) if artwork.source else None,
+                        artwork.width,
+                        artwork.height,
+                        json.dumps(list(artwork.layer_names)),
+                    ),
+                )
+
+        _write_atomically(path, fill)
         return cls.open(path)
 
     @classmethod
@@ -346,23 +336,12 @@ class ProjectStore:
     # ---------------------------------------------------------------------------------- save as
     def copy_to(self, path: Path) -> None:
         """Write a consistent copy to `path` atomically (temp file beside it, then rename)."""
-        path = Path(path)
-        _ensure_writable_folder(path)
-        tmp = _temp_beside(path)
-        try:
-            dst = _connect(tmp)
-            try:
-                with self._lock:
-                    self._connection().backup(dst)
-            finally:
-                dst.close()
-            _replace(tmp, path)
-        except sqlite3.Error as exc:
-            _remove_db(tmp)
-            raise _write_error(path, exc) from exc
-        except BaseException:
-            _remove_db(tmp)
-            raise
+
+        def fill(dst: sqlite3.Connection) -> None:
+            with self._lock:
+                self._connection().backup(dst)
+
+        _write_atomically(Path(path), fill)
 
     def save_as(self, path: Path) -> ProjectStore:
         """Copy to `path`, close this store, and return the store opened at the new path."""
@@ -481,3 +460,23 @@ def _write_error(path: Path, exc: BaseException) -> ProjectError:
             f"Cannot write '{path.name}': the disk is full.", "Free some space and try again."
         )
     return ProjectError(f"Cannot write '{path.name}' ({exc}).", "Check the disk and try again.")
+
+
+def _write_atomically(path: Path, fill: Callable[[sqlite3.Connection], None]) -> None:
+    """Build a database in a temp file beside `path` with `fill`, then rename it over `path`: a crash or an
+    error leaves any existing file untouched and no temp file behind."""
+    _ensure_writable_folder(path)
+    tmp = _temp_beside(path)
+    try:
+        conn = _connect(tmp)
+        try:
+            fill(conn)
+        finally:
+            conn.close()
+        _replace(tmp, path)
+    except sqlite3.Error as exc:
+        _remove_db(tmp)
+        raise _write_error(path, exc) from exc
+    except BaseException:
+        _remove_db(tmp)
+        raise

@@ -19,6 +19,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from app.inference.paints_undo.multi_frame.module_info import DeviceDtypeMixin
+
 RESAMPLER_CONFIG_KEYS = (
     "dim",
     "depth",
@@ -75,7 +77,7 @@ class PerceiverAttention(nn.Module):
         return self.to_out(out)
 
 
-class Resampler(nn.Module):
+class Resampler(DeviceDtypeMixin, nn.Module):
     def __init__(
         self,
         dim: int = 1024,
@@ -115,14 +117,6 @@ class Resampler(nn.Module):
             )
             for _ in range(depth)
         )
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return next(self.parameters()).dtype
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (b, input_frames_length, tokens, embedding_dim) -> (b, video_length, num_queries, output_dim)."""

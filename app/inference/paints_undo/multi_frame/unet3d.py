@@ -17,6 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from app.inference.paints_undo.multi_frame.module_info import DeviceDtypeMixin
+
 from .attention import CrossAttention, SpatialTransformer, TemporalTransformer
 from .unet3d_blocks import Downsample, ResBlock, TimestepEmbedSequential, Upsample
 
@@ -52,7 +54,7 @@ def _mlp(dim_in: int, dim: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(dim_in, dim), nn.SiLU(), nn.Linear(dim, dim))
 
 
-class UNet3DModel(nn.Module):
+class UNet3DModel(DeviceDtypeMixin, nn.Module):
     """Video UNet, input `(b, c, t, h, w)`; see module docstring. Unknown-but-harmless kwargs are ignored."""
 
     def __init__(
@@ -209,14 +211,6 @@ class UNet3DModel(nn.Module):
         self.out = nn.Sequential(
             nn.GroupNorm(32, ch), nn.SiLU(), nn.Conv2d(model_channels, out_channels, 3, padding=1)
         )
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return next(self.parameters()).dtype
 
     def set_temporal_window(self, method: str | None) -> None:
         """Let spatial self-attention also see other frames' tokens ('prv', 'first', 'roll'); None = off."""

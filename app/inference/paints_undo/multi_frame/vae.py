@@ -22,6 +22,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from app.inference.paints_undo.multi_frame.module_info import DeviceDtypeMixin
+
 from .vae_decoder import VideoDecoder
 from .vae_encoder import Encoder
 
@@ -47,7 +49,7 @@ VAE_CONFIG_KEYS = (
 )
 
 
-class VideoAutoencoderKL(nn.Module):
+class VideoAutoencoderKL(DeviceDtypeMixin, nn.Module):
     def __init__(
         self,
         double_z: bool = True,
@@ -103,14 +105,6 @@ class VideoAutoencoderKL(nn.Module):
         self.quant_conv = nn.Conv2d(2 * z_channels, 2 * z_channels, 1)
         self.post_quant_conv = nn.Conv2d(z_channels, z_channels, 1)
         self.scale_factor = SCALE_FACTOR
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return next(self.parameters()).dtype
 
     # -- frame level (flat batches of frames, (n, c, h, w)) ------------------------------------------
     def encode_frames(
