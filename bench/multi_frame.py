@@ -3,8 +3,11 @@
 Full-size UNet3D architecture (the README manifest config, 1.44 B params) with random weights, at the
 smallest bucket (320x512 -> latent 40x64), few sampler steps (default 2):
 
-* ours: positive and negative conditions in ONE UNet call per step (batch 2);
-* reference way: two UNet calls per step (batch 1 each), as `SamplerDynamicTSNR.model_apply` does.
+* ours: what `MultiFramePipeline` does on this device: CFG batching where it pays (GPUs; on CPU the two
+  conditions stay separate calls, see below) in the dtype our device policy picks (`--dtype`, bf16 on
+  CPUs with native bf16);
+* reference way: two UNet calls per step (batch 1 each), as `SamplerDynamicTSNR.model_apply` does, in
+  `--reference-dtype` (fp32: the reference runs fp16 on CUDA, which a CPU cannot run usefully).
 
 Both use the same weights, conditions and injected noise, so `max_abs_diff` between their final latents
 shows the numbers are the same. Each variant runs in its own subprocess so that its peak memory (VmHWM,
@@ -75,6 +78,13 @@ def _randomize(model, seed: int) -> None:
             param.copy_(0.5 * torch.randn((), generator=g))
 
 
+def _batched(args: argparse.Namespace) -> bool:
+    """Ours: "auto" is the pipeline's own rule for this (CPU) bench: batch only on GPUs; reference: never."""
+    if args.worker == "reference":
+        return False
+    return {"auto": False, "on": True, "off": False}[args.ours_batched_cfg]
+
+
 def worker(args: argparse.Namespace) -> int:
     import torch
 
@@ -116,7 +126,7 @@ def worker(args: argparse.Namespace) -> int:
             7.5,
             initial_noise=initial[..., :8, :8],
             noise=lambda i, x: torch.zeros_like(x),
-            batched_cfg=args.worker == "ours",
+            batched_cfg=_batched(args),
         )
     loaded_mb = _rss_mb("VmRSS")
     reset = _reset_peak()
@@ -130,7 +140,7 @@ def worker(args: argparse.Namespace) -> int:
             7.5,
             initial_noise=initial,
             noise=lambda i, _x: step_noise[i],
-            batched_cfg=args.worker == "ours",
+            batched_cfg=_batched(args),
         )
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     peak = _rss_mb("VmHWM")
@@ -158,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dtype", choices=["fp32", "bf16"], default="bf16", help="bf16 is ~1.6x faster on AVX512-BF16 CPUs"
     )
+    parser.add_argument("--reference-dtype", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument(
+        "--ours-batched-cfg", choices=["auto", "on", "off"], default="auto",
+        help="auto: as the pipeline decides for the device (batched on GPUs, two calls on CPU)",
+    )  # fmt: skip
     parser.add_argument("--model-channels", type=int, default=0, help="shrink the UNet (smoke runs only)")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     parser.add_argument("--worker", choices=["ours", "reference"], help=argparse.SUPPRESS)
@@ -184,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
                 "--bucket",
                 args.bucket,
                 "--dtype",
-                args.dtype,
+                args.dtype if variant == "ours" else args.reference_dtype,
+                "--ours-batched-cfg",
+                args.ours_batched_cfg,
                 "--model-channels",
                 str(args.model_channels),
             ]
@@ -212,13 +229,16 @@ def main(argv: list[str] | None = None) -> int:
         "max_abs_latent": float(ref["latents"].abs().max()),
         "steps": args.steps,
         "bucket": args.bucket,
-        "dtype": args.dtype,
+        "ours_dtype": args.dtype,
+        "reference_way_dtype": args.reference_dtype,
+        "ours_batched_cfg": args.ours_batched_cfg,
         "threads": torch.get_num_threads(),
         "model_channels": args.model_channels or 320,
         "peak_reset_ok": bool(ours["peak_reset"]),
     }
     print(
-        f"UNet3D + TSNR sampler, 16 frames, bucket {args.bucket}, {args.steps} steps, {args.dtype}: "
+        f"UNet3D + TSNR sampler, 16 frames, bucket {args.bucket}, {args.steps} steps, "
+        f"ours {args.dtype} vs reference way {args.reference_dtype}: "
         f"ours {summary['ours_s']} s vs reference way {summary['reference_way_s']} s "
         f"({summary['speedup']}x wall, {summary['cpu_time_speedup']}x CPU time); peak RSS {summary['ours_peak_mb']} vs {summary['reference_way_peak_mb']} MB; "
         f"max |diff| {diff:.3g}"

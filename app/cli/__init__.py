@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--prompt", default=None, help="paints-undo: prompt (default: tagged with WD14)")
     r.add_argument(
+        "--keyframe",
+        action="append",
+        default=[],
+        metavar="STEP=IMAGE",
+        help="paints-undo: use your own image (a sketch, an earlier version) as the keyframe at STEP (repeatable)",
+    )
+    r.add_argument(
         "--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)"
     )
     r.add_argument(

@@ -60,6 +60,21 @@ def parse_settings(pairs: list[str]) -> dict[str, object]:
     return out
 
 
+def parse_keyframes(pairs: list[str]) -> dict[int, Path]:
+    """STEP=IMAGE pairs of --keyframe; the images must exist (they are read after the engine is ready)."""
+    out: dict[int, Path] = {}
+    for pair in pairs:
+        step, sep, path = pair.partition("=")
+        if not sep or not step.strip().isdigit() or not 0 < int(step) <= MAX_STEP:
+            raise EngineError(
+                f"--keyframe {pair!r} is not STEP=IMAGE.", "Example: --keyframe 800=my_sketch.png"
+            )
+        if not Path(path).is_file():
+            raise EngineError(f"The keyframe image {path} does not exist.", "Check the path after '='.")
+        out[int(step)] = Path(path)
+    return out
+
+
 class SegmentFrames:
     """Frames of a keyframe engine, computed on first use and kept for the rest of the render."""
 
@@ -140,9 +155,17 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         settings["prompt"] = args.prompt
     spec = BranchSpec.make(engine.name, args.seed, settings)
 
+    user_keyframes = parse_keyframes(args.keyframe)
+    if user_keyframes and not hasattr(engine, "set_user_keyframe"):
+        raise EngineError(
+            f"The {engine.display_name} engine does not take keyframe images.", "Use --engine paints-undo."
+        )
     bar = TerminalProgress("analyse")
     t0 = time.perf_counter()
     session = engine.prepare(artwork, spec, cancel, bar)
+    for step, path in user_keyframes.items():
+        pixels = load_artwork(path).pixels
+        engine.set_user_keyframe(session, step, np.asarray(pixels))  # type: ignore[attr-defined]
     bar.done()
     timings["prepare_s"] = time.perf_counter() - t0
 

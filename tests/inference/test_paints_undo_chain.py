@@ -153,3 +153,43 @@ def test_cancel_in_the_middle_of_a_segment_then_it_still_works(engine: PaintsUnd
         engine.interpolate(session, 500, 999, 16, token, progress)
     assert seen  # it got going before the cancel
     assert len(engine.interpolate(session, 500, 999, 16, CancelToken(), no_progress)) == 16
+
+
+def test_cli_takes_a_user_keyframe_and_refuses_it_for_the_procedural_engine(
+    models: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from app.cli import main
+    from app.inference.engine import EngineAvailability
+
+    monkeypatch.setattr(PaintsUndoEngine, "video_buckets", BUCKETS)
+    monkeypatch.setattr(PaintsUndoEngine, "availability", lambda self: EngineAvailability(ready=True))
+    image, sketch = tmp_path / "art.png", tmp_path / "sketch.png"
+    Image.fromarray(artwork(48, 64, seed=5)).save(image)
+    bands = np.full((48, 64, 3), 230, np.uint8)
+    bands[:24] = 10
+    Image.fromarray(bands).save(sketch)
+    out = tmp_path / "frames"
+    args = [
+        "render",
+        str(image),
+        "--engine",
+        "paints-undo",
+        "--models",
+        str(models),
+        "--out",
+        str(out),
+        "--steps",
+        "500",
+        "--no-label",
+        "--prompt",
+        "a b",
+        "--keyframe",
+        f"500={sketch}",
+    ]
+    args += [f"--setting={k}={v}" for k, v in SETTINGS.items() if k != "prompt"]
+    assert main(args) == 0, capsys.readouterr().err
+    frame = np.asarray(Image.open(out / "step_0500.png"))
+    assert frame[:20].mean() < 40 and frame[28:].mean() > 200  # the user's image, not a generated keyframe
+    assert main(["render", str(image), "--out", str(tmp_path / "p"), "--keyframe", f"500={sketch}"]) == 1
+    assert "does not take keyframe images" in capsys.readouterr().err
+    assert main(["render", str(image), "--out", str(tmp_path / "q"), "--keyframe", "abc"]) == 1
