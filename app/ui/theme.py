@@ -38,6 +38,7 @@ QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 
 QPushButton:hover {{ border-color: {ACCENT}; }}
 QPushButton:default, QPushButton#primary {{ background: {ACCENT}; border-color: {ACCENT}; color: white; font-weight: 600; }}
 QPushButton:disabled {{ color: #666a7c; }}
+QPushButton:default:disabled, QPushButton#primary:disabled {{ background: {RAISED}; border-color: {BORDER}; color: #666a7c; }}
 QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 5px;
   padding: 3px 6px; color: {TEXT}; }}
 QListWidget, QTreeWidget {{ background: {PANEL}; border: 1px solid {BORDER}; border-radius: 8px; padding: 4px; }}

@@ -86,6 +86,11 @@ class ExportDialog(QDialog):
         self.close_button = QPushButton(self.tr("Close"))
         self.close_button.clicked.connect(self.reject)
 
+        self._running = False
+        self.inputs = (
+            self.format, self.path, browse, self.start, self.end, self.fps, self.length, self.size,
+            self.hold_last, self.final_first, self.label,
+        )  # fmt: skip
         form = QFormLayout()
         form.addRow(self.tr("Format"), self.format)
         form.addRow(self.tr("Save to"), path_row)
@@ -147,7 +152,18 @@ class ExportDialog(QDialog):
             label=self.label.isChecked(),
         )
 
+    def reject(self) -> None:
+        """Esc or the window's close button while exporting cancels the export (the dialog stays to
+        report it) instead of hiding a dialog whose export would go on unseen."""
+        if self._running:
+            self.cancel_button.click()
+            return
+        super().reject()
+
     def set_running(self, running: bool) -> None:
+        self._running = running
+        for widget in self.inputs:  # the running export uses the values it started with
+            widget.setEnabled(not running)
         self.export_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.close_button.setEnabled(not running)
