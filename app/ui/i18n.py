@@ -7,13 +7,21 @@ there, and otherwise read the `.ts` XML directly (`TsTranslator`), so translatio
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QStandardPaths, QTranslator
+from PySide6.QtCore import (
+    QCoreApplication,
+    QLibraryInfo,
+    QLocale,
+    QSettings,
+    QStandardPaths,
+    QTranslator,
+)
 
 from app.paths import TRANSLATIONS_DIR
 
@@ -107,10 +115,57 @@ def install_translator(lang: str) -> QTranslator | None:
     if translator is None:
         translator = TsTranslator(ts, app)
     app.installTranslator(translator)
+    install_qt_translator(lang)
     return translator
+
+
+_qt_translators: list[QTranslator] = []
+
+
+def install_qt_translator(lang: str) -> QTranslator | None:
+    """Qt's own strings (OK / Cancel / Save / Discard, the file dialog) come from Qt's `qtbase_<lang>.qm`,
+    which PySide6 ships; without it the standard buttons and dialogs stay English."""
+    app = QCoreApplication.instance()
+    if app is None or lang == "en":
+        return None
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if not translator.load(f"qtbase_{lang}", folder):
+        return None
+    app.installTranslator(translator)
+    _qt_translators.append(translator)  # keep the Python wrapper alive with the application
+    return translator
+
+
+def remove_qt_translators() -> None:
+    app = QCoreApplication.instance()
+    while _qt_translators:
+        translator = _qt_translators.pop()
+        if app is not None:
+            app.removeTranslator(translator)
 
 
 def tr_engine(text: str) -> str:
     """Engine-provided text (display names, setting labels and choices, availability headlines) is
     English in the engines; the UI translates it here, in the `Engine` context of the .ts file."""
     return QCoreApplication.translate("Engine", text) or text
+
+
+_TRAILING_NUMBERS = re.compile(r"^(.*\S)\s+(\d+)(?:/(\d+))?$")
+
+
+def tr_progress(message: str) -> str:
+    """Engine progress messages ("Finding line art", "Rendered step 492", "Sampling step 3/8") are
+    English in the engines. Whole messages are looked up in the `Engine` context; a message ending in a
+    number (or N/M) is looked up with `%1` (and `%2`) in place of the numbers ("Rendered step %1")."""
+    translated = QCoreApplication.translate("Engine", message)
+    if translated and translated != message:
+        return translated
+    match = _TRAILING_NUMBERS.match(message)
+    if match is not None:
+        text, first, second = match.groups()
+        pattern = f"{text} %1" + ("/%2" if second is not None else "")
+        translated = QCoreApplication.translate("Engine", pattern)
+        if translated and translated != pattern:
+            return translated.replace("%1", first).replace("%2", second or "")
+    return message

@@ -347,6 +347,14 @@
       <source>Cache: %1 / %2 MB</source>
       <translation>缓存：%1 / %2 MB</translation>
     </message>
+    <message>
+      <source>Saving project…</source>
+      <translation>正在保存项目…</translation>
+    </message>
+    <message>
+      <source>Frames are being written to the project file.</source>
+      <translation>正在把帧写入项目文件。</translation>
+    </message>
   </context>
   <context>
     <name>TimelineTrack</name>
@@ -491,6 +499,14 @@
       <source>Images and projects</source>
       <translation>图像和项目</translation>
     </message>
+    <message>
+      <source>%1 · %2 GB, %3 GB free</source>
+      <translation>%1 · 共 %2 GB，可用 %3 GB</translation>
+    </message>
+    <message>
+      <source>The language changes when Undo Studio is restarted.</source>
+      <translation>重新启动 Undo Studio 后界面语言才会切换。</translation>
+    </message>
   </context>
   <context>
     <name>Engine</name>
@@ -629,6 +645,102 @@
     <message>
       <source>portrait</source>
       <translation>肖像</translation>
+    </message>
+    <message>
+      <source>Finding line art</source>
+      <translation>正在识别线稿</translation>
+    </message>
+    <message>
+      <source>Finding colour regions</source>
+      <translation>正在识别色块区域</translation>
+    </message>
+    <message>
+      <source>Measuring regions</source>
+      <translation>正在测量区域</translation>
+    </message>
+    <message>
+      <source>Separating shading from details</source>
+      <translation>正在分离阴影与细节</translation>
+    </message>
+    <message>
+      <source>Analysis done</source>
+      <translation>分析完成</translation>
+    </message>
+    <message>
+      <source>Analysis reused</source>
+      <translation>沿用已有的分析</translation>
+    </message>
+    <message>
+      <source>Sketching</source>
+      <translation>正在起稿</translation>
+    </message>
+    <message>
+      <source>Planning the painting order</source>
+      <translation>正在规划绘画顺序</translation>
+    </message>
+    <message>
+      <source>Building layers</source>
+      <translation>正在构建图层</translation>
+    </message>
+    <message>
+      <source>Ready</source>
+      <translation>就绪</translation>
+    </message>
+    <message>
+      <source>Rendered step %1</source>
+      <translation>已渲染第 %1 步</translation>
+    </message>
+    <message>
+      <source>Tagging the artwork</source>
+      <translation>正在为作品生成标签</translation>
+    </message>
+    <message>
+      <source>Encoding the artwork and the prompts</source>
+      <translation>正在编码作品和提示词</translation>
+    </message>
+    <message>
+      <source>Encoding artwork and prompts</source>
+      <translation>正在编码作品和提示词</translation>
+    </message>
+    <message>
+      <source>Sampling step %1/%2</source>
+      <translation>采样第 %1/%2 步</translation>
+    </message>
+    <message>
+      <source>Denoising step %1/%2</source>
+      <translation>去噪第 %1/%2 步</translation>
+    </message>
+    <message>
+      <source>Decoding keyframes</source>
+      <translation>正在解码关键帧</translation>
+    </message>
+    <message>
+      <source>Keyframes done</source>
+      <translation>关键帧完成</translation>
+    </message>
+    <message>
+      <source>Multi-frame model loaded</source>
+      <translation>多帧模型已加载</translation>
+    </message>
+    <message>
+      <source>Encoding prompt</source>
+      <translation>正在编码提示词</translation>
+    </message>
+    <message>
+      <source>Encoding keyframes</source>
+      <translation>正在编码关键帧</translation>
+    </message>
+    <message>
+      <source>Decoding frames</source>
+      <translation>正在解码帧</translation>
+    </message>
+    <message>
+      <source>Segment done</source>
+      <translation>片段完成</translation>
+    </message>
+    <message>
+      <source>Download complete</source>
+      <translation>下载完成</translation>
     </message>
   </context>
 </TS>
