@@ -41,8 +41,9 @@ def make_frame_store(budget_bytes: int = 1536 * 1024 * 1024) -> Any:
 
 
 def _not_autosave(request: Request) -> bool:
-    """Cancelling work never drops frames on their way into the project file."""
-    return not (isinstance(request.tag, tuple) and request.tag[0] == "autosave")
+    """Cancelling work never drops frames on their way into the project file, nor the start page's
+    system probe (engine readiness, device), which belongs to the window and not to the document."""
+    return not (isinstance(request.tag, tuple) and request.tag[0] in ("autosave", "probe"))
 
 
 class TieredFrameStore:
@@ -140,10 +141,12 @@ class Document(QObject):
             self.dirty_changed.emit(dirty)
 
     # -- artwork and branches --------------------------------------------------------------------
-    def open_artwork(self, path: Path) -> None:
-        from app.core.artwork import load_artwork
+    def open_artwork(self, path: Path, artwork: Artwork | None = None) -> None:
+        """Open the artwork at `path` (or the already loaded `artwork` read from it) with one branch."""
+        if artwork is None:
+            from app.core.artwork import load_artwork
 
-        artwork = load_artwork(Path(path))
+            artwork = load_artwork(Path(path))
         self.set_artwork(artwork)
         self.add_branch(BranchSpec.make(DEFAULT_ENGINE, 0), name=self.tr("Seed 0"))
         self.set_dirty(True)
@@ -236,7 +239,7 @@ class Document(QObject):
     def duplicate_branch(self, branch_id: str) -> Branch:
         src = self.branch(branch_id)
         seed = self.new_seed()
-        return self.add_branch(src.spec.with_changes(seed=seed), name=f"{src.name} · {seed}")
+        return self.add_branch(src.spec.with_changes(seed=seed))  # named "Seed N" after its own seed
 
     def fork_branch(self, branch_id: str, step: int) -> Branch:
         """Redo differently from `step`: the fork keeps the parent's frames for steps >= step."""

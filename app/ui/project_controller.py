@@ -152,14 +152,22 @@ class ProjectController(QObject):
 
     def open(self, path: Path) -> dict[str, Any] | None:
         """Open a project file; returns its view state, or None (error already reported)."""
+        project = self.read(path)
+        return None if project is None else self.adopt(project)
+
+    def read(self, path: Path) -> Project | None:
+        """Open a project file without touching the open document, so a damaged file costs nothing:
+        the caller leaves the current document only once this succeeded. None: error already reported."""
         try:
-            project = Project.open(Path(path))
+            return Project.open(Path(path))
         except UndoStudioError as exc:
             self.error.emit(exc.user_text())
-            return None
         except Exception as exc:  # noqa: BLE001 - a broken file must never crash the app
             self.error.emit(str(ProjectError(f"'{Path(path).name}' could not be opened ({exc}).", "")))
-            return None
+        return None
+
+    def adopt(self, project: Project) -> dict[str, Any]:
+        """Make an opened `project` the document (closing the current one); returns its view state."""
         self.close_project()
         doc = self.doc
         doc.set_artwork(project.artwork)

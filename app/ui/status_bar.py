@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from app.ui.icons import icon
 
@@ -19,6 +19,11 @@ class StatusBar(QStatusBar):
         self.error_label.setObjectName("errorLabel")
         self.error_label.setStyleSheet("color: #ff8a80;")
         self.error_label.setWordWrap(False)
+        # a long message must not widen the window past the screen: it is cut, the tooltip has it all
+        self.error_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.saving_label = QLabel(self.tr("Saving project…"))
+        self.saving_label.setToolTip(self.tr("Frames are being written to the project file."))
+        self.saving_label.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFixedWidth(160)
@@ -32,6 +37,7 @@ class StatusBar(QStatusBar):
         self.cancel_button.setVisible(False)
         self.addWidget(self.message)
         self.addWidget(self.error_label, 1)
+        self.addPermanentWidget(self.saving_label)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.cancel_button)
         self.addPermanentWidget(self.queue_label)
@@ -60,6 +66,10 @@ class StatusBar(QStatusBar):
         self.progress.setToolTip(message)
         if message and message != self.message.text():
             self.message.setText(message)
+
+    def set_saving(self, saving: bool) -> None:
+        if self.saving_label.isVisible() != saving:
+            self.saving_label.setVisible(saving)
 
     def set_queue(self, n: int) -> None:
         text = self.tr("Queue: %1").replace("%1", str(n))

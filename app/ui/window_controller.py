@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QSizePolicy, QWidget
 
-from app.core.artwork import SUPPORTED_SUFFIXES
+from app.core.artwork import SUPPORTED_SUFFIXES, load_artwork
 from app.core.frames import MAX_STEP, MIN_STEP
 from app.core.project import PROJECT_SUFFIX
 from app.errors import UndoStudioError
@@ -20,7 +20,7 @@ from app.inference.runner import CallJob, Request
 from app.paths import default_models_dir, sample_artworks
 from app.ui.dialogs.export_controller import ExportController
 from app.ui.dialogs.export_dialog import ExportDialog
-from app.ui.i18n import current_language, save_language
+from app.ui.i18n import current_language, save_language, tr_progress
 from app.ui.project_controller import recent_projects
 
 if TYPE_CHECKING:
@@ -41,15 +41,14 @@ def probe_system(cancel, progress) -> dict[str, Any]:
             engines.append((engine.display_name, bool(avail.ready), avail.reason))
         except Exception as exc:  # noqa: BLE001 - an engine that cannot even load is "not ready"
             engines.append((name, False, str(exc)))
-    device = ""
+    device: dict[str, Any]
     try:
         from app.inference.devices import resolve_device
 
         info = resolve_device()
-        gib = 1024**3
-        device = f"{info.name} ({info.kind}) · {info.total_bytes / gib:.1f} GB, {info.free_bytes / gib:.1f} GB free"
+        device = {"name": info.name, "kind": info.kind, "total": info.total_bytes, "free": info.free_bytes}
     except Exception as exc:  # noqa: BLE001
-        device = f"CPU ({exc})"
+        device = {"name": "CPU", "kind": "cpu", "error": str(exc)}
     return {"engines": engines, "device": device}
 
 
@@ -100,7 +99,7 @@ class WindowController(QObject):
         self.language.addItem("简体中文", "zh_CN")
         self.language.setCurrentIndex(1 if current_language() == "zh_CN" else 0)
         self.language.setToolTip(self.tr("Language (applies after a restart)"))
-        self.language.currentIndexChanged.connect(lambda _i: save_language(self.language.currentData()))
+        self.language.currentIndexChanged.connect(self._language_chosen)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         w.toolbar.addWidget(spacer)
@@ -142,6 +141,15 @@ class WindowController(QObject):
                 CallJob(probe_system_job, "probe"), PRIORITY_PROBE, tag=("probe", None)
             )
 
+    def _language_chosen(self, _index: int) -> None:
+        """The language applies at the next start; say so, or the choice looks like it did nothing."""
+        lang = self.language.currentData()
+        save_language(lang)
+        if lang != current_language():
+            self.w.status.message.setText(self.tr("The language changes when Undo Studio is restarted."))
+        else:
+            self.w.status.message.setText("")
+
     # -- pages -----------------------------------------------------------------------------------
     def show_page(self, start: bool) -> None:
         w = self.w
@@ -180,12 +188,13 @@ class WindowController(QObject):
 
     def _on_progress(self, req: Request, fraction: float, message: str) -> None:
         if isinstance(req.tag, tuple) and req.tag[0] in ("prepare", "frames"):
-            self.w.status.set_progress(fraction, message)
+            self.w.status.set_progress(fraction, tr_progress(message))
 
     def _update_stats(self) -> None:
         doc = self.w.document
         self.w.status.set_cache(doc.cache_bytes(), doc.store.budget_bytes)
         self.w.status.set_queue(self.w.worker.queue_length())
+        self.w.status.set_saving(self.w.projects.busy())
 
     def cancel_work(self) -> None:
         self.w.document.cancel_all()
@@ -195,7 +204,24 @@ class WindowController(QObject):
         if self._probe is not None and req.id == self._probe.id:
             self._probe = None
             self.w.start_page.set_engines(result["engines"])
-            self.w.start_page.set_device(self.tr("Device: %1").replace("%1", result["device"]))
+            self.w.start_page.set_device(
+                self.tr("Device: %1").replace("%1", self.device_text(result["device"]))
+            )
+
+    def device_text(self, device: dict[str, Any]) -> str:
+        """The probe's facts in the user's language (the worker only gathers them)."""
+        name, kind = str(device.get("name", "")), str(device.get("kind", ""))
+        if kind and kind.lower() not in name.lower():
+            name = f"{name} ({kind})"
+        if "error" in device:
+            return f"{name} ({device['error']})"
+        gib = 1024**3
+        return (
+            self.tr("%1 · %2 GB, %3 GB free")
+            .replace("%1", name)
+            .replace("%2", f"{device['total'] / gib:.1f}")
+            .replace("%3", f"{device['free'] / gib:.1f}")
+        )
 
     # -- open / save -----------------------------------------------------------------------------
     def browse_artwork(self) -> None:
@@ -238,14 +264,15 @@ class WindowController(QObject):
         return True
 
     def open_artwork(self, path: Path, step: int | None = None) -> bool:
-        if not self._leave_current():
-            return False
+        # read the file before leaving the current document: a damaged file must not close what is open
         try:
-            self.w.document.open_artwork(Path(path))
+            artwork = load_artwork(Path(path))
         except UndoStudioError as exc:
             self.show_error(exc.user_text())
-            self.show_page(start=True)
             return False
+        if not self._leave_current():
+            return False
+        self.w.document.open_artwork(Path(path), artwork)
         self.show_page(start=False)
         self.w.canvas.fit()
         self.w.playback.set_step(MAX_STEP if step is None else step)
@@ -254,15 +281,17 @@ class WindowController(QObject):
         return True
 
     def open_project(self, path: Path) -> bool:
+        # open the file before leaving the current document: a damaged file must not close what is open
+        project = self.w.projects.read(Path(path))
+        if project is None:
+            return False
         if not self._leave_current():
+            project.close()
             return False
         viewer = self.w.viewer
         viewer.set_suspended(True)  # no frame requests for the default step while restoring the view
         try:
-            state = self.w.projects.open(Path(path))
-            if state is None:
-                self.show_page(start=self.w.document.artwork is None)
-                return False
+            state = self.w.projects.adopt(project)
             self.show_page(start=False)
             self.w.canvas.fit()
             self.w.playback.set_step(int(state.get("step", MAX_STEP)))

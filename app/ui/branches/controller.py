@@ -77,6 +77,7 @@ class BranchesController(QObject):
             if b.fork_step is not None:
                 text += " · " + self.tr("fork @%1").replace("%1", str(b.fork_step))
             item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, b.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if b.id in checked else Qt.CheckState.Unchecked)

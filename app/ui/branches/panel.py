@@ -31,6 +31,10 @@ class BranchesPanel(QWidget):
         lay.setSpacing(8)
         self.list = QListWidget()
         self.list.setObjectName("branchList")
+        # long names wrap in the panel's width instead of hiding behind a horizontal scroll bar
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         hint = QLabel(self.tr("Tick 2–4 branches to compare them."))
         hint.setObjectName("simLabel")
         lay.addWidget(self.list, 1)

@@ -1,0 +1,174 @@
+"""Fixes from a user-eyed review: what a user saw going wrong, each pinned by a test."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMessageBox, QPushButton, QVBoxLayout, QWidget
+from ui_helpers import open_small
+
+from app.core.cancel import CancelToken
+from app.inference.runner import CallJob
+
+
+def _saved_project(qtbot, w, small_artwork, tmp_path):
+    open_small(qtbot, w, small_artwork, step=600)
+    path = tmp_path / "kept.undoproj"
+    assert w.controller.save(path=path)
+    qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
+    return path
+
+
+def test_a_damaged_image_does_not_close_the_open_project(qtbot, make_window, small_artwork, tmp_path):
+    w = make_window()
+    path = _saved_project(qtbot, w, small_artwork, tmp_path)
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not an image at all")
+    assert not w.controller.open_artwork(bad)
+    assert "broken.png" in w.status.error_label.text()
+    assert w.projects.path == path  # still attached to its file: autosave goes on
+    assert w.document.artwork is not None and w.pages.currentWidget() is w.viewer_page
+
+
+def test_a_damaged_project_does_not_close_the_open_project(qtbot, make_window, small_artwork, tmp_path):
+    w = make_window()
+    path = _saved_project(qtbot, w, small_artwork, tmp_path)
+    bad = tmp_path / "broken.undoproj"
+    bad.write_bytes(b"this is not a database" * 100)
+    assert not w.controller.open_project(bad)
+    assert "broken.undoproj" in w.status.error_label.text()
+    assert w.projects.path == path
+    assert w.pages.currentWidget() is w.viewer_page
+
+
+def test_opening_an_artwork_does_not_cancel_the_start_page_probe(qtbot, make_window, small_artwork):
+    """The probe (engines ready?, which device) used to be cancelled with the document's work, leaving
+    the start page at "Device: checking…" and raw engine ids for the whole session."""
+    from app.ui.window_controller import PRIORITY_PROBE
+
+    w = make_window()
+    gate = threading.Event()
+
+    def probe(cancel, progress):
+        gate.wait(10)
+        return {
+            "engines": [("Procedural (no weights)", True, "")],
+            "device": {"name": "CPU (x86_64, 2 cores)", "kind": "cpu", "total": 4 * 1024**3, "free": 1024**3},
+        }
+
+    w.controller._probe = w.worker.submit(CallJob(probe, "probe"), PRIORITY_PROBE, tag=("probe", None))
+    assert w.controller.open_artwork(small_artwork)  # cancels the document's work
+    gate.set()
+    qtbot.waitUntil(lambda: w.controller._probe is None, timeout=10000)
+    assert w.start_page.device_label.text() == "Device: CPU (x86_64, 2 cores) · 4.0 GB, 1.0 GB free"
+
+
+def test_device_text_names_the_kind_once(make_window):
+    w = make_window()
+    gib = 1024**3
+    cuda = {"name": "NVIDIA H200", "kind": "cuda", "total": 140 * gib, "free": 139 * gib}
+    assert w.controller.device_text(cuda) == "NVIDIA H200 (cuda) · 140.0 GB, 139.0 GB free"
+    cpu = {"name": "CPU (x86_64, 2 cores)", "kind": "cpu", "total": 2 * gib, "free": gib}
+    assert w.controller.device_text(cpu).startswith("CPU (x86_64, 2 cores) · ")
+
+
+def test_escape_during_an_export_cancels_it_and_keeps_the_dialog(qtbot, make_window, small_artwork, tmp_path):
+    w = make_window()
+    open_small(qtbot, w, small_artwork)
+    dialog = w.controller.open_export()
+    dialog.path.setText(str(tmp_path / "out.mp4"))
+    dialog.length.setCurrentIndex(0)  # every step: long enough to still run when Esc comes
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert not dialog.format.isEnabled() and not dialog.path.isEnabled()  # inputs locked while running
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible()  # not hidden with the export going on unseen
+    ctrl = w.controller.export_controller
+    qtbot.waitUntil(lambda: ctrl.request is None, timeout=30000)
+    assert ctrl.result is None and "cancelled" in dialog.status.text()
+    assert dialog.format.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # now it closes
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+
+
+def test_a_long_error_does_not_widen_the_window(qtbot, make_window):
+    w = make_window()
+    w.status.show_error("This error message is far too long for one status bar line. " * 20)
+    qtbot.wait(50)  # let the layout take in the label's new size
+    assert w.minimumSizeHint().width() < 1200 and w.width() <= 1440
+    assert w.status.error_label.toolTip().startswith("This error message")
+
+
+def test_status_bar_says_when_the_project_is_being_written(qtbot, make_window, small_artwork, tmp_path):
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=600)
+    assert w.controller.save(path=tmp_path / "p.undoproj")
+    assert w.projects.busy()
+    w.controller._update_stats()
+    assert w.status.saving_label.isVisibleTo(w.status)
+    qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
+    w.controller._update_stats()
+    assert not w.status.saving_label.isVisibleTo(w.status)
+
+
+def test_engine_progress_and_qt_buttons_are_translated(qtbot, make_window, qapp):
+    from app.inference.runner import Request
+    from app.ui.i18n import install_translator, remove_qt_translators, tr_progress
+
+    translator = install_translator("zh_CN")
+    try:
+        assert tr_progress("Measuring regions") == "正在测量区域"
+        assert tr_progress("Rendered step 492") == "已渲染第 492 步"
+        assert tr_progress("Sampling step 3/8") == "采样第 3/8 步"
+        assert tr_progress("Something new 5") == "Something new 5"  # unknown: shown as it is
+        w = make_window()
+        req = Request(id=1, priority=0, job=None, cancel=CancelToken(), tag=("prepare", "b"))  # type: ignore[arg-type]
+        w.controller._on_progress(req, 0.5, "Rendered step 12")
+        assert w.status.message.text() == "已渲染第 12 步"
+        box = QMessageBox(QMessageBox.Icon.Question, "t", "x", QMessageBox.StandardButton.Cancel)
+        assert box.button(QMessageBox.StandardButton.Cancel).text() == "取消"  # Qt's own strings too
+    finally:
+        remove_qt_translators()
+        if translator is not None:
+            qapp.removeTranslator(translator)
+        install_translator("en")  # back to the language the other tests expect
+
+
+def test_a_disabled_primary_button_looks_disabled(qtbot):
+    from app.ui.theme import ACCENT, STYLESHEET
+
+    host = QWidget()
+    host.setStyleSheet(STYLESHEET)
+    button = QPushButton("Export")
+    button.setObjectName("primary")
+    button.setFixedSize(200, 40)
+    QVBoxLayout(host).addWidget(button)
+    qtbot.addWidget(host)
+    host.show()
+    accent = QColor(ACCENT)
+
+    def background() -> QColor:
+        return button.grab().toImage().pixelColor(12, 20)
+
+    assert background() == accent
+    button.setEnabled(False)
+    assert background() != accent
+
+
+def test_duplicate_is_named_after_its_seed_and_long_names_wrap(qtbot, make_window, small_artwork):
+    w = make_window()
+    open_small(qtbot, w, small_artwork)
+    copy = w.document.duplicate_branch(w.document.active_id)
+    assert copy.name == f"Seed {copy.spec.seed}"
+    lst = w.branches_panel.list
+    assert lst.wordWrap() and lst.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert all(lst.item(i).toolTip() for i in range(lst.count()))
+
+
+def test_choosing_a_language_says_it_applies_after_a_restart(make_window):
+    w = make_window()
+    w.controller.language.setCurrentIndex(1)
+    assert "restart" in w.status.message.text()
+    w.controller.language.setCurrentIndex(0)
+    assert w.status.message.text() == ""
