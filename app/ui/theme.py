@@ -41,6 +41,7 @@ QPushButton:disabled {{ color: #666a7c; }}
 QPushButton:default:disabled, QPushButton#primary:disabled {{ background: {RAISED}; border-color: {BORDER}; color: #666a7c; }}
 QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 5px;
   padding: 3px 6px; color: {TEXT}; }}
+QComboBox:disabled, QSpinBox:disabled, QDoubleSpinBox:disabled, QLineEdit:disabled {{ color: #666a7c; }}
 QListWidget, QTreeWidget {{ background: {PANEL}; border: 1px solid {BORDER}; border-radius: 8px; padding: 4px; }}
 QListWidget::item {{ padding: 6px; border-radius: 6px; }}
 QListWidget::item:selected {{ background: {ACCENT}; color: white; }}
