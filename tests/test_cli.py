@@ -153,3 +153,118 @@ def test_paints_undo_without_weights_says_what_is_missing(small_artwork: Path, t
     )
     assert res.returncode == 1
     assert "not ready" in res.stderr and "paints_undo_single_frame" in res.stderr
+
+
+def _one_error_line(res: subprocess.CompletedProcess) -> str:
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert res.returncode == 1 and len(lines) == 1 and lines[0].startswith("error:"), res.stderr
+    return lines[0]
+
+
+def test_number_options_reject_non_integers_in_plain_words(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    for option, value in (("--frames", "abc"), ("--fps", "1.5"), ("--size", "big")):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["render", "x.png", "--out", "o", option, value])
+        err = capsys.readouterr().err
+        assert f"must be a positive integer, got '{value}'" in err and "_positive" not in err
+
+
+def test_steps_option_drops_repeated_steps() -> None:
+    args = build_parser().parse_args(["render", "x.png", "--out", "o", "--steps", "5,5,900,5,0"])
+    assert args.steps == [5, 900, 0]
+
+
+@pytest.mark.parametrize(
+    "extra, expect",
+    [
+        (("--hold-last", "nan"), "hold last frame"),  # was a ValueError traceback
+        (("--hold-last", "1e9"), "hold last frame"),  # was an endless encode
+        (("--fps", "100000"), "frame rate"),  # was 100000 frames per second of hold
+    ],
+)
+def test_absurd_video_options_fail_before_the_artwork_is_read(
+    tmp_path: Path, extra: tuple[str, ...], expect: str
+) -> None:
+    """Checked up front: the error names the option even though the image does not exist either, so a
+    typo costs a second, not an analysis and a render."""
+    res = run_cli("render", str(tmp_path / "missing.png"), "--out", str(tmp_path / "o.mp4"), *extra)
+    assert expect in _one_error_line(res).lower()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sheet", ["sheet", "sheet.xyz", "."])
+def test_bad_contact_sheet_path_fails_before_rendering(
+    small_artwork: Path, tmp_path: Path, sheet: str
+) -> None:
+    out = tmp_path / "frames"
+    res = run_cli(
+        "render",
+        str(small_artwork),
+        "--steps",
+        "0",
+        "--out",
+        str(out),
+        "--contact-sheet",
+        str(tmp_path / sheet),
+    )
+    assert "contact sheet" in _one_error_line(res)
+    assert not out.exists()
+
+
+def test_done_message_counts_the_video_frames_written(small_artwork: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.mp4"
+    res = run_cli(
+        "render", str(small_artwork), "--steps", "999,0", "--fps", "10", "--hold-last", "1", "--out", str(out)
+    )
+    assert res.returncode == 0, res.stderr
+    assert "(12 frames" in res.stderr  # 2 steps + 10 frames holding the last one
+
+
+def test_sigterm_mid_render_cancels_cleanly_without_partial_file(tmp_path: Path) -> None:
+    """`timeout`, schedulers and `kill` send SIGTERM: it must clean up like the first Ctrl+C."""
+    import signal
+    import time
+
+    big = tmp_path / "in" / "art.png"
+    big.parent.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (384, 384, 3), np.uint8)).save(big)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "render",
+            str(big),
+            "--frames",
+            "1000",
+            "--out",
+            str(out_dir / "v.mp4"),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not any(".partial-" in p.name for p in out_dir.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "the export never started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Cancelled." in err and "Traceback" not in err
+    assert list(out_dir.iterdir()) == []
+
+
+def test_manifest_write_failure_is_an_export_error_not_a_traceback(tmp_path: Path) -> None:
+    from app.cli.render import _write_manifest
+    from app.errors import ExportError
+
+    (tmp_path / "gone").write_text("the folder was replaced by a file")
+    with pytest.raises(ExportError, match="process.json") as info:
+        _write_manifest(tmp_path / "gone" / "process.json", {"steps": [0]})
+    assert info.value.hint
+    _write_manifest(tmp_path / "process.json", {"steps": [0]})
+    assert json.loads((tmp_path / "process.json").read_text()) == {"steps": [0]}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gone", "process.json"]

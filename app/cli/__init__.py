@@ -24,6 +24,8 @@ EXIT_CANCELLED = 130
 
 
 def _parse_steps(text: str) -> list[int]:
+    """Comma-separated undo steps, repeats dropped (first kept): a repeated step renders nothing new,
+    and in a PNG sequence it would overwrite its own file."""
     try:
         steps = [int(s) for s in text.replace(" ", "").split(",") if s]
     except ValueError as exc:
@@ -31,11 +33,15 @@ def _parse_steps(text: str) -> list[int]:
     bad = [s for s in steps if not 0 <= s <= 999]
     if not steps or bad:
         raise argparse.ArgumentTypeError("--steps takes undo steps between 0 and 999, e.g. 999,900,500,0")
-    return steps
+    return list(dict.fromkeys(steps))
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    """A positive integer; argparse would otherwise print "invalid _positive value" for '1.5' or 'abc'."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
@@ -143,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _install_sigint(cancel: CancelToken) -> None:
-    """First Ctrl+C cancels cleanly (temp files removed); a second one aborts at once."""
+    """First Ctrl+C cancels cleanly (temp files removed); a second one aborts at once (temp files are
+    still removed on the way out). SIGTERM, what `timeout`, batch schedulers and `kill` send, is treated
+    the same: by default it ends the process on the spot and leaves a half-written video behind."""
 
     def handler(signum, frame):  # noqa: ARG001
         if cancel.cancelled:
@@ -152,6 +160,7 @@ def _install_sigint(cancel: CancelToken) -> None:
         print("\nCancelling… (Ctrl+C again to abort)", file=sys.stderr)
 
     signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
 
 
 def run_command(args: argparse.Namespace) -> int:

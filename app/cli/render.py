@@ -8,7 +8,9 @@ like the reference's video (see app/core/segments.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -130,8 +132,23 @@ def _frame_source(
     return list(range(len(order))), lambda i: source.by_segment(order[i]), source.by_step
 
 
+def _write_manifest(path: Path, manifest: dict[str, object]) -> None:
+    """Atomic like every other write (design §8): a full disk leaves no truncated process.json."""
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        tmp.write_text(json.dumps(manifest, indent=2))
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # its folder may be what is missing
+            tmp.unlink(missing_ok=True)
+        raise ExportError(
+            f"The frames were written, but not '{path}' ({exc}).", "Check free disk space and try again."
+        ) from exc
+
+
 def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from app.core.export import ExportOptions, export_process
+    from app.core.contact_sheet import contact_sheet, contact_sheet_format, save_contact_sheet
+    from app.core.export import ExportOptions, check_request, export_process
 
     out: Path = args.out
     if out.suffix and out.suffix.lower() not in VIDEO_SUFFIXES:
@@ -139,6 +156,18 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
             f"Cannot write '{out.name}': unknown output type '{out.suffix}'.",
             "Use a folder for PNG frames, or a .mp4, .webm, .gif or .webp file.",
         )
+    options = ExportOptions(
+        fps=args.fps,
+        length=args.length,
+        max_size=args.size,
+        show_final_first=args.show_final_first,
+        hold_last_s=args.hold_last,
+        label=not args.no_label,
+    )
+    # Everything that can be checked without the artwork is checked before the (slow) analysis.
+    check_request(out, options)
+    if args.contact_sheet:
+        contact_sheet_format(args.contact_sheet)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     artwork = load_artwork(args.image)
@@ -174,26 +203,13 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     steps, frame_for, frame_at_step = _frame_source(
         engine, session, args, cancel, scaled_progress(bar, 0.0, 0.3)
     )
-    options = ExportOptions(
-        fps=args.fps,
-        length=args.length,
-        max_size=args.size,
-        show_final_first=args.show_final_first,
-        hold_last_s=args.hold_last,
-        label=not args.no_label,
-    )
     result = export_process(steps, frame_for, out, options, cancel, scaled_progress(bar, 0.3, 1.0))
     bar.done()
     timings["render_and_export_s"] = time.perf_counter() - t0
 
     if args.contact_sheet:
-        from PIL import Image
-
-        from app.core.contact_sheet import contact_sheet
-
         sheet = contact_sheet([(s, frame_at_step(s)) for s in CONTACT_SHEET_STEPS])
-        args.contact_sheet.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(sheet).save(args.contact_sheet)
+        save_contact_sheet(sheet, args.contact_sheet)
 
     if not out.suffix:
         manifest = {
@@ -208,7 +224,6 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
             "size": [session.output_size[0], session.output_size[1]],
             "timings": {k: round(v, 4) for k, v in timings.items()},
         }
-        (out / "process.json").write_text(json.dumps(manifest, indent=2))
-    frames_written = getattr(result, "frames", len(steps))
-    print(f"Wrote {out} ({frames_written} frames, {sum(timings.values()):.1f} s)", file=sys.stderr)
+        _write_manifest(out / "process.json", manifest)
+    print(f"Wrote {out} ({result.frame_count} frames, {sum(timings.values()):.1f} s)", file=sys.stderr)
     return 0

@@ -11,13 +11,13 @@ their layer names (bottom-to-top) kept as a hint for the process.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -31,6 +31,9 @@ DEFAULT_MAX_PIXELS = 100_000_000
 # Pillow formats we accept by content (a .png that is really a JPEG still loads).
 _ACCEPTED_FORMATS = frozenset({"PNG", "JPEG", "MPO", "WEBP", "BMP", "DIB", "TIFF", "GIF", "PSD"})
 _RE_EXPORT_HINT = "Open it in your painting app and export it again as PNG."
+# OpenRaster is a zip: read nothing whose size is not bounded first (a 2 MB zip can hold 2 GB of zeros).
+MAX_STACK_XML_BYTES = 16 * 1024 * 1024  # ~100 bytes a layer: room for 150000 layers
+MAX_ORA_LAYERS = 1000  # composited one by one when the file has no merged image
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +81,8 @@ def load_artwork(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Artwork:
             raise ArtworkError(f"'{path}' does not exist.", "Check the file name and folder, then try again.")
         if path.is_dir():
             raise ArtworkError(f"'{path}' is a folder, not an image file.", "Choose an image file inside it.")
+        if not path.is_file():  # a pipe or a device: reading it could block forever or never end
+            raise ArtworkError(f"'{path}' is not a regular file.", "Choose an image file.")
         size = path.stat().st_size
         if size == 0:
             raise ArtworkError(
@@ -113,7 +118,7 @@ def _check_pixels(name: str, width: int, height: int, max_pixels: int) -> None:
         )
 
 
-def _open_checked(fp: Path | io.BytesIO, name: str, max_pixels: int) -> Image.Image:
+def _open_checked(fp: Path | IO[bytes], name: str, max_pixels: int) -> Image.Image:
     """Open lazily (header only), check the size, and only then decode."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -148,7 +153,8 @@ def _decode(im: Image.Image, name: str) -> Image.Image:
             text = str(exc)
             what = "is cut off (truncated)" if "truncat" in text.lower() else f"is damaged ({text})"
             raise ArtworkError(
-                f"'{name}' {what}.", "Copy or download it again, or " + _RE_EXPORT_HINT
+                f"'{name}' {what}.",
+                "Copy or download it again, or open it in your painting app and export it again as PNG.",
             ) from exc
     return im
 
@@ -198,7 +204,12 @@ def to_rgb_array(im: Image.Image) -> np.ndarray:
 
 
 def _load_ora(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[str, ...]]:
-    """OpenRaster: a zip with stack.xml (layers, top first) and usually mergedimage.png."""
+    """OpenRaster: a zip with stack.xml (layers, top first) and usually mergedimage.png.
+
+    Hostile zips are expected: stack.xml is read only if its declared size is sane, images are decoded
+    straight from the zip stream after their header passed the pixel limit (never read whole into
+    memory, so a 'PNG' of 2 GB of zeros costs nothing), and without a merged image at most
+    MAX_ORA_LAYERS layers are composited, each only where it overlaps the canvas."""
     name = path.name
     try:
         archive = zipfile.ZipFile(path)
@@ -208,11 +219,19 @@ def _load_ora(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[str, ...]]
         ) from exc
     with archive:
         try:
-            root = ET.fromstring(archive.read("stack.xml"))
+            stack_info = archive.getinfo("stack.xml")
         except KeyError as exc:
             raise ArtworkError(
                 f"'{name}' has no stack.xml, so it is not an OpenRaster file.", _RE_EXPORT_HINT
             ) from exc
+        if stack_info.file_size > MAX_STACK_XML_BYTES:
+            raise ArtworkError(
+                f"The stack.xml inside '{name}' is {stack_info.file_size / 1e6:.0f} MB, far too large to be "
+                "a layer list (the file is damaged or malicious).",
+                _RE_EXPORT_HINT,
+            )
+        try:
+            root = ET.fromstring(archive.read(stack_info))
         except ET.ParseError as exc:
             raise ArtworkError(f"The stack.xml inside '{name}' is damaged ({exc}).", _RE_EXPORT_HINT) from exc
         width, height = int(float(root.get("w", "0"))), int(float(root.get("h", "0")))
@@ -223,29 +242,42 @@ def _load_ora(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[str, ...]]
         if "mergedimage.png" in archive.namelist():
             pixels = _ora_png(archive, "mergedimage.png", name, max_pixels)
             return to_rgb_array(pixels), layer_names
+        visible = [e for e in reversed(layer_elems) if e.get("visibility", "visible") != "hidden"]
+        if len(visible) > MAX_ORA_LAYERS:
+            raise ArtworkError(
+                f"'{name}' has {len(visible)} visible layers and no merged image; Undo Studio flattens at "
+                f"most {MAX_ORA_LAYERS}.",
+                "Merge some layers (or save with a merged image) in your painting app, or export it as PNG.",
+            )
         canvas = Image.new("RGBA", (width, height), (255, 255, 255, 255))
-        for elem in reversed(layer_elems):  # bottom first
-            if elem.get("visibility", "visible") == "hidden":
-                continue
-            layer = _ora_png(archive, elem.get("src", ""), name, max_pixels).convert("RGBA")
-            opacity = float(elem.get("opacity", "1"))
-            if opacity < 1.0:
-                alpha = layer.getchannel("A").point(lambda a, o=opacity: round(a * o))
-                layer.putalpha(alpha)
+        for elem in visible:  # bottom first
+            layer = _ora_png(archive, elem.get("src", ""), name, max_pixels)
             x, y = int(float(elem.get("x", "0"))), int(float(elem.get("y", "0")))
-            overlay = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-            overlay.paste(layer, (x, y))
-            canvas = Image.alpha_composite(canvas, overlay)
+            left, top = max(x, 0), max(y, 0)
+            right, bottom = min(x + layer.width, width), min(y + layer.height, height)
+            if right <= left or bottom <= top:
+                continue  # entirely off the canvas
+            part = layer.crop((left - x, top - y, right - x, bottom - y)).convert("RGBA")
+            opacity = float(elem.get("opacity", "1"))
+            opacity = min(max(opacity, 0.0), 1.0) if opacity == opacity else 1.0  # NaN: as written
+            if opacity < 1.0:
+                alpha = part.getchannel("A").point(lambda a, o=opacity: round(a * o))
+                part.putalpha(alpha)
+            canvas.alpha_composite(part, dest=(left, top))
         return to_rgb_array(canvas), layer_names
 
 
 def _ora_png(archive: zipfile.ZipFile, member: str, name: str, max_pixels: int) -> Image.Image:
+    """Decode one image of the zip from its stream: the header is checked against the pixel limit before
+    any pixel is decoded, and decoding stops once the image is full however large the member claims."""
+    label = f"{name}/{member}"
     try:
-        data = archive.read(member)
+        stream = archive.open(member)
     except KeyError as exc:
         raise ArtworkError(f"'{name}' refers to a missing layer '{member}'.", _RE_EXPORT_HINT) from exc
-    im = _open_checked(io.BytesIO(data), f"{name}/{member}", max_pixels)
-    return _decode(im, f"{name}/{member}")
+    with stream:
+        im = _open_checked(stream, label, max_pixels)
+        return _decode(im, label)
 
 
 # ------------------------------------------------------------------------------------------------ sizing

@@ -8,17 +8,22 @@ numpy/Pillow/opencv, no Qt, no torch.
 from __future__ import annotations
 
 import math
+import os
+import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from app.core.frames import progress_percent
+from app.errors import ExportError
 
 BACKGROUND = (236, 236, 240)
 LABEL_COLOUR = (40, 40, 48)
 GAP = 8
+SHEET_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
@@ -71,3 +76,47 @@ def contact_sheet(
             font=font,
         )
     return np.asarray(sheet, np.uint8).copy()
+
+
+def contact_sheet_format(path: Path) -> str:
+    """The Pillow format for a contact sheet at `path`, or ExportError. Cheap: the CLI calls it before
+    rendering so a bad path fails at once instead of after the whole export (and without a traceback)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ExportError(
+            f"The contact sheet path '{path}' is a folder.", "Give a file name such as sheet.png."
+        )
+    fmt = SHEET_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        what = f"unknown image type '{path.suffix}'" if path.suffix else "the name has no extension"
+        raise ExportError(
+            f"Cannot write the contact sheet '{path.name}': {what}.",
+            "Use a .png, .jpg or .webp file name.",
+        )
+    return fmt
+
+
+def save_contact_sheet(sheet: np.ndarray, path: Path) -> None:
+    """Write `sheet` atomically (temp file beside it, then rename): an old sheet survives a failure."""
+    path = Path(path)
+    fmt = contact_sheet_format(path)
+    tmp = path.with_name(f".{path.stem}.partial-{uuid.uuid4().hex[:8]}{path.suffix}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.asarray(sheet, np.uint8), "RGB").save(tmp, format=fmt)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise ExportError(
+            f"Writing the contact sheet '{path.name}' failed ({exc}).", "Choose another location."
+        ) from exc
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def _discard(tmp: Path) -> None:
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:  # e.g. its folder could not be created: there is nothing to remove
+        pass

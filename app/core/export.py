@@ -15,6 +15,8 @@ machine this encodes 1000 frames of 512² well within 10 s (bench/export.py) at 
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import shutil
 import uuid
@@ -34,6 +36,11 @@ LengthPreset = Literal["full", "15s", "30s", "60s"]
 LENGTH_SECONDS: dict[str, float] = {"15s": 15.0, "30s": 30.0, "60s": 60.0}
 FORMATS = ("png", "mp4", "webm", "gif", "webp")
 GIF_MAX_FPS = 50  # GIF delays are in 1/100 s and viewers treat delays < 2/100 s as 1/10 s
+# The export dialog's range; more only multiplies hold frames (1 s at 100000 fps = 100000 frames).
+MAX_FPS = 120
+MAX_HOLD_S = 60.0  # final-first / hold-last: longer is a typo, and each second is `fps` encoded frames
+# Largest side each format can store: WebP's VP8 bitstream has 14-bit sizes, GIF 16-bit ones.
+MAX_SIDE = {"webp": 16383, "gif": 65535}
 FrameSource = Callable[[int], np.ndarray]
 
 
@@ -86,6 +93,39 @@ def export_format(out: Path) -> str:
     )
 
 
+def check_request(out: Path, options: ExportOptions) -> str:
+    """Validate an export before any frame is rendered; returns the format. Callers with slow work ahead
+    (the CLI analyses the artwork first) call it up front so a typo fails in a second, not after minutes.
+
+    Refuses what would produce a wrong, absurd or unwritable result: a frame rate outside 1..MAX_FPS or
+    not a whole number (the video's rate is an integer, so 2.5 would silently change the length), hold
+    times that are not finite or longer than MAX_HOLD_S (1e9 s would encode forever), a negative size,
+    and a target that is a folder where a file is wanted or a file where a folder is wanted."""
+    out = Path(out)
+    fmt = export_format(out)
+    fps = options.fps
+    whole = isinstance(fps, numbers.Real) and float(fps).is_integer()  # NaN and inf are not
+    if not whole or not 1 <= fps <= MAX_FPS:
+        raise ExportError(
+            f"Frame rate must be a whole number from 1 to {MAX_FPS}, got {fps}.", "Use e.g. 30 fps."
+        )
+    for what, seconds in (
+        ("Hold last frame", options.hold_last_s),
+        ("Show final first", options.final_first_s),
+    ):
+        if not math.isfinite(seconds) or seconds > MAX_HOLD_S:
+            raise ExportError(
+                f"{what} must be between 0 and {MAX_HOLD_S:.0f} seconds, got {seconds}.", "Use e.g. 1 second."
+            )
+    if options.max_size is not None and options.max_size < 0:
+        raise ExportError(
+            f"Size must be a positive number of pixels, got {options.max_size}.",
+            "Use e.g. 1024, or leave it out to keep the artwork's size.",
+        )
+    _check_target(out, fmt)
+    return fmt
+
+
 def select_steps(steps: Sequence[int], options: ExportOptions) -> tuple[int, ...]:
     """Evenly spaced subset of `steps` (first and last kept) so the video lasts the preset's length."""
     steps = tuple(int(s) for s in steps)
@@ -110,7 +150,8 @@ def _frames_for(seconds: float, fps: int) -> int:
 def plan_shots(steps: Sequence[int], options: ExportOptions, fmt: str) -> list[_Shot]:
     shown = select_steps(steps, options)
     if fmt == "png":
-        return [_Shot(s, 1) for s in shown]
+        # Files are named by step: a repeated step would overwrite its file and the frame count would lie.
+        return [_Shot(s, 1) for s in dict.fromkeys(shown)]
     shots = [_Shot(s, 1) for s in shown]
     shots[-1] = _Shot(shown[-1], 1 + _frames_for(options.hold_last_s, options.fps))
     if options.show_final_first:
@@ -132,11 +173,9 @@ def export_process(
     """
     options = options or ExportOptions()
     out = Path(out)
-    fmt = export_format(out)
+    fmt = check_request(out, options)
     if not steps:
         raise ExportError("There is nothing to export (no steps).", "Generate the process first.")
-    if options.fps <= 0:
-        raise ExportError(f"Frame rate must be positive, got {options.fps}.", "Use e.g. 30 fps.")
     if fmt == "webm":
         _require_codec("libvpx-vp9", "WebM (VP9)")
     if fmt == "gif" and options.fps > GIF_MAX_FPS:
@@ -168,6 +207,9 @@ def export_process(
         raise ExportError(
             f"Writing '{out.name}' failed ({exc}).", "Check free disk space and that the folder is writable."
         ) from exc
+    except BaseException:  # KeyboardInterrupt (a second Ctrl+C), SystemExit: no half-written file left
+        _remove(tmp)
+        raise
     progress(1.0, "Export finished")
     total = sum(s.frames for s in shots)
     width, height = renderer.size or (0, 0)
@@ -222,6 +264,13 @@ class _Renderer:
             w, h = fit_size(pixels.shape[1], pixels.shape[0], self._options.max_size)
             if self._fmt in {"mp4", "webm"}:
                 w, h = even_size(w, h)  # yuv420p
+            limit = MAX_SIDE.get(self._fmt)
+            if limit is not None and max(w, h) > limit:
+                raise ExportError(
+                    f"Frames of {w}x{h} pixels are too large for {self._fmt.upper()} (at most {limit} "
+                    "pixels a side).",
+                    "Choose a smaller export size, or export as MP4.",
+                )
             self.size = (w, h)
         frame = resize_to(pixels[:, :, :3], *self.size)
         if self._options.label:
@@ -244,12 +293,11 @@ def _require_codec(name: str, what: str) -> None:
         ) from exc
 
 
-def _commit(tmp: Path, out: Path, fmt: str) -> None:
-    """Atomic rename into place. A PNG folder replaces an old export folder only if it holds nothing else."""
+def _check_target(out: Path, fmt: str) -> None:
+    """A video must not land on a folder; a PNG sequence replaces only a folder holding an old export."""
     if fmt != "png":
         if out.is_dir():
             raise ExportError(f"'{out}' is a folder.", "Choose a file name for the video.")
-        os.replace(tmp, out)
         return
     if out.exists() and not out.is_dir():
         raise ExportError(
@@ -262,6 +310,15 @@ def _commit(tmp: Path, out: Path, fmt: str) -> None:
                 f"The folder '{out}' already contains other files ({', '.join(sorted(strangers)[:3])}).",
                 "Choose an empty or new folder for the PNG sequence.",
             )
+
+
+def _commit(tmp: Path, out: Path, fmt: str) -> None:
+    """Atomic rename into place (the target is checked again: it may have changed while we rendered)."""
+    _check_target(out, fmt)
+    if fmt != "png":
+        os.replace(tmp, out)
+        return
+    if out.is_dir():
         old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
         os.replace(out, old)
         os.replace(tmp, out)

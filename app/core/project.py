@@ -54,19 +54,24 @@ class Project:
             artwork = store.load_artwork()
             branches = [Branch.from_json(b) for b in store.get_state(_BRANCHES, [])]
             active = store.get_state(_ACTIVE)
-            view = store.get_state(_VIEW, {}) or {}
-            settings = store.get_state(_ENGINE_SETTINGS, {}) or {}
+            # The view and settings are conveniences: a damaged one falls back to the defaults rather
+            # than locking the user out of their branches and frames.
+            view = store.get_state(_VIEW, {})
+            settings = store.get_state(_ENGINE_SETTINGS, {})
         except ProjectError:
             store.close()
             raise
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             store.close()
             raise ProjectError(
                 f"The branch list in '{Path(path).name}' is damaged ({exc}).",
                 "Start a new project from the artwork.",
             ) from exc
-        if active not in {b.id for b in branches}:
+        ids = {b.id for b in branches}
+        if not isinstance(active, str) or active not in ids:
             active = branches[0].id if branches else None
+        view = view if isinstance(view, dict) else {}
+        settings = settings if isinstance(settings, dict) else {}
         return Project(store, artwork, branches, active, dict(view), dict(settings))
 
     @property

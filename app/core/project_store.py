@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import struct
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.artwork import Artwork
+from app.core.artwork import DEFAULT_MAX_PIXELS, Artwork
 from app.core.frames import Frame, FrameKey, FrameKind
 from app.errors import ProjectError
 
@@ -35,6 +36,7 @@ PROJECT_SUFFIX = ".undoproj"
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x554E444F  # "UNDO"
 _TABLES = {"schema_version", "artwork", "state", "frames"}
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 _SCHEMA_V1 = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -79,8 +81,19 @@ def encode_png(pixels: np.ndarray, compression: int = 3) -> bytes:
 
 
 def decode_png(data: bytes) -> np.ndarray:
+    """Decode a stored frame. The PNG header is checked first: a project file may come from anyone, and
+    a few hundred bytes claiming 60000x60000 pixels would otherwise have OpenCV allocate 10 GB."""
     import cv2
 
+    header = bytes(data[:24])
+    if len(header) < 24 or header[:8] != _PNG_SIGNATURE or header[12:16] != b"IHDR":
+        raise ProjectError("A stored image in the project is damaged.", "Regenerate the affected frames.")
+    width, height = struct.unpack(">II", header[16:24])
+    if width * height > DEFAULT_MAX_PIXELS:
+        raise ProjectError(
+            f"A stored image in the project claims {width}x{height} pixels, more than any frame can have.",
+            "The file is damaged or was tampered with; regenerate the affected frames.",
+        )
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
         raise ProjectError("A stored image in the project is damaged.", "Regenerate the affected frames.")
@@ -170,8 +183,19 @@ class ProjectStore:
                 f"'{name}' is not an Undo Studio project (or it is badly damaged).",
                 f"Open a {PROJECT_SUFFIX} file made by Undo Studio, or open the artwork image instead.",
             )
+        if app_id not in (0, APPLICATION_ID):  # before any migration: never rewrite another app's file
+            raise ProjectError(
+                f"'{name}' is not an Undo Studio project (it belongs to another application).",
+                f"Open a {PROJECT_SUFFIX} file made by Undo Studio, or open the artwork image instead.",
+            )
         row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        version = int(row[0]) if row and row[0] is not None else 0
+        raw = row[0] if row else None
+        if raw is not None and (not isinstance(raw, int) or isinstance(raw, bool)):
+            raise ProjectError(
+                f"'{name}' is damaged (its format version reads {raw!r}).",
+                "Restore it from a backup, or start a new project from the artwork.",
+            )
+        version = raw if raw is not None else 0
         if version > SCHEMA_VERSION:
             raise ProjectError(
                 f"'{name}' was made by a newer Undo Studio (project format {version}; this app reads up to "
@@ -193,9 +217,9 @@ class ProjectStore:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         missing = _TABLES - tables
-        if missing or (app_id not in (0, APPLICATION_ID)):
+        if missing:
             raise ProjectError(
-                f"'{name}' is damaged (missing: {', '.join(sorted(missing)) or 'application id'}).",
+                f"'{name}' is damaged (missing: {', '.join(sorted(missing))}).",
                 "Restore it from a backup, or start a new project from the artwork.",
             )
         if conn.execute("SELECT COUNT(*) FROM artwork").fetchone()[0] != 1:
@@ -222,19 +246,34 @@ class ProjectStore:
 
     # ---------------------------------------------------------------------------------- artwork
     def load_artwork(self) -> Artwork:
+        """The stored artwork; ProjectError (never a Type/Value/JSON error) when the row is damaged."""
         with self._reading() as conn:
             row = conn.execute(
                 "SELECT png, content_hash, source_path, layer_names FROM artwork WHERE id = 1"
             ).fetchone()
+        if row is None:
+            raise ProjectError(
+                f"'{self.path.name}' is damaged (it has no artwork).", "Start a new project from the artwork."
+            )
         png, content_hash, source, layers = row
-        pixels = decode_png(png)
-        source_path = Path(source) if source else None
-        return Artwork(
-            pixels=pixels,
-            source=source_path,
-            layer_names=tuple(json.loads(layers)),
-            content_hash=content_hash,
-        )
+        try:
+            if not isinstance(png, bytes) or not isinstance(content_hash, str) or not content_hash:
+                raise TypeError("the image or its hash has the wrong type")
+            names = json.loads(layers)
+            if not isinstance(names, list):
+                raise TypeError("the layer names are not a list")
+            return Artwork(
+                pixels=decode_png(png),
+                source=Path(source) if isinstance(source, str) and source else None,
+                layer_names=tuple(str(n) for n in names),
+                content_hash=content_hash,
+            )
+        except (ProjectError, TypeError, ValueError) as exc:
+            reason = "its image does not decode" if isinstance(exc, ProjectError) else str(exc)
+            raise ProjectError(
+                f"The artwork stored in '{self.path.name}' is damaged ({reason}).",
+                "Restore the project from a backup, or start a new project from the artwork image.",
+            ) from exc
 
     @property
     def artwork_hash(self) -> str:
@@ -298,9 +337,15 @@ class ProjectStore:
         if row is None:
             return None
         kind, step, data = row
+        try:
+            frame_kind, frame_step = FrameKind(kind), int(step)
+        except (TypeError, ValueError) as exc:
+            raise ProjectError(
+                "A stored frame in the project is damaged.", "Regenerate the affected frames."
+            ) from exc
         pixels = decode_png(data)
         pixels.setflags(write=False)
-        return Frame(pixels=pixels, step=int(step), kind=FrameKind(kind))
+        return Frame(pixels=pixels, step=frame_step, kind=frame_kind)
 
     def has_frame(self, key: FrameKey) -> bool:
         with self._reading() as conn:
@@ -319,7 +364,14 @@ class ProjectStore:
             args = hashes
         with self._reading() as conn:
             rows = conn.execute(sql + " ORDER BY branch_hash, step", args).fetchall()
-        return [(FrameKey.from_text(k), FrameKind(kind), int(step)) for k, kind, step in rows]
+        index = []
+        for key, kind, step in rows:
+            try:
+                index.append((FrameKey.from_text(key), FrameKind(kind), int(step)))
+            except (TypeError, ValueError, AttributeError):
+                # A damaged row is a frame to render again, not a reason to refuse the whole project.
+                continue
+        return index
 
     def frame_keys(self, branch_hash: str | None = None) -> list[FrameKey]:
         return [key for key, _, _ in self.frame_index(branch_hash)]
@@ -433,6 +485,8 @@ def _location_writable(path: Path) -> bool:
 
 def _ensure_writable_folder(path: Path) -> None:
     folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise ProjectError(f"'{folder}' is a file, not a folder.", "Choose a folder to save the project in.")
     if not folder.is_dir():
         raise ProjectError(f"The folder '{folder}' does not exist.", "Choose an existing folder.")
     if not os.access(folder, os.W_OK):
@@ -466,6 +520,11 @@ def _write_atomically(path: Path, fill: Callable[[sqlite3.Connection], None]) ->
     """Build a database in a temp file beside `path` with `fill`, then rename it over `path`: a crash or an
     error leaves any existing file untouched and no temp file behind."""
     _ensure_writable_folder(path)
+    if path.is_dir():
+        raise ProjectError(
+            f"Cannot save '{path.name}': a folder of that name is in the way.",
+            f"Choose another name for the {PROJECT_SUFFIX} file.",
+        )
     tmp = _temp_beside(path)
     try:
         conn = _connect(tmp)
@@ -474,7 +533,7 @@ def _write_atomically(path: Path, fill: Callable[[sqlite3.Connection], None]) ->
         finally:
             conn.close()
         _replace(tmp, path)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:  # OSError: the rename (disk full, target turned read-only...)
         _remove_db(tmp)
         raise _write_error(path, exc) from exc
     except BaseException:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.core.artwork import SUPPORTED_SUFFIXES, Artwork, fit_within, load_artwork
+from app.core.artwork import MAX_ORA_LAYERS, SUPPORTED_SUFFIXES, Artwork, fit_within, load_artwork
 from app.errors import ArtworkError, UndoStudioError
 
 
@@ -286,3 +286,84 @@ def test_header_over_our_limit_but_under_pillows_is_refused_before_decoding(tmp_
     path.write_bytes(_png_header_only(12000, 12000))  # 144 MP: over our 100 MP, under Pillow's bomb error
     with pytest.raises(ArtworkError, match="12000x12000"):
         load_artwork(path)
+
+
+def _png_bytes(im: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_ora_zip_bomb_member_is_decoded_from_the_stream_not_read_whole(tmp_path: Path) -> None:
+    """A 10x10 merged image followed by 256 MB of zeros is a few hundred KB zipped; reading the member
+    whole (as before) allocated all 256 MB, and 2 GB of zeros ran the machine out of memory."""
+    path = tmp_path / "bomb.ora"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("stack.xml", '<image w="10" h="10"><stack/></image>')
+        with zf.open("mergedimage.png", "w", force_zip64=True) as member:
+            member.write(_png_bytes(Image.new("RGB", (10, 10), (1, 2, 3))))
+            zeros = b"\0" * (16 * 1024 * 1024)
+            for _ in range(16):
+                member.write(zeros)
+    tracemalloc.start()
+    art = load_artwork(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert art.pixels.shape == (10, 10, 3) and tuple(art.pixels[0, 0]) == (1, 2, 3)
+    assert peak < 50 * 1024 * 1024
+
+
+def test_ora_oversized_stack_xml_is_refused_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "big.ora"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("stack.xml", "<image>" + " " * (17 * 1024 * 1024) + "</image>")
+    with pytest.raises(ArtworkError, match="stack.xml .* too large") as info:
+        load_artwork(path)
+    assert info.value.hint
+
+
+def test_ora_without_merged_image_has_a_layer_limit(tmp_path: Path) -> None:
+    layer = _png_bytes(Image.new("RGBA", (2, 2), (0, 0, 0, 255)))
+    hidden = '<layer src="l.png" visibility="hidden"/>' * 50
+    for count, ok in ((MAX_ORA_LAYERS, True), (MAX_ORA_LAYERS + 1, False)):
+        path = tmp_path / f"{count}.ora"
+        with zipfile.ZipFile(path, "w") as zf:
+            visible = '<layer src="l.png"/>' * count
+            zf.writestr("stack.xml", f'<image w="4" h="4"><stack>{hidden}{visible}</stack></image>')
+            zf.writestr("l.png", layer)
+        if ok:
+            assert load_artwork(path).pixels.shape == (4, 4, 3)
+        else:
+            with pytest.raises(ArtworkError, match=f"{count} visible layers") as info:
+                load_artwork(path)
+            assert "Merge" in info.value.hint
+
+
+def test_ora_layers_off_or_partly_off_the_canvas_composite_where_they_overlap(tmp_path: Path) -> None:
+    red = _png_bytes(Image.new("RGBA", (4, 4), (255, 0, 0, 255)))
+    stack = (
+        '<image w="6" h="6"><stack>'
+        '<layer src="l.png" x="1e30" y="0"/>'  # far away: used to fail with "int too large"
+        '<layer src="l.png" x="-2" y="-2" opacity="0.5"/>'  # top-left 2x2 visible, half opacity
+        '<layer src="l.png" x="4" y="4" opacity="7"/>'  # bottom-right 2x2, opacity clamped to 1
+        "</stack></image>"
+    )
+    path = tmp_path / "offsets.ora"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("stack.xml", stack)
+        zf.writestr("l.png", red)
+    px = load_artwork(path).pixels
+    assert tuple(px[0, 0]) == tuple(px[1, 1]) == (255, 127, 127)
+    assert tuple(px[2, 2]) == tuple(px[3, 3]) == (255, 255, 255)
+    assert tuple(px[4, 4]) == tuple(px[5, 5]) == (255, 0, 0)
+
+
+def test_a_pipe_is_not_called_an_empty_file(tmp_path: Path) -> None:
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes on this platform")
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    with pytest.raises(ArtworkError, match="not a regular file"):
+        load_artwork(fifo)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image
 
-from app.core.contact_sheet import BACKGROUND, GAP, contact_sheet
+from app.core.contact_sheet import BACKGROUND, GAP, contact_sheet, save_contact_sheet
+from app.errors import ExportError
 
 
 def _solid(h: int, w: int, colour: tuple[int, int, int]) -> np.ndarray:
@@ -53,3 +57,22 @@ def test_bad_input_is_refused():
         contact_sheet([])
     with pytest.raises(ValueError):
         contact_sheet([(0, np.zeros((10, 10), np.uint8))])
+
+
+def test_save_contact_sheet_is_atomic_and_refuses_bad_paths(tmp_path: Path) -> None:
+    sheet = contact_sheet([(999, np.zeros((8, 8, 3), np.uint8)), (0, np.full((8, 8, 3), 255, np.uint8))])
+    target = tmp_path / "sub" / "sheet.png"
+    save_contact_sheet(sheet, target)
+    assert np.array_equal(np.asarray(Image.open(target).convert("RGB")), sheet)
+    for bad, match in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "sheet", "no extension"),
+        (tmp_path / "a.xyz", "'.xyz'"),
+    ):
+        with pytest.raises(ExportError, match=match) as info:
+            save_contact_sheet(sheet, bad)
+        assert info.value.hint
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    with pytest.raises(ExportError, match="failed"):
+        save_contact_sheet(sheet, tmp_path / "blocker" / "sheet.png")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["blocker", "sheet.png", "sub"]

@@ -290,3 +290,82 @@ def test_gif_fps_is_capped_so_browsers_do_not_slow_it_down(tmp_path: Path) -> No
             im.seek(i)
             durations.append(im.info["duration"])
     assert min(durations) >= 20 and result.duration_s == pytest.approx(30 / 50)
+
+
+@pytest.mark.parametrize(
+    "options,match",
+    [
+        (ExportOptions(fps=0), "Frame rate"),
+        (ExportOptions(fps=-3), "Frame rate"),
+        (ExportOptions(fps=100_000), "Frame rate"),  # 1 s hold = 100000 encoded frames
+        (ExportOptions(fps=2.5), "Frame rate"),  # the stream rate is an integer: the length would lie
+        (ExportOptions(hold_last_s=float("nan")), "Hold last frame"),
+        (ExportOptions(hold_last_s=float("inf")), "Hold last frame"),
+        (ExportOptions(hold_last_s=1e9), "Hold last frame"),  # would encode for hours
+        (ExportOptions(show_final_first=True, final_first_s=float("nan")), "Show final first"),
+        (ExportOptions(max_size=-5), "Size"),  # used to give a 2x2 video
+    ],
+)
+def test_absurd_options_are_refused_before_any_frame_is_rendered(
+    tmp_path: Path, options: ExportOptions, match: str
+) -> None:
+    rendered: list[int] = []
+
+    def source(step: int) -> np.ndarray:
+        rendered.append(step)
+        return frame_for_step(step)
+
+    with pytest.raises(ExportError, match=match) as info:
+        export_process(STEPS, source, tmp_path / "a.mp4", options)
+    assert info.value.hint and rendered == [] and list(tmp_path.iterdir()) == []
+
+
+def test_wrong_kind_of_target_fails_before_rendering(tmp_path: Path) -> None:
+    rendered: list[int] = []
+
+    def source(step: int) -> np.ndarray:
+        rendered.append(step)
+        return frame_for_step(step)
+
+    (tmp_path / "d.mp4").mkdir()
+    with pytest.raises(ExportError, match="is a folder"):
+        export_process(STEPS, source, tmp_path / "d.mp4")
+    (tmp_path / "frames").write_bytes(b"a file, not a folder")
+    with pytest.raises(ExportError, match="not a folder"):
+        export_process(STEPS, source, tmp_path / "frames")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(ExportError, match="other files"):
+        export_process(STEPS, source, tmp_path / "mine")
+    assert rendered == []
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif", ".webp", ""])
+def test_hard_abort_midway_leaves_no_partial_file(tmp_path: Path, suffix: str) -> None:
+    """A second Ctrl+C raises KeyboardInterrupt inside the writer: the temp file must still go."""
+    calls = 0
+
+    def source(step: int) -> np.ndarray:
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise KeyboardInterrupt
+        return frame_for_step(step)
+
+    with pytest.raises(KeyboardInterrupt):
+        export_process(STEPS, source, tmp_path / f"out{suffix}", ExportOptions(fps=10))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_png_sequence_with_repeated_steps_counts_the_files_it_writes(tmp_path: Path) -> None:
+    result = export_process([5, 5, 5, 0], frame_for_step, tmp_path / "seq")
+    names = sorted(p.name for p in (tmp_path / "seq").iterdir())
+    assert names == ["step_0000.png", "step_0005.png"]
+    assert result.frame_count == 2 and result.steps == (5, 0)
+
+
+def test_webp_too_wide_is_a_clear_error_not_an_encoder_code(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="too large for WEBP") as info:
+        export_process([1, 0], lambda s: np.zeros((1, 20000, 3), np.uint8), tmp_path / "strip.webp")
+    assert "MP4" in info.value.hint and list(tmp_path.iterdir()) == []

@@ -262,3 +262,125 @@ def test_remove_branch_drops_frames_only_when_unshared(tmp_path: Path) -> None:
         assert project.store.frame_count() == 1 and project.active_branch_id == b.id
         project.remove_branch(b.id)
         assert project.store.frame_count() == 0 and project.active_branch_id is None
+
+
+def _tamper(path: Path, *sql: str) -> None:
+    conn = sqlite3.connect(path)
+    for statement in sql:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def test_non_numeric_schema_version_is_damaged_not_a_value_error(tmp_path: Path) -> None:
+    path = tmp_path / "a.undoproj"
+    ProjectStore.create(path, _artwork()).close()
+    _tamper(path, "UPDATE schema_version SET version = 'abc'")
+    with pytest.raises(ProjectError, match="damaged") as info:
+        ProjectStore.open(path)
+    assert info.value.hint
+
+
+def test_another_apps_database_is_never_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The application id is checked before migrations run: an old-looking foreign file stays as it was."""
+    path = tmp_path / "foreign.undoproj"
+    ProjectStore.create(path, _artwork()).close()
+    _tamper(path, "PRAGMA application_id = 1234", "UPDATE schema_version SET version = 0")
+    ran: list[int] = []
+    monkeypatch.setitem(project_store.MIGRATIONS, 0, lambda c: ran.append(0))
+    with pytest.raises(ProjectError, match="another application"):
+        ProjectStore.open(path)
+    assert ran == []
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [("view", "[1, 2]"), ("view", '"abc"'), ("engine_settings", "5"), ("active_branch", '{"x": 1}')],
+)
+def test_damaged_view_or_settings_fall_back_to_defaults(tmp_path: Path, key: str, value: str) -> None:
+    """They used to raise a bare TypeError/ValueError out of Project.open and leave the file open."""
+    path = tmp_path / "a.undoproj"
+    branch = Branch("A", BranchSpec.make("procedural", 1))
+    Project.create(path, _artwork(), [branch]).close()
+    _tamper(path, f"INSERT OR REPLACE INTO state (key, value) VALUES ('{key}', '{value}')")
+    with Project.open(path) as project:
+        assert [b.id for b in project.branches] == [branch.id]
+        assert project.active_branch_id == branch.id
+        assert isinstance(project.view_state, dict) and isinstance(project.engine_settings, dict)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE artwork SET png = 'not bytes'",
+        "UPDATE artwork SET png = X'0011'",
+        "UPDATE artwork SET layer_names = '{'",
+        "UPDATE artwork SET layer_names = '5'",
+    ],
+)
+def test_damaged_artwork_row_says_the_artwork_is_damaged(tmp_path: Path, statement: str) -> None:
+    path = tmp_path / "a.undoproj"
+    ProjectStore.create(path, _artwork()).close()
+    _tamper(path, statement)
+    with pytest.raises(ProjectError, match="artwork stored in 'a.undoproj' is damaged") as info:
+        Project.open(path)
+    assert "backup" in info.value.hint
+    assert not Path(f"{path}-wal").exists()  # the store was closed on the way out
+
+
+def test_damaged_frame_rows_are_skipped_in_the_index(tmp_path: Path) -> None:
+    """One bad row must not make the whole project unopenable: that frame is simply rendered again."""
+    path = tmp_path / "a.undoproj"
+    good = FrameKey("a", "b", Keyframe(1))
+    with ProjectStore.create(path, _artwork()) as store:
+        store.put_frame(good, _frame(1))
+    _tamper(
+        path,
+        "INSERT INTO frames VALUES ('garbage', 'b', 'exact', 0, 0, 1, 1, X'00')",
+        "INSERT INTO frames VALUES ('a:b:k2', 'b', 'from-the-future', 0, 2, 1, 1, X'00')",
+    )
+    with ProjectStore.open(path) as store:
+        assert store.frame_index("b") == [(good, FrameKind.EXACT, 1)]
+        with pytest.raises(ProjectError, match="damaged"):
+            store.get_frame(FrameKey("a", "b", Keyframe(2)))
+
+
+def test_frame_claiming_a_huge_size_is_refused_before_decoding(tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+    with pytest.raises(ProjectError, match="60000x60000"):
+        project_store.decode_png(bomb)
+    with pytest.raises(ProjectError, match="damaged"):
+        project_store.decode_png(b"\xff\xd8\xff\xe0 a JPEG is not what we store")
+
+
+@pytest.mark.parametrize("how", ["create", "save_as"])
+def test_saving_onto_a_folder_or_under_a_file_is_a_project_error(tmp_path: Path, how: str) -> None:
+    (tmp_path / "taken.undoproj").mkdir()
+    (tmp_path / "a_file").write_text("x")
+    source = tmp_path / "src.undoproj"
+    for target, match in (
+        (tmp_path / "taken.undoproj", "folder of that name"),
+        (tmp_path / "a_file" / "p.undoproj", "is a file"),
+    ):
+        if how == "create":
+            with pytest.raises(ProjectError, match=match):
+                ProjectStore.create(target, _artwork())
+        else:
+            with ProjectStore.create(source, _artwork()) as store:
+                with pytest.raises(ProjectError, match=match):
+                    store.save_as(target)
+                assert not store.closed  # the user keeps working on the original
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["taken.undoproj", "a_file"] + (["src.undoproj"] if how == "save_as" else [])
+    )
