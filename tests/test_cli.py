@@ -268,3 +268,13 @@ def test_manifest_write_failure_is_an_export_error_not_a_traceback(tmp_path: Pat
     _write_manifest(tmp_path / "process.json", {"steps": [0]})
     assert json.loads((tmp_path / "process.json").read_text()) == {"steps": [0]}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gone", "process.json"]
+
+
+def test_unknown_setting_name_is_an_error_not_silently_ignored(tmp_path: Path, capsys) -> None:
+    from app.cli import main
+
+    image = tmp_path / "a.png"
+    Image.fromarray(np.full((32, 32, 3), 200, np.uint8)).save(image)
+    assert main(["render", str(image), "--out", str(tmp_path / "o"), "--setting", "density=0.5"]) == 1
+    err = capsys.readouterr().err
+    assert "no setting 'density'" in err and "sketch_density" in err

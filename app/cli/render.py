@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +42,9 @@ def evenly_spaced_steps(count: int) -> list[int]:
     return list(dict.fromkeys(int(round(s)) for s in raw))
 
 
-def parse_settings(pairs: list[str]) -> dict[str, object]:
-    """NAME=VALUE pairs; values that read as int/float stay numbers."""
+def parse_settings(pairs: list[str], known: Sequence[str] = ()) -> dict[str, object]:
+    """NAME=VALUE pairs; values that read as int/float stay numbers. With `known`, a name the engine
+    does not have is an error: a typo must not silently render with the default instead."""
     out: dict[str, object] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -51,6 +52,8 @@ def parse_settings(pairs: list[str]) -> dict[str, object]:
             raise EngineError(
                 f"Setting {pair!r} is not NAME=VALUE.", "Example: --setting order=subject-first"
             )
+        if known and name not in known:
+            raise EngineError(f"This engine has no setting {name!r}.", f"Its settings: {', '.join(known)}.")
         for cast in (int, float):
             try:
                 out[name] = cast(value)
@@ -179,7 +182,7 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     availability = engine.availability()
     if not availability.ready:
         raise EngineError(f"The {engine.display_name} engine is not ready: {availability.reason}")
-    settings = parse_settings(args.setting)
+    settings = parse_settings(args.setting, [s.name for s in engine.settings()])
     if args.prompt is not None:
         settings["prompt"] = args.prompt
     spec = BranchSpec.make(engine.name, args.seed, settings)
