@@ -103,29 +103,69 @@ def _listing(keys: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------------------------- headers
+_REDOWNLOAD = "Delete it and download it again (a download was probably interrupted)."
+_LFS_POINTER = b"version https://git-lfs"
+
+
+def read_json_object(path: Path, hint: str) -> dict[str, Any]:
+    """Parse a small JSON file of a models folder (config.json, a shard index) that must hold an object.
+
+    Every way it can be broken becomes a `WeightsError` naming the file. `RecursionError` is included:
+    a few kilobytes of `[[[[` make Python's parser raise it, and a damaged file must never end in a
+    traceback.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WeightsError(f"Cannot read '{path}': {exc.strerror or exc}.", hint) from exc
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise WeightsError(f"'{path}' is not valid JSON ({reason}).", hint) from exc
+    if not isinstance(data, dict):
+        raise WeightsError(f"'{path}' is not a JSON object (it holds a {type(data).__name__}).", hint)
+    return data
+
+
+def _is_count(value: Any) -> bool:
+    """A JSON unsigned integer: what the safetensors format requires for offsets and dimensions (the
+    library rejects 8.0, "8", true and -1, so the header check must too or it would pass files that
+    then fail to load)."""
+    return type(value) is int and value >= 0
+
+
 def read_safetensors_header(path: str | Path) -> dict[str, TensorInfo]:
     """Parse and validate the header (8-byte little-endian length + JSON) without reading tensor data.
 
-    Validation catches truncated downloads and non-safetensors files: the header must fit in the file,
-    every tensor's byte range must match dtype x shape and lie inside the file.
+    Validation catches truncated downloads, Git LFS pointers and non-safetensors files, and applies the
+    safetensors library's own rules (unsigned integer shapes and offsets, tensors packed end to end
+    covering the data section exactly, string metadata), so a file this function accepts is one the
+    library will load: the models report must never call a file fine that loading then refuses.
     """
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise _pickle_error(path)
-    hint = "Delete it and download it again (a download was probably interrupted)."
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8)
+            if head + fh.read(len(_LFS_POINTER) - 8) == _LFS_POINTER:
+                raise WeightsError(
+                    f"'{path}' is a Git LFS pointer, not the weights (the repository was cloned without "
+                    "Git LFS).",
+                    "Run `git lfs pull` in the clone, or download the file itself (see `undo-studio models`).",
+                )
             if len(head) < 8:
-                raise WeightsError(f"'{path}' is not a safetensors file: it is only {size} bytes long.", hint)
+                raise WeightsError(
+                    f"'{path}' is not a safetensors file: it is only {size} bytes long.", _REDOWNLOAD
+                )
             (n,) = struct.unpack("<Q", head)
             if n > MAX_HEADER_BYTES or 8 + n > size:
                 raise WeightsError(
                     f"'{path}' is corrupt or not a safetensors file: its header claims {n} bytes "
                     f"but the file has {size} bytes.",
-                    hint,
+                    _REDOWNLOAD,
                 )
+            fh.seek(8)
             raw = fh.read(n)
     except OSError as exc:
         raise WeightsError(
@@ -135,34 +175,70 @@ def read_safetensors_header(path: str | Path) -> dict[str, TensorInfo]:
         header = json.loads(raw.decode("utf-8"))
         if not isinstance(header, dict):
             raise ValueError("header is not a JSON object")
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise WeightsError(
-            f"'{path}' is corrupt or not a safetensors file (bad header: {exc}).", hint
+            f"'{path}' is corrupt or not a safetensors file (bad header: {reason}).", _REDOWNLOAD
         ) from exc
-    data_size = size - 8 - n
+    return _validated_entries(path, header, size - 8 - n)
+
+
+def _validated_entries(path: Path, header: dict[str, Any], data_size: int) -> dict[str, TensorInfo]:
+    """The header's tensors, checked as the safetensors library checks them (see the caller)."""
+    metadata = header.get("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise WeightsError(f"'{path}' is corrupt: its __metadata__ is not a map of strings.", _REDOWNLOAD)
     out: dict[str, TensorInfo] = {}
+    spans: list[tuple[int, int, str]] = []
     for key, entry in header.items():
         if key == "__metadata__":
             continue
-        try:
-            code, shape, (begin, end) = (
-                entry["dtype"],
-                tuple(int(d) for d in entry["shape"]),
-                entry["data_offsets"],
-            )
-            name, itemsize = DTYPES[code]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise WeightsError(f"'{path}' is corrupt: bad header entry for '{key}'.", hint) from exc
-        nbytes = math.prod(shape) * itemsize
-        if end - begin != nbytes or begin < 0:
-            raise WeightsError(f"'{path}' is corrupt: tensor '{key}' has inconsistent byte offsets.", hint)
-        if end > data_size:
+        bad = WeightsError(f"'{path}' is corrupt: bad header entry for tensor '{key}'.", _REDOWNLOAD)
+        if not isinstance(entry, dict):
+            raise bad
+        code, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
+        if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
+            raise bad
+        if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_count(o) for o in offsets):
+            raise bad
+        if code not in DTYPES:
             raise WeightsError(
-                f"'{path}' is truncated: tensor '{key}' ends at byte {end} of the data section but the "
-                f"file holds only {data_size} data bytes.",
-                hint,
+                f"'{path}': tensor '{key}' has the data type {code!r}, which Undo Studio cannot read "
+                f"(known: {', '.join(DTYPES)}).",
+                "Download the published float16/float32 safetensors files of the model.",
             )
-        out[key] = TensorInfo(name, shape, nbytes)
+        name, itemsize = DTYPES[code]
+        begin, end = offsets
+        nbytes = math.prod(shape) * itemsize
+        if end - begin != nbytes:
+            raise WeightsError(
+                f"'{path}' is corrupt: tensor '{key}' has inconsistent byte offsets.", _REDOWNLOAD
+            )
+        out[key] = TensorInfo(name, tuple(shape), nbytes)
+        spans.append((begin, end, key))
+    spans.sort()
+    last_end = max((end for _, end, _ in spans), default=0)
+    if last_end > data_size:
+        key = next(k for _, end, k in spans if end == last_end)
+        raise WeightsError(
+            f"'{path}' is truncated: tensor '{key}' ends at byte {last_end} of the data section but the "
+            f"file holds only {data_size} data bytes.",
+            _REDOWNLOAD,
+        )
+    position = 0
+    for begin, end, key in spans:
+        if begin != position:
+            raise WeightsError(
+                f"'{path}' is corrupt: tensor '{key}' starts at byte {begin} of the data section where "
+                f"byte {position} was expected (tensors overlap or leave a gap).",
+                _REDOWNLOAD,
+            )
+        position = end
+    if position != data_size:
+        raise WeightsError(
+            f"'{path}' is corrupt: {data_size - position} bytes after its last tensor belong to none.",
+            _REDOWNLOAD,
+        )
     return out
 
 
