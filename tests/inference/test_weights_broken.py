@@ -82,3 +82,53 @@ def test_git_lfs_pointer_is_recognised(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="Git LFS pointer") as info:
         weights.load_safetensors(path)
     assert "git lfs pull" in info.value.hint
+
+
+def test_broken_link_is_named_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "unet.safetensors").symlink_to(tmp_path / "gone" / "unet.safetensors")
+    with pytest.raises(WeightsError, match=r"unet\.safetensors' is a broken link .*gone"):
+        weights.resolve_weights(tmp_path)
+    canonical = tmp_path / "sub" / "diffusion_pytorch_model.safetensors"
+    canonical.parent.mkdir()
+    canonical.symlink_to(tmp_path / "gone.safetensors")
+    with pytest.raises(WeightsError, match="broken link"):
+        weights.resolve_weights(canonical.parent)
+
+
+@pytest.mark.timeout(20)
+def test_a_named_pipe_is_never_opened(tmp_path: Path) -> None:
+    """Opening a FIFO for reading blocks until a writer appears: the models report would hang."""
+    import os
+
+    os.mkfifo(tmp_path / "unet.safetensors")
+    with pytest.raises(WeightsError, match="not a regular file"):
+        weights.resolve_weights(tmp_path)
+
+
+def test_unreadable_folder_is_a_weights_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(self: Path, pattern: str):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "glob", denied)
+    with pytest.raises(WeightsError, match="Cannot read the folder .*Permission denied"):
+        weights.resolve_weights(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        json.dumps({"weight_map": ["shard.safetensors"]}),
+        json.dumps({"weight_map": {"a": 5}}),
+        json.dumps({"weight_map": {"a": None}}),
+        json.dumps({"weight_map": {"a": "/etc/hostname"}}),
+        json.dumps({"weight_map": {"a": "../../shard.safetensors"}}),
+        json.dumps({"weight_map": {}}),
+    ],
+    ids=["deep", "list", "int", "null", "absolute", "parent", "empty"],
+)
+def test_broken_shard_index_is_a_weights_error(tmp_path: Path, index: str) -> None:
+    _safetensors(tmp_path / "shard.safetensors", {"a": F32x2}, b"\0" * 8)
+    (tmp_path / "diffusion_pytorch_model.safetensors.index.json").write_text(index)
+    with pytest.raises(WeightsError, match=r"index\.json"):
+        weights.resolve_weights(tmp_path)

@@ -243,20 +243,41 @@ def _validated_entries(path: Path, header: dict[str, Any], data_size: int) -> di
 
 
 def _index_shards(index: Path) -> list[Path]:
-    try:
-        weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise WeightsError(f"'{index}' is not a valid safetensors index file.", "Download it again.") from exc
-    shards = [index.parent / name for name in dict.fromkeys(weight_map.values())]
+    """The shard files an `*.index.json` lists. Shards must be plain file names next to the index (as
+    every published index has them): a damaged or foreign index must not send us reading elsewhere."""
+    bad = WeightsError(
+        f"'{index}' is not a valid safetensors index file (it needs a weight_map of tensor name -> "
+        "shard file name).",
+        "Download it again.",
+    )
+    weight_map = read_json_object(index, "Download it again.").get("weight_map")
+    if not isinstance(weight_map, dict):
+        raise bad
+    names = list(dict.fromkeys(weight_map.values()))
+    if not all(isinstance(n, str) and n and Path(n).name == n for n in names):
+        raise bad
+    shards = [index.parent / name for name in names]
     for shard in shards:
         if shard.suffix.lower() in PICKLE_SUFFIXES:
             raise _pickle_error(shard)
         if not shard.is_file():
             raise WeightsError(
-                f"Shard '{shard.name}' listed in '{index}' is missing.",
+                f"Shard '{shard.name}' listed in '{index}' is {_absence(shard)}.",
                 f"Download every shard listed in the index into '{index.parent}'.",
             )
+    if not shards:
+        raise WeightsError(f"'{index}' lists no shard files.", "Download it again.")
     return shards
+
+
+def _absence(path: Path) -> str:
+    """Why a path that should be a file is not usable, for messages: a broken link and a folder or
+    pipe in its place need different fixes than a file that was never downloaded."""
+    if path.is_symlink() and not path.exists():
+        return f"a broken link (it points to '{path.readlink()}', which does not exist)"
+    if path.exists():
+        return "not a regular file"
+    return "missing"
 
 
 def weight_files(path_or_folder: str | Path, variant: str | None = None) -> list[Path]:
@@ -277,7 +298,18 @@ def resolve_weights(path_or_folder: str | Path, variant: str | None = None) -> t
             raise _pickle_error(path)
         return path, (_index_shards(path) if path.name.endswith(".json") else [path])
     if not path.is_dir():
-        raise WeightsError(f"'{path}' does not exist.", "Check the models folder (see `undo-studio models`).")
+        state = "does not exist" if _absence(path) == "missing" else f"is {_absence(path)}"
+        raise WeightsError(f"'{path}' {state}.", "Check the models folder (see `undo-studio models`).")
+    try:
+        return _resolve_in_folder(path, variant)
+    except OSError as exc:  # an unreadable folder (permissions, a dropped network share)
+        raise WeightsError(
+            f"Cannot read the folder '{path}': {exc.strerror or exc}.",
+            "Check the folder and its permissions.",
+        ) from exc
+
+
+def _resolve_in_folder(path: Path, variant: str | None) -> tuple[Path, list[Path]]:
     plain = [(f"{b}.safetensors.index.json", f"{b}.safetensors") for b in _BASENAMES]
     fp16 = [(f"{b}.safetensors.index.fp16.json", f"{b}.fp16.safetensors") for b in _BASENAMES]
     fp16 += [(f"{b}.fp16.safetensors.index.json", f"{b}.fp16.safetensors") for b in _BASENAMES]
@@ -286,9 +318,18 @@ def resolve_weights(path_or_folder: str | Path, variant: str | None = None) -> t
             return path / index_name, _index_shards(path / index_name)
         if (path / file_name).is_file():
             return path / file_name, [path / file_name]
-    candidates = sorted(path.glob("*.safetensors"))
+    # Regular files only: a broken link would fail later with a raw FileNotFoundError, and opening
+    # a named pipe called *.safetensors would block the models report forever.
+    listed = sorted(path.glob("*.safetensors"))
+    candidates = [p for p in listed if p.is_file()]
     if len(candidates) == 1:
         return candidates[0], candidates
+    unusable = [p for p in listed if not p.is_file()]
+    if unusable and not candidates:
+        raise WeightsError(
+            f"'{unusable[0]}' is {_absence(unusable[0])}.",
+            "Replace it with the downloaded file (see `undo-studio models`).",
+        )
     pickles = sorted(p for p in path.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
     if pickles and not candidates:
         raise _pickle_error(pickles[0])
