@@ -126,6 +126,23 @@ def read_json_object(path: Path, hint: str) -> dict[str, Any]:
     return data
 
 
+def is_lfs_pointer(path: Path) -> bool:
+    """Whether a file is a Git LFS pointer (a ~130-byte text stub): what a `git clone` of a model repo
+    without Git LFS leaves in place of every large file, the most common broken download."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(_LFS_POINTER)) == _LFS_POINTER
+    except OSError:
+        return False
+
+
+def lfs_pointer_error(path: Path) -> WeightsError:
+    return WeightsError(
+        f"'{path}' is a Git LFS pointer, not the file itself (the repository was cloned without Git LFS).",
+        "Run `git lfs pull` in the clone, or download the file itself (see `undo-studio models`).",
+    )
+
+
 def _is_count(value: Any) -> bool:
     """A JSON unsigned integer: what the safetensors format requires for offsets and dimensions (the
     library rejects 8.0, "8", true and -1, so the header check must too or it would pass files that
@@ -149,11 +166,7 @@ def read_safetensors_header(path: str | Path) -> dict[str, TensorInfo]:
         with path.open("rb") as fh:
             head = fh.read(8)
             if head + fh.read(len(_LFS_POINTER) - 8) == _LFS_POINTER:
-                raise WeightsError(
-                    f"'{path}' is a Git LFS pointer, not the weights (the repository was cloned without "
-                    "Git LFS).",
-                    "Run `git lfs pull` in the clone, or download the file itself (see `undo-studio models`).",
-                )
+                raise lfs_pointer_error(path)
             if len(head) < 8:
                 raise WeightsError(
                     f"'{path}' is not a safetensors file: it is only {size} bytes long.", _REDOWNLOAD
@@ -262,7 +275,7 @@ def _index_shards(index: Path) -> list[Path]:
             raise _pickle_error(shard)
         if not shard.is_file():
             raise WeightsError(
-                f"Shard '{shard.name}' listed in '{index}' is {_absence(shard)}.",
+                f"Shard '{shard.name}' listed in '{index}' is {describe_absence(shard)}.",
                 f"Download every shard listed in the index into '{index.parent}'.",
             )
     if not shards:
@@ -270,7 +283,7 @@ def _index_shards(index: Path) -> list[Path]:
     return shards
 
 
-def _absence(path: Path) -> str:
+def describe_absence(path: Path) -> str:
     """Why a path that should be a file is not usable, for messages: a broken link and a folder or
     pipe in its place need different fixes than a file that was never downloaded."""
     if path.is_symlink() and not path.exists():
@@ -298,7 +311,7 @@ def resolve_weights(path_or_folder: str | Path, variant: str | None = None) -> t
             raise _pickle_error(path)
         return path, (_index_shards(path) if path.name.endswith(".json") else [path])
     if not path.is_dir():
-        state = "does not exist" if _absence(path) == "missing" else f"is {_absence(path)}"
+        state = "does not exist" if describe_absence(path) == "missing" else f"is {describe_absence(path)}"
         raise WeightsError(f"'{path}' {state}.", "Check the models folder (see `undo-studio models`).")
     try:
         return _resolve_in_folder(path, variant)
@@ -327,7 +340,7 @@ def _resolve_in_folder(path: Path, variant: str | None) -> tuple[Path, list[Path
     unusable = [p for p in listed if not p.is_file()]
     if unusable and not candidates:
         raise WeightsError(
-            f"'{unusable[0]}' is {_absence(unusable[0])}.",
+            f"'{unusable[0]}' is {describe_absence(unusable[0])}.",
             "Replace it with the downloaded file (see `undo-studio models`).",
         )
     pickles = sorted(p for p in path.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
