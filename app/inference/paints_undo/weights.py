@@ -33,7 +33,8 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -574,6 +575,26 @@ def load_into(
     assign = any(t.is_meta for t in module.state_dict().values())
     module.load_state_dict(sd, strict=False, assign=assign)
     return LoadResult(loaded=len(sd) - len(unexpected), missing=tuple(missing), unexpected=tuple(unexpected))
+
+
+@contextmanager
+def config_errors(config_path: Path, what: str) -> Iterator[None]:
+    """Turn whatever building a model from a user's `config.json` raises into a `WeightsError` naming
+    that file. Why so broad: the constructors validate with ValueError, KeyError (an unknown
+    activation), TypeError, ZeroDivisionError and huggingface_hub's own StrictDataclass errors, and to
+    the user they all mean the same: this config.json does not describe this model. Only the
+    config-driven construction runs inside, so real bugs elsewhere are not masked, and the original
+    error stays in the message and as the cause."""
+    try:
+        yield
+    except WeightsError:
+        raise
+    except Exception as exc:
+        raise WeightsError(
+            f"'{config_path}' does not describe a usable {what}: {type(exc).__name__}: {exc}",
+            "config.json and the weights must come from the same model; download the component folder "
+            "again (see `undo-studio models`).",
+        ) from exc
 
 
 def meta_module(factory: Callable[[], torch.nn.Module]) -> torch.nn.Module:
