@@ -274,7 +274,11 @@ def missing_files_message(report: Sequence[ComponentStatus], parts: Iterable[str
             continue
         what = ", ".join(str(p) for p in status.missing) if status.missing else status.reason
         verb = "missing" if status.missing else "not usable"
-        why = f" ({'; '.join(status.details)})" if status.missing and status.details else ""
+        why = (
+            f" ({'; '.join(d.rstrip('.') for d in status.details)})"
+            if status.missing and status.details
+            else ""
+        )
         lines.append(f"- {comp.name}: {verb}: {what}{why}; {_download_hint(comp, status.models_dir)}.")
     if not lines:
         return ""
