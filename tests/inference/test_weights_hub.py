@@ -95,7 +95,7 @@ def test_download_into_layout_with_renamed_tagger(tmp_path: Path, monkeypatch: p
 def test_present_components_are_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "wd14").mkdir()
     (tmp_path / "wd14/wd-v1-4-moat-tagger-v2.onnx").write_bytes(b"x")
-    (tmp_path / "wd14/wd-v1-4-moat-tagger-v2.csv").write_text("x")
+    (tmp_path / "wd14/wd-v1-4-moat-tagger-v2.csv").write_text("tag_id,name,category,count\n")
     monkeypatch.setattr(hub, "_hub", lambda: pytest.fail("nothing to download, the hub must not be touched"))
     assert hub.download_models(tmp_path, parts=["tagger"]) == []
 

@@ -124,15 +124,44 @@ class ComponentStatus:
     def reason(self) -> str:
         return "; ".join(self.problems)
 
+    @property
+    def details(self) -> tuple[str, ...]:
+        """The problems that say more than "missing file X" (a refused pickle, a broken link, a damaged
+        index): a report that printed only "missing" would hide why the file the user did put there
+        cannot be used."""
+        plain = {_missing_text(p) for p in self.missing}
+        return tuple(p for p in self.problems if p not in plain)
+
+
+def _missing_text(path: Path) -> str:
+    return f"missing file {path}"
+
+
+def _absent_text(path: Path) -> str:
+    """ "missing file X", or why X is there but not a usable file (a broken link, a folder, a pipe)."""
+    state = weights.describe_absence(path)
+    return _missing_text(path) if state == "missing" else f"{path} is {state}"
+
 
 def _status_file(models_dir: Path, comp: Component) -> ComponentStatus:
     path = models_dir / comp.folder / comp.expected_files[0]
     if not path.is_file():
-        return ComponentStatus(comp, False, path, problems=(f"missing file {path}",), missing=(path,))
+        return ComponentStatus(comp, False, path, problems=(_absent_text(path),), missing=(path,))
     size = path.stat().st_size
     if size == 0:
         return ComponentStatus(
             comp, True, path, 0, verified=False, problems=(f"{path} is empty",), readable=False
+        )
+    try:
+        if weights.is_lfs_pointer(path):
+            raise weights.lfs_pointer_error(path)
+        if path.suffix.lower() == ".csv":
+            from app.inference.paints_undo.tagger import check_tag_list_header
+
+            check_tag_list_header(path)
+    except WeightsError as exc:
+        return ComponentStatus(
+            comp, True, path, size, verified=False, problems=(exc.message,), readable=False
         )
     return ComponentStatus(comp, True, path, size)
 
@@ -141,7 +170,7 @@ def _status_tokenizer(models_dir: Path, comp: Component) -> ComponentStatus:
     folder = models_dir / comp.folder
     missing = tuple(folder / f for f in comp.expected_files if not (folder / f).is_file())
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) if folder.is_dir() else 0
-    problems = tuple(f"missing file {p}" for p in missing)
+    problems = tuple(_absent_text(p) for p in missing)
     return ComponentStatus(comp, not missing, folder, size, problems=problems, missing=missing)
 
 
@@ -151,19 +180,25 @@ def _status_model(models_dir: Path, comp: Component, verify: bool) -> ComponentS
     try:
         path, files = weights.resolve_weights(folder)
     except WeightsError as exc:
-        # Nothing there at all -> "missing file"; otherwise the precise reason (pickle, shards, ambiguity).
-        empty = not folder.is_dir() or not any(
-            p.is_file() and p.name != "config.json" for p in folder.iterdir()
-        )
-        reason = f"missing file {expected}" if empty else exc.message
+        # Nothing there at all -> "missing file"; otherwise the precise reason (pickle, shards, a
+        # broken link, ambiguity).
+        empty = not folder.is_dir() or not any(p.name != "config.json" for p in folder.iterdir())
+        reason = _missing_text(expected) if empty else exc.message
         return ComponentStatus(comp, False, expected, problems=(reason,), missing=(expected,))
     size = sum(f.stat().st_size for f in files)
     problems: list[str] = []
     missing: tuple[Path, ...] = ()
-    if not (folder / "config.json").is_file():
-        missing = (folder / "config.json",)
-        problems.append(f"missing file {folder / 'config.json'}")
     dtype, verified, readable = None, None, True
+    config = folder / "config.json"
+    if not config.is_file():
+        missing = (config,)
+        problems.append(_absent_text(config))
+    else:
+        try:  # the loaders need it as a JSON object; say so now, not when the user presses Render
+            weights.read_json_object(config, "")
+        except WeightsError as exc:
+            readable = False
+            problems.append(exc.message)
     try:
         infos: dict[str, weights.TensorInfo] = {}
         for file in files:
@@ -189,12 +224,17 @@ def models_report(models_dir: str | Path, verify: bool = True) -> list[Component
     models_dir = Path(models_dir).expanduser()
     out = []
     for comp in COMPONENTS:
-        if comp.kind == "file":
-            out.append(_status_file(models_dir, comp))
-        elif comp.kind == "tokenizer":
-            out.append(_status_tokenizer(models_dir, comp))
-        else:
-            out.append(_status_model(models_dir, comp, verify))
+        try:
+            if comp.kind == "file":
+                out.append(_status_file(models_dir, comp))
+            elif comp.kind == "tokenizer":
+                out.append(_status_tokenizer(models_dir, comp))
+            else:
+                out.append(_status_model(models_dir, comp, verify))
+        except OSError as exc:  # an unreadable folder or file: report it, as for every other problem
+            where = Path(exc.filename) if exc.filename else models_dir / comp.folder
+            problem = f"cannot read {where}: {exc.strerror or exc}"
+            out.append(ComponentStatus(comp, False, where, problems=(problem,), missing=(where,)))
     return [replace(s, models_dir=models_dir) for s in out]
 
 
@@ -234,10 +274,22 @@ def missing_files_message(report: Sequence[ComponentStatus], parts: Iterable[str
             continue
         what = ", ".join(str(p) for p in status.missing) if status.missing else status.reason
         verb = "missing" if status.missing else "not usable"
-        lines.append(f"- {comp.name}: {verb}: {what}; {_download_hint(comp, status.models_dir)}.")
+        why = (
+            f" ({'; '.join(d.rstrip('.') for d in status.details)})"
+            if status.missing and status.details
+            else ""
+        )
+        lines.append(f"- {comp.name}: {verb}: {what}{why}; {_download_hint(comp, status.models_dir)}.")
     if not lines:
         return ""
     head = "Model files are missing or unusable:"
+    models_dir = report[0].models_dir if report else None
+    if models_dir is not None and not models_dir.is_dir():
+        state = "does not exist" if weights.describe_absence(models_dir) == "missing" else "is not a folder"
+        head = (
+            f"The models folder {models_dir} {state}: create it and put the files below into it, "
+            "or choose another models folder.\n" + head
+        )
     tail = "Or run `undo-studio models --download` on a machine with internet access."
     return "\n".join([head, *lines, tail])
 
@@ -256,8 +308,10 @@ def format_models_table(report: Sequence[ComponentStatus]) -> str:
     for s in report:
         if not s.found or s.missing:
             state = "missing"
+        elif s.blocking:
+            state = "invalid"
         elif s.verified is False:
-            state = "warning" if not s.blocking else "invalid"
+            state = "warning"
         else:
             state = "ok" if s.verified else "present"
         rows.append(
@@ -268,6 +322,8 @@ def format_models_table(report: Sequence[ComponentStatus]) -> str:
     for s in report:
         if s.problems and s.found:
             lines.append(f"  {s.component.name}: " + "; ".join(s.problems))
+        elif s.details:
+            lines.append(f"  {s.component.name}: " + "; ".join(s.details))
     ready = readiness(report)
     lines.append("")
     lines.append(

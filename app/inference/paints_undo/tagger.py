@@ -43,6 +43,35 @@ class Tag:
     category: str  # "0" general, "4" character, "9" rating
 
 
+_HEADER = ["tag_id", "name", "category"]
+
+
+def _not_a_tag_list(path: Path) -> WeightsError:
+    return WeightsError(
+        f"'{path}' is not a WD14 selected_tags.csv (needs the header tag_id,name,category,count and "
+        "general tags).",
+        "Download selected_tags.csv from SmilingWolf/wd-v1-4-moat-tagger-v2 again.",
+    )
+
+
+def _unreadable(path: Path, exc: Exception) -> WeightsError:
+    return WeightsError(f"WD14 tag list '{path}' is unreadable: {exc}.", "Download it again.")
+
+
+def check_tag_list_header(csv_path: str | Path) -> None:
+    """Raise `WeightsError` unless the file starts with the selected_tags.csv header. Reads one row
+    only, so the models report (refreshed on every visit of the start page) can call it and never
+    say the tagger is ready when its tag list is some other CSV."""
+    path = Path(csv_path)
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            first = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise _unreadable(path, exc) from exc
+    if [c.strip() for c in first[:3]] != _HEADER:
+        raise _not_a_tag_list(path)
+
+
 def read_tags(csv_path: str | Path) -> list[Tag]:
     """Tags in CSV order from a `selected_tags.csv` (header tag_id,name,category,count)."""
     path = Path(csv_path)
@@ -52,24 +81,19 @@ def read_tags(csv_path: str | Path) -> list[Tag]:
             "Download selected_tags.csv from https://huggingface.co/SmilingWolf/wd-v1-4-moat-tagger-v2 "
             f"and save it as {path}.",
         )
-    bad = WeightsError(
-        f"'{path}' is not a WD14 selected_tags.csv (needs the header tag_id,name,category,count and "
-        "general tags).",
-        "Download selected_tags.csv from SmilingWolf/wd-v1-4-moat-tagger-v2 again.",
-    )
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise WeightsError(f"WD14 tag list '{path}' is unreadable: {exc}.", "Download it again.") from exc
-    if not rows or [c.strip() for c in rows[0][:3]] != ["tag_id", "name", "category"]:
-        raise bad
+        raise _unreadable(path, exc) from exc
+    if not rows or [c.strip() for c in rows[0][:3]] != _HEADER:
+        raise _not_a_tag_list(path)
     try:
         tags = [Tag(row[1], row[2]) for row in rows[1:] if row]
     except IndexError as exc:
-        raise bad from exc
+        raise _not_a_tag_list(path) from exc
     if GENERAL not in {t.category for t in tags}:
-        raise bad
+        raise _not_a_tag_list(path)
     return tags
 
 

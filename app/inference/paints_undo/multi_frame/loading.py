@@ -17,7 +17,6 @@ Safetensors only: pickle checkpoints are refused (by `weights.py`).
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -79,13 +78,7 @@ def read_component_config(folder: Path, manifest_name: str | None, notes: list[s
             raise WeightsError(f"Missing model config: {path}.", _HINT)
         notes.append(f"{Path(folder).name}: no config.json, using the reference's inferred full-size config")
         return dict(weights.manifest(manifest_name)["config"])
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise WeightsError(f"Cannot read {path}: {exc}.", "The file is damaged; download it again.") from exc
-    if not isinstance(data, dict):
-        raise WeightsError(f"{path} is not a JSON object.", "The file is damaged; download it again.")
-    return data
+    return weights.read_json_object(path, "The file is damaged; download it again.")
 
 
 def _split_known(
@@ -240,10 +233,7 @@ def _fix_position_ids(module: torch.nn.Module) -> None:
 def _build_and_load(
     factory: Callable[[], torch.nn.Module], state_dict: Mapping[str, torch.Tensor], source: str, device: Any
 ) -> torch.nn.Module:
-    try:
-        module = weights.meta_module(factory)
-    except (TypeError, ValueError) as exc:
-        raise WeightsError(f"The config for {source} is not usable: {exc}.", _HINT) from exc
+    module = weights.meta_module(factory)
     weights.load_into(module, state_dict, strict=True, source=source)
     _fix_position_ids(module)
     leftovers = [n for n, t in [*module.named_parameters(), *module.named_buffers()] if t.is_meta]
@@ -268,8 +258,9 @@ def load_vae(folder: Path, dtype: torch.dtype | None = torch.float32, device: An
     notes = [] if notes is None else notes
     base = read_component_config(folder, MANIFESTS["vae"], notes)
     sd, source = _state(Path(folder), dtype, device)
-    config = infer_vae_config(_shapes(sd), base, notes, source)
-    return _build_and_load(lambda: VideoAutoencoderKL(**config), sd, source, device), config  # type: ignore[return-value]
+    with weights.config_errors(Path(folder) / "config.json", "multi-frame VAE"):
+        config = infer_vae_config(_shapes(sd), base, notes, source)
+        return _build_and_load(lambda: VideoAutoencoderKL(**config), sd, source, device), config  # type: ignore[return-value]
 
 
 def load_image_projection(folder: Path, dtype: torch.dtype | None = torch.float32, device: Any = "cpu",
@@ -277,8 +268,9 @@ def load_image_projection(folder: Path, dtype: torch.dtype | None = torch.float3
     notes = [] if notes is None else notes
     base = read_component_config(folder, MANIFESTS["image_projection"], notes)
     sd, source = _state(Path(folder), dtype, device)
-    config = infer_resampler_config(_shapes(sd), base, notes, source)
-    return _build_and_load(lambda: Resampler(**config), sd, source, device), config  # type: ignore[return-value]
+    with weights.config_errors(Path(folder) / "config.json", "image projection (Resampler)"):
+        config = infer_resampler_config(_shapes(sd), base, notes, source)
+        return _build_and_load(lambda: Resampler(**config), sd, source, device), config  # type: ignore[return-value]
 
 
 def load_image_encoder(folder: Path, dtype: torch.dtype | None = torch.float32, device: Any = "cpu",
@@ -286,10 +278,11 @@ def load_image_encoder(folder: Path, dtype: torch.dtype | None = torch.float32, 
     notes = [] if notes is None else notes
     base = read_component_config(folder, MANIFESTS["image_encoder"], notes)
     sd, source = _state(Path(folder), dtype, device)
-    config = infer_image_encoder_config(_shapes(sd), base, notes, source)
-    cfg = clip_vision_config(config)
-    cfg._attn_implementation = "sdpa"
-    model = _build_and_load(lambda: ImprovedCLIPVisionModelWithProjection(cfg), sd, source, device)
+    with weights.config_errors(Path(folder) / "config.json", "image encoder (CLIP vision)"):
+        config = infer_image_encoder_config(_shapes(sd), base, notes, source)
+        cfg = clip_vision_config(config)
+        cfg._attn_implementation = "sdpa"
+        model = _build_and_load(lambda: ImprovedCLIPVisionModelWithProjection(cfg), sd, source, device)
     return model, config  # type: ignore[return-value]
 
 
@@ -308,11 +301,12 @@ def load_unet(folder: Path, dtype: torch.dtype | None = torch.float32, device: A
     known |= {k for k in getattr(unet3d, "_IGNORED_KWARGS", ()) if not k.startswith("_")}
     base = _split_known(base, known, "unet", notes)
     sd, source = _state(Path(folder), dtype, device)
-    config = infer_unet3d_config(_shapes(sd), base)
-    learnable = bool(config.get("image_cross_attention_scale_learnable"))
-    notes.append(f"unet: image_cross_attention_scale_learnable={learnable} (attn2.alpha keys "
-                 f"{'present' if learnable else 'absent'} in the weights)")  # fmt: skip
-    return _build_and_load(lambda: UNet3DModel(**config), sd, source, device), config
+    with weights.config_errors(Path(folder) / "config.json", "multi-frame UNet"):
+        config = infer_unet3d_config(_shapes(sd), base)
+        learnable = bool(config.get("image_cross_attention_scale_learnable"))
+        notes.append(f"unet: image_cross_attention_scale_learnable={learnable} (attn2.alpha keys "
+                     f"{'present' if learnable else 'absent'} in the weights)")  # fmt: skip
+        return _build_and_load(lambda: UNet3DModel(**config), sd, source, device), config
 
 
 def load_multi_frame(

@@ -12,7 +12,6 @@ is a `WeightsError` that names the file and what to do.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,13 +29,7 @@ def read_config(folder: Path) -> dict[str, Any]:
         raise WeightsError(
             f"Missing model config: {path}.", "Download the component folder again (it needs config.json)."
         )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise WeightsError(f"Cannot read {path}: {exc}.", "The file is damaged; download it again.") from exc
-    if not isinstance(data, dict):
-        raise WeightsError(f"{path} is not a JSON object.", "The file is damaged; download it again.")
-    return data
+    return weights.read_json_object(path, "The file is damaged; download it again.")
 
 
 def read_weights(folder: Path, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from app.errors import WeightsError
+from app.inference.paints_undo import weights
 from app.inference.paints_undo.single_frame.checkpoint import assign_state_dict, read_config, read_weights
 
 TEXT_PREFIX = "text_model."
@@ -75,7 +76,8 @@ def load_text_encoder(folder: Path, dtype: torch.dtype = torch.float32) -> torch
     folder = Path(folder)
     config = read_config(folder)
     state_dict = read_weights(folder, dtype)
-    return text_encoder_from_state_dict(config, state_dict, dtype, what=f"the text encoder ({folder})")
+    with weights.config_errors(folder / "config.json", "CLIP text encoder"):
+        return text_encoder_from_state_dict(config, state_dict, dtype, what=f"the text encoder ({folder})")
 
 
 def load_tokenizer(folder: Path) -> Any:

@@ -25,6 +25,7 @@ from diffusers.models.attention_processor import AttnProcessor2_0
 from diffusers.models.embeddings import TimestepEmbedding, Timesteps
 
 from app.errors import WeightsError
+from app.inference.paints_undo import weights
 from app.inference.paints_undo.single_frame.checkpoint import assign_state_dict, read_config, read_weights
 
 CODED_COND_CHANNELS = 256  # sinusoid width of one operation step
@@ -149,4 +150,5 @@ def load_unet(folder: Path, dtype: torch.dtype = torch.float32) -> PaintsUndoUNe
     folder = Path(folder)
     config = read_config(folder)
     state_dict = read_weights(folder, dtype)
-    return unet_from_state_dict(config, state_dict, dtype, what=f"the single-frame UNet ({folder})")
+    with weights.config_errors(folder / "config.json", "single-frame UNet"):
+        return unet_from_state_dict(config, state_dict, dtype, what=f"the single-frame UNet ({folder})")

@@ -14,6 +14,7 @@ import torch
 from diffusers import AutoencoderKL
 from diffusers.models.attention_processor import AttnProcessor2_0
 
+from app.inference.paints_undo import weights
 from app.inference.paints_undo.single_frame.checkpoint import assign_state_dict, read_config, read_weights
 
 
@@ -42,7 +43,8 @@ def load_vae(folder: Path, dtype: torch.dtype = torch.float32) -> AutoencoderKL:
     folder = Path(folder)
     config = read_config(folder)
     state_dict = read_weights(folder, dtype)
-    return vae_from_state_dict(config, state_dict, dtype, what=f"the VAE ({folder})")
+    with weights.config_errors(folder / "config.json", "VAE (AutoencoderKL)"):
+        return vae_from_state_dict(config, state_dict, dtype, what=f"the VAE ({folder})")
 
 
 def _module_place(module: torch.nn.Module) -> tuple[torch.device, torch.dtype]:
