@@ -127,6 +127,10 @@
   <context>
     <name>ExportDialog</name>
     <message>
+      <source> s</source>
+      <translation> 秒</translation>
+    </message>
+    <message>
       <source>Export process</source>
       <translation>导出过程</translation>
     </message>

@@ -71,7 +71,7 @@ class ExportDialog(QDialog):
         self.hold_last = QDoubleSpinBox()
         self.hold_last.setRange(0.0, 10.0)
         self.hold_last.setValue(1.0)
-        self.hold_last.setSuffix(" s")
+        self.hold_last.setSuffix(self.tr(" s"))
         self.label = QCheckBox(self.tr('Label frames "AI-simulated process"'))
         self.label.setChecked(True)
         self.progress = QProgressBar()
