@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.errors import WeightsError
-from app.inference.paints_undo import layer_counts, weights
+from app.inference.paints_undo import agreement, layer_counts, weights
 
 SINGLE_FRAME_REPO = "lllyasviel/paints_undo_single_frame"
 MULTI_FRAME_REPO = "lllyasviel/paints_undo_multi_frame"
@@ -244,7 +244,24 @@ def models_report(models_dir: str | Path, verify: bool = True) -> list[Component
             where = Path(exc.filename) if exc.filename else models_dir / comp.folder
             problem = f"cannot read {where}: {exc.strerror or exc}"
             out.append(ComponentStatus(comp, False, where, problems=(problem,), missing=(where,)))
-    return [replace(s, models_dir=models_dir) for s in out]
+    return _with_mismatches([replace(s, models_dir=models_dir) for s in out], models_dir)
+
+
+def _with_mismatches(report: list[ComponentStatus], models_dir: Path) -> list[ComponentStatus]:
+    """Add each cross-component mismatch (`agreement`) to the status of the component likely wrong,
+    as one line naming both folders: loading refuses such a model, so the report must say why."""
+    by_name = {s.component.name: i for i, s in enumerate(report)}
+    for part, folder in agreement.PART_FOLDERS.items():
+        try:
+            found = agreement.part_mismatches(models_dir / folder, part)
+        except OSError:  # an unreadable folder is already reported per component
+            continue
+        for mismatch in found:
+            i = by_name[mismatch.suspect_component]
+            line = f"{mismatch.message} {mismatch.hint}"
+            status = report[i]
+            report[i] = replace(status, problems=(*status.problems, line), refused=(*status.refused, line))
+    return report
 
 
 def part_ready(report: Sequence[ComponentStatus], part: str, have_prompt: bool = False) -> bool:

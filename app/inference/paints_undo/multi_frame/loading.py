@@ -27,7 +27,7 @@ import torch
 
 from app.core.cancel import CancelToken, ProgressCallback, no_progress
 from app.errors import WeightsError
-from app.inference.paints_undo import layer_counts, weights
+from app.inference.paints_undo import agreement, layer_counts, weights
 
 from .clip_vision import ImprovedCLIPVisionModelWithProjection, clip_vision_config
 from .resampler import RESAMPLER_CONFIG_KEYS, Resampler
@@ -336,6 +336,8 @@ def load_multi_frame(
         raise ValueError(f"unknown multi-frame components {unknown}; choose from {COMPONENT_NAMES}")
     if not root.is_dir():
         raise WeightsError(f"The multi-frame model folder '{root}' does not exist.", _HINT)
+    # Parts that are whole but from another model load fine one by one and fail only mid-sampling.
+    agreement.check_part(root, "multi_frame")
     progress = progress or no_progress
     out = MultiFrameComponents(folder=root)
     total = sum(_WEIGHT[c] for c in wanted) or 1.0
