@@ -175,9 +175,20 @@ class PaintsUndoEngine:
 
     def _single_frame_loaders(self, info: Any) -> dict[str, Callable[[], Any]]:
         from app.inference.devices import choose_dtype
+        from app.inference.paints_undo import agreement
         from app.inference.paints_undo.single_frame import text_encoder, unet, vae
 
         folder = self.models_dir / SINGLE_FRAME_DIR
+
+        def fitting(load: Callable[[], Any]) -> Callable[[], Any]:
+            """Check that the parts fit each other (headers only) before loading any of them: a
+            swapped part would otherwise load and fail as a raw shape error in the middle of sampling."""
+
+            def checked() -> Any:
+                agreement.check_part(folder, "single_frame")
+                return load()
+
+            return checked
 
         def load_unet() -> Any:
             model = unet.load_unet(folder / "unet", choose_dtype(info, "single_frame_unet"))
@@ -188,10 +199,14 @@ class PaintsUndoEngine:
             return model
 
         return {
-            "single_frame_unet": load_unet,
-            "single_frame_vae": lambda: vae.load_vae(folder / "vae", choose_dtype(info, "single_frame_vae")),
-            "single_frame_text_encoder": lambda: text_encoder.load_text_encoder(
-                folder / "text_encoder", choose_dtype(info, "single_frame_text_encoder")
+            "single_frame_unet": fitting(load_unet),
+            "single_frame_vae": fitting(
+                lambda: vae.load_vae(folder / "vae", choose_dtype(info, "single_frame_vae"))
+            ),
+            "single_frame_text_encoder": fitting(
+                lambda: text_encoder.load_text_encoder(
+                    folder / "text_encoder", choose_dtype(info, "single_frame_text_encoder")
+                )
             ),
         }
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.errors import WeightsError
-from app.inference.paints_undo import weights
+from app.inference.paints_undo import agreement, layer_counts, weights
 
 SINGLE_FRAME_REPO = "lllyasviel/paints_undo_single_frame"
 MULTI_FRAME_REPO = "lllyasviel/paints_undo_multi_frame"
@@ -108,13 +108,16 @@ class ComponentStatus:
     missing: tuple[Path, ...] = field(default=())  # absolute paths of missing required files
     models_dir: Path = Path(".")
     readable: bool = True  # False: the file is empty, truncated or not a safetensors/expected file
+    # Problems that make loading refuse a readable component: config.json layer counts that contradict
+    # the weights, or a component that does not fit the rest of its model (also listed in `problems`).
+    refused: tuple[str, ...] = ()
 
     @property
     def blocking(self) -> bool:
         """Whether this status keeps its engine part from running. A key/shape mismatch against an
         *inferred* manifest (the multi-frame configs could not be checked upstream) only warns;
         unreadable files always block."""
-        if not self.found or self.missing or not self.readable:
+        if not self.found or self.missing or not self.readable or self.refused:
             return True
         if self.verified is False:
             return not (self.component.manifest and weights.manifest_inferred(self.component.manifest))
@@ -190,20 +193,26 @@ def _status_model(models_dir: Path, comp: Component, verify: bool) -> ComponentS
     missing: tuple[Path, ...] = ()
     dtype, verified, readable = None, None, True
     config = folder / "config.json"
+    config_data: dict[str, object] | None = None
     if not config.is_file():
         missing = (config,)
         problems.append(_absent_text(config))
     else:
         try:  # the loaders need it as a JSON object; say so now, not when the user presses Render
-            weights.read_json_object(config, "")
+            config_data = weights.read_json_object(config, "")
         except WeightsError as exc:
             readable = False
             problems.append(exc.message)
+    refused: tuple[str, ...] = ()
     try:
         infos: dict[str, weights.TensorInfo] = {}
         for file in files:
             infos.update(weights.read_safetensors_header(file))
         dtype = weights.dtype_summary(infos)
+        if config_data is not None:  # loading refuses these before building; so must the report
+            counts = layer_counts.count_problems(comp.manifest, config_data, infos)
+            refused = tuple(f"{config} does not describe these weights: {p}" for p in counts)
+            problems += refused
         if verify and comp.manifest:
             shapes = {k: v.shape for k, v in infos.items()}
             found = weights.verify_against_manifest(shapes, comp.manifest, source=str(path))
@@ -215,7 +224,7 @@ def _status_model(models_dir: Path, comp: Component, verify: bool) -> ComponentS
         verified, readable = False, False
         problems.append(exc.message)
     return ComponentStatus(
-        comp, True, path, size, dtype, verified, tuple(problems), missing, readable=readable
+        comp, True, path, size, dtype, verified, tuple(problems), missing, readable=readable, refused=refused
     )
 
 
@@ -235,7 +244,24 @@ def models_report(models_dir: str | Path, verify: bool = True) -> list[Component
             where = Path(exc.filename) if exc.filename else models_dir / comp.folder
             problem = f"cannot read {where}: {exc.strerror or exc}"
             out.append(ComponentStatus(comp, False, where, problems=(problem,), missing=(where,)))
-    return [replace(s, models_dir=models_dir) for s in out]
+    return _with_mismatches([replace(s, models_dir=models_dir) for s in out], models_dir)
+
+
+def _with_mismatches(report: list[ComponentStatus], models_dir: Path) -> list[ComponentStatus]:
+    """Add each cross-component mismatch (`agreement`) to the status of the component likely wrong,
+    as one line naming both folders: loading refuses such a model, so the report must say why."""
+    by_name = {s.component.name: i for i, s in enumerate(report)}
+    for part, folder in agreement.PART_FOLDERS.items():
+        try:
+            found = agreement.part_mismatches(models_dir / folder, part)
+        except OSError:  # an unreadable folder is already reported per component
+            continue
+        for mismatch in found:
+            i = by_name[mismatch.suspect_component]
+            line = f"{mismatch.message} {mismatch.hint}"
+            status = report[i]
+            report[i] = replace(status, problems=(*status.problems, line), refused=(*status.refused, line))
+    return report
 
 
 def part_ready(report: Sequence[ComponentStatus], part: str, have_prompt: bool = False) -> bool:
@@ -320,8 +346,11 @@ def format_models_table(report: Sequence[ComponentStatus]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=False)) + "  " + r[4] for r in rows]
     for s in report:
-        if s.problems and s.found:
-            lines.append(f"  {s.component.name}: " + "; ".join(s.problems))
+        own = [p for p in s.problems if p not in s.refused]
+        if own and s.found:
+            lines.append(f"  {s.component.name}: " + "; ".join(own))
+        if s.found:  # one line each: they name two folders and say what to do
+            lines += [f"  {s.component.name}: {p}" for p in s.refused]
         elif s.details:
             lines.append(f"  {s.component.name}: " + "; ".join(s.details))
     ready = readiness(report)

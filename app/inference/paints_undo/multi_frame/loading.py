@@ -27,7 +27,7 @@ import torch
 
 from app.core.cancel import CancelToken, ProgressCallback, no_progress
 from app.errors import WeightsError
-from app.inference.paints_undo import weights
+from app.inference.paints_undo import agreement, layer_counts, weights
 
 from .clip_vision import ImprovedCLIPVisionModelWithProjection, clip_vision_config
 from .resampler import RESAMPLER_CONFIG_KEYS, Resampler
@@ -300,6 +300,10 @@ def load_unet(folder: Path, dtype: torch.dtype | None = torch.float32, device: A
     # reference kwargs the UNet accepts and ignores (dropout, use_checkpoint ...), minus bookkeeping keys
     known |= {k for k in getattr(unet3d, "_IGNORED_KWARGS", ()) if not k.startswith("_")}
     base = _split_known(base, known, "unet", notes)
+    config_path = Path(folder) / "config.json"
+    if config_path.is_file():  # the layout comes from it, so an absurd count would hang the build below
+        keys = weights.read_shapes(folder)
+        layer_counts.check_layer_counts("multi_frame_unet", base, keys, config_path, "multi-frame UNet")
     sd, source = _state(Path(folder), dtype, device)
     with weights.config_errors(Path(folder) / "config.json", "multi-frame UNet"):
         config = infer_unet3d_config(_shapes(sd), base)
@@ -332,6 +336,8 @@ def load_multi_frame(
         raise ValueError(f"unknown multi-frame components {unknown}; choose from {COMPONENT_NAMES}")
     if not root.is_dir():
         raise WeightsError(f"The multi-frame model folder '{root}' does not exist.", _HINT)
+    # Parts that are whole but from another model load fine one by one and fail only mid-sampling.
+    agreement.check_part(root, "multi_frame")
     progress = progress or no_progress
     out = MultiFrameComponents(folder=root)
     total = sum(_WEIGHT[c] for c in wanted) or 1.0

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import WeightsError
-from app.inference.paints_undo import weights
+from app.inference.paints_undo import layer_counts, weights
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -30,6 +30,16 @@ def read_config(folder: Path) -> dict[str, Any]:
             f"Missing model config: {path}.", "Download the component folder again (it needs config.json)."
         )
     return weights.read_json_object(path, "The file is damaged; download it again.")
+
+
+def check_config_counts(folder: Path, config: dict[str, Any], manifest_name: str, what: str) -> None:
+    """Refuse a config.json whose layer counts contradict the weights' key names, before building.
+
+    Why here, before `read_weights`: building the skeleton loops once per configured layer, so an
+    absurd count would hang before the strict load could complain; the header alone settles it.
+    """
+    keys = weights.read_shapes(Path(folder))
+    layer_counts.check_layer_counts(manifest_name, config, keys, Path(folder) / "config.json", what)
 
 
 def read_weights(folder: Path, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:

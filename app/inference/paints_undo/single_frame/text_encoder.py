@@ -20,7 +20,12 @@ import torch
 
 from app.errors import WeightsError
 from app.inference.paints_undo import weights
-from app.inference.paints_undo.single_frame.checkpoint import assign_state_dict, read_config, read_weights
+from app.inference.paints_undo.single_frame.checkpoint import (
+    assign_state_dict,
+    check_config_counts,
+    read_config,
+    read_weights,
+)
 
 TEXT_PREFIX = "text_model."
 MAX_TOKENS = 77
@@ -75,6 +80,7 @@ def load_text_encoder(folder: Path, dtype: torch.dtype = torch.float32) -> torch
     """Load `<component>/text_encoder` (config.json + model.safetensors) onto the CPU in `dtype`."""
     folder = Path(folder)
     config = read_config(folder)
+    check_config_counts(folder, config, "single_frame_text_encoder", "CLIP text encoder")
     state_dict = read_weights(folder, dtype)
     with weights.config_errors(folder / "config.json", "CLIP text encoder"):
         return text_encoder_from_state_dict(config, state_dict, dtype, what=f"the text encoder ({folder})")

@@ -26,7 +26,12 @@ from diffusers.models.embeddings import TimestepEmbedding, Timesteps
 
 from app.errors import WeightsError
 from app.inference.paints_undo import weights
-from app.inference.paints_undo.single_frame.checkpoint import assign_state_dict, read_config, read_weights
+from app.inference.paints_undo.single_frame.checkpoint import (
+    assign_state_dict,
+    check_config_counts,
+    read_config,
+    read_weights,
+)
 
 CODED_COND_CHANNELS = 256  # sinusoid width of one operation step
 ADD_EMBED_DIM = 1280  # hard-coded in the reference (== SD1.5's time embedding width)
@@ -149,6 +154,7 @@ def load_unet(folder: Path, dtype: torch.dtype = torch.float32) -> PaintsUndoUNe
     """Load `<models>/paints_undo_single_frame/unet` onto the CPU in `dtype`."""
     folder = Path(folder)
     config = read_config(folder)
+    check_config_counts(folder, config, "single_frame_unet", "single-frame UNet")
     state_dict = read_weights(folder, dtype)
     with weights.config_errors(folder / "config.json", "single-frame UNet"):
         return unet_from_state_dict(config, state_dict, dtype, what=f"the single-frame UNet ({folder})")

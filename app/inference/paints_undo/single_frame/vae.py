@@ -15,7 +15,12 @@ from diffusers import AutoencoderKL
 from diffusers.models.attention_processor import AttnProcessor2_0
 
 from app.inference.paints_undo import weights
-from app.inference.paints_undo.single_frame.checkpoint import assign_state_dict, read_config, read_weights
+from app.inference.paints_undo.single_frame.checkpoint import (
+    assign_state_dict,
+    check_config_counts,
+    read_config,
+    read_weights,
+)
 
 
 def vae_init_kwargs(config: dict[str, Any]) -> dict[str, Any]:
@@ -42,6 +47,7 @@ def vae_from_state_dict(
 def load_vae(folder: Path, dtype: torch.dtype = torch.float32) -> AutoencoderKL:
     folder = Path(folder)
     config = read_config(folder)
+    check_config_counts(folder, config, "single_frame_vae", "VAE (AutoencoderKL)")
     state_dict = read_weights(folder, dtype)
     with weights.config_errors(folder / "config.json", "VAE (AutoencoderKL)"):
         return vae_from_state_dict(config, state_dict, dtype, what=f"the VAE ({folder})")
