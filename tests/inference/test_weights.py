@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import save_file
 
 from app.errors import WeightsError
-from app.inference.paints_undo import weights
+from app.inference.paints_undo import safetensors_files, weights
 
 
 def _tiny_state() -> dict[str, torch.Tensor]:
@@ -27,10 +27,10 @@ class Tiny(torch.nn.Module):
 def test_header_is_read_without_data(tmp_path: Path) -> None:
     path = tmp_path / "m.safetensors"
     save_file({k: v.half() if v.is_floating_point() else v for k, v in _tiny_state().items()}, str(path))
-    infos = weights.read_safetensors_header(path)
-    assert infos["conv.weight"] == weights.TensorInfo("float16", (4, 3, 3, 3), 4 * 27 * 2)
+    infos = safetensors_files.read_safetensors_header(path)
+    assert infos["conv.weight"] == safetensors_files.TensorInfo("float16", (4, 3, 3, 3), 4 * 27 * 2)
     assert infos["step"].dtype == "int64"
-    assert weights.dtype_summary(infos) == "float16"
+    assert safetensors_files.dtype_summary(infos) == "float16"
 
 
 def test_load_single_file_casts_floats_only(tmp_path: Path) -> None:
@@ -44,11 +44,12 @@ def test_load_single_file_casts_floats_only(tmp_path: Path) -> None:
 
 def test_folder_prefers_plain_file_then_fp16_variant(tmp_path: Path) -> None:
     save_file({"a": torch.zeros(2)}, str(tmp_path / "diffusion_pytorch_model.fp16.safetensors"))
-    assert weights.weight_files(tmp_path)[0].name == "diffusion_pytorch_model.fp16.safetensors"
+    assert safetensors_files.weight_files(tmp_path)[0].name == "diffusion_pytorch_model.fp16.safetensors"
     save_file({"a": torch.ones(2)}, str(tmp_path / "diffusion_pytorch_model.safetensors"))
-    assert weights.weight_files(tmp_path)[0].name == "diffusion_pytorch_model.safetensors"
+    assert safetensors_files.weight_files(tmp_path)[0].name == "diffusion_pytorch_model.safetensors"
     assert (
-        weights.weight_files(tmp_path, variant="fp16")[0].name == "diffusion_pytorch_model.fp16.safetensors"
+        safetensors_files.weight_files(tmp_path, variant="fp16")[0].name
+        == "diffusion_pytorch_model.fp16.safetensors"
     )
 
 
@@ -59,7 +60,7 @@ def test_sharded_index_is_followed(tmp_path: Path) -> None:
     (tmp_path / "model.safetensors.index.json").write_text(json.dumps(index))
     loaded = weights.load_safetensors(tmp_path)
     assert set(loaded) == {"a", "b"} and loaded["b"].shape == (3,)
-    assert weights.read_shapes(tmp_path) == {"a": (2,), "b": (3,)}
+    assert safetensors_files.read_shapes(tmp_path) == {"a": (2,), "b": (3,)}
     (tmp_path / "model-00002-of-00002.safetensors").unlink()
     with pytest.raises(WeightsError, match="model-00002-of-00002.safetensors.*missing"):
         weights.load_safetensors(tmp_path)
@@ -103,14 +104,14 @@ def test_corrupt_files_are_reported(tmp_path: Path, payload: bytes) -> None:
     path = tmp_path / "model.safetensors"
     path.write_bytes(payload)
     with pytest.raises(WeightsError, match="corrupt|not a safetensors"):
-        weights.read_safetensors_header(path)
+        safetensors_files.read_safetensors_header(path)
 
 
 def test_missing_folder_and_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="does not exist"):
-        weights.weight_files(tmp_path / "nope")
+        safetensors_files.weight_files(tmp_path / "nope")
     with pytest.raises(WeightsError, match="No weights file.*diffusion_pytorch_model.safetensors"):
-        weights.weight_files(tmp_path)
+        safetensors_files.weight_files(tmp_path)
 
 
 def test_manifest_shapes_and_optional_keys() -> None:

@@ -12,7 +12,7 @@ import pytest
 from safetensors import safe_open
 
 from app.errors import WeightsError
-from app.inference.paints_undo import weights
+from app.inference.paints_undo import safetensors_files, weights
 
 F32x2 = {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}
 
@@ -51,7 +51,7 @@ def test_header_check_refuses_what_the_library_refuses(
 ) -> None:
     path = _safetensors(tmp_path / "model.safetensors", header, data)
     with pytest.raises(WeightsError, match=match) as info:
-        weights.read_safetensors_header(path)
+        safetensors_files.read_safetensors_header(path)
     assert str(path) in info.value.message
     with pytest.raises(Exception):  # noqa: B017, PT011 (the library's own error types vary)
         with safe_open(str(path), framework="pt") as fh:
@@ -66,14 +66,14 @@ def test_header_check_accepts_what_the_library_accepts(tmp_path: Path) -> None:
         "a": F32x2,
     }
     path = _safetensors(tmp_path / "model.safetensors", header, b"\0" * 16)
-    assert set(weights.read_safetensors_header(path)) == {"a", "b", "empty"}
+    assert set(safetensors_files.read_safetensors_header(path)) == {"a", "b", "empty"}
     assert set(weights.load_safetensors(path)) == {"a", "b", "empty"}
 
 
 def test_unknown_dtype_is_named(tmp_path: Path) -> None:
     path = _safetensors(tmp_path / "model.safetensors", {"a": {**F32x2, "dtype": "F4"}}, b"\0" * 8)
     with pytest.raises(WeightsError, match="tensor 'a' has the data type 'F4'"):
-        weights.read_safetensors_header(path)
+        safetensors_files.read_safetensors_header(path)
 
 
 def test_git_lfs_pointer_is_recognised(tmp_path: Path) -> None:
@@ -87,12 +87,12 @@ def test_git_lfs_pointer_is_recognised(tmp_path: Path) -> None:
 def test_broken_link_is_named_not_raised(tmp_path: Path) -> None:
     (tmp_path / "unet.safetensors").symlink_to(tmp_path / "gone" / "unet.safetensors")
     with pytest.raises(WeightsError, match=r"unet\.safetensors' is a broken link .*gone"):
-        weights.resolve_weights(tmp_path)
+        safetensors_files.resolve_weights(tmp_path)
     canonical = tmp_path / "sub" / "diffusion_pytorch_model.safetensors"
     canonical.parent.mkdir()
     canonical.symlink_to(tmp_path / "gone.safetensors")
     with pytest.raises(WeightsError, match="broken link"):
-        weights.resolve_weights(canonical.parent)
+        safetensors_files.resolve_weights(canonical.parent)
 
 
 @pytest.mark.timeout(20)
@@ -102,7 +102,7 @@ def test_a_named_pipe_is_never_opened(tmp_path: Path) -> None:
 
     os.mkfifo(tmp_path / "unet.safetensors")
     with pytest.raises(WeightsError, match="not a regular file"):
-        weights.resolve_weights(tmp_path)
+        safetensors_files.resolve_weights(tmp_path)
 
 
 def test_unreadable_folder_is_a_weights_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,7 +111,7 @@ def test_unreadable_folder_is_a_weights_error(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(Path, "glob", denied)
     with pytest.raises(WeightsError, match="Cannot read the folder .*Permission denied"):
-        weights.resolve_weights(tmp_path)
+        safetensors_files.resolve_weights(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -131,4 +131,4 @@ def test_broken_shard_index_is_a_weights_error(tmp_path: Path, index: str) -> No
     _safetensors(tmp_path / "shard.safetensors", {"a": F32x2}, b"\0" * 8)
     (tmp_path / "diffusion_pytorch_model.safetensors.index.json").write_text(index)
     with pytest.raises(WeightsError, match=r"index\.json"):
-        weights.resolve_weights(tmp_path)
+        safetensors_files.resolve_weights(tmp_path)

@@ -9,12 +9,12 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from app.inference.paints_undo import layout, weights
+from app.inference.paints_undo import layout, safetensors_files, weights
 
 
 def write_header_only(path: Path, shapes: dict[str, tuple[int, ...]], dtype: str = "F16") -> None:
     """A valid safetensors file whose data section is a sparse hole: full-size shapes, ~no disk."""
-    itemsize = weights.DTYPES[dtype][1]
+    itemsize = safetensors_files.DTYPES[dtype][1]
     header, offset = {}, 0
     for key, shape in shapes.items():
         n = itemsize

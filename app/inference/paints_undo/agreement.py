@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import WeightsError
-from app.inference.paints_undo import weights
+from app.inference.paints_undo import safetensors_files, weights
 
 Shapes = Mapping[str, tuple[int, ...]]
 PART_FOLDERS = {"single_frame": "paints_undo_single_frame", "multi_frame": "paints_undo_multi_frame"}
@@ -169,7 +169,7 @@ def _folder_shapes(folder: Path) -> Shapes | None:
     """The key shapes of a component folder, or None when it is absent or unreadable (those problems
     are reported, precisely, by the models report and the loaders themselves)."""
     try:
-        return weights.read_shapes(folder) if folder.is_dir() else None
+        return safetensors_files.read_shapes(folder) if folder.is_dir() else None
     except (WeightsError, OSError):
         return None
 

@@ -49,7 +49,7 @@ def _hub() -> Any:
 
 
 def _pick_weights(names: set[str], sub: str) -> list[str]:
-    """The weight files of one component folder in the repo, in `weights.weight_files` preference."""
+    """The weight files of one component folder in the repo, in `safetensors_files.weight_files` preference."""
     for base in ("diffusion_pytorch_model", "model"):
         for index, single in (
             (f"{base}.safetensors.index.json", f"{base}.safetensors"),

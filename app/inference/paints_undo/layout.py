@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.errors import WeightsError
-from app.inference.paints_undo import agreement, layer_counts, weights
+from app.inference.paints_undo import agreement, layer_counts, safetensors_files, weights
 
 SINGLE_FRAME_REPO = "lllyasviel/paints_undo_single_frame"
 MULTI_FRAME_REPO = "lllyasviel/paints_undo_multi_frame"
@@ -142,7 +142,7 @@ def _missing_text(path: Path) -> str:
 
 def _absent_text(path: Path) -> str:
     """ "missing file X", or why X is there but not a usable file (a broken link, a folder, a pipe)."""
-    state = weights.describe_absence(path)
+    state = safetensors_files.describe_absence(path)
     return _missing_text(path) if state == "missing" else f"{path} is {state}"
 
 
@@ -156,8 +156,8 @@ def _status_file(models_dir: Path, comp: Component) -> ComponentStatus:
             comp, True, path, 0, verified=False, problems=(f"{path} is empty",), readable=False
         )
     try:
-        if weights.is_lfs_pointer(path):
-            raise weights.lfs_pointer_error(path)
+        if safetensors_files.is_lfs_pointer(path):
+            raise safetensors_files.lfs_pointer_error(path)
         if path.suffix.lower() == ".csv":
             from app.inference.paints_undo.tagger import check_tag_list_header
 
@@ -181,7 +181,7 @@ def _status_model(models_dir: Path, comp: Component, verify: bool) -> ComponentS
     folder = models_dir / comp.folder
     expected = folder / comp.expected_files[1]
     try:
-        path, files = weights.resolve_weights(folder)
+        path, files = safetensors_files.resolve_weights(folder)
     except WeightsError as exc:
         # Nothing there at all -> "missing file"; otherwise the precise reason (pickle, shards, a
         # broken link, ambiguity).
@@ -199,16 +199,16 @@ def _status_model(models_dir: Path, comp: Component, verify: bool) -> ComponentS
         problems.append(_absent_text(config))
     else:
         try:  # the loaders need it as a JSON object; say so now, not when the user presses Render
-            config_data = weights.read_json_object(config, "")
+            config_data = safetensors_files.read_json_object(config, "")
         except WeightsError as exc:
             readable = False
             problems.append(exc.message)
     refused: tuple[str, ...] = ()
     try:
-        infos: dict[str, weights.TensorInfo] = {}
+        infos: dict[str, safetensors_files.TensorInfo] = {}
         for file in files:
-            infos.update(weights.read_safetensors_header(file))
-        dtype = weights.dtype_summary(infos)
+            infos.update(safetensors_files.read_safetensors_header(file))
+        dtype = safetensors_files.dtype_summary(infos)
         if config_data is not None:  # loading refuses these before building; so must the report
             counts = layer_counts.count_problems(comp.manifest, config_data, infos)
             refused = tuple(f"{config} does not describe these weights: {p}" for p in counts)
@@ -311,7 +311,11 @@ def missing_files_message(report: Sequence[ComponentStatus], parts: Iterable[str
     head = "Model files are missing or unusable:"
     models_dir = report[0].models_dir if report else None
     if models_dir is not None and not models_dir.is_dir():
-        state = "does not exist" if weights.describe_absence(models_dir) == "missing" else "is not a folder"
+        state = (
+            "does not exist"
+            if safetensors_files.describe_absence(models_dir) == "missing"
+            else "is not a folder"
+        )
         head = (
             f"The models folder {models_dir} {state}: create it and put the files below into it, "
             "or choose another models folder.\n" + head

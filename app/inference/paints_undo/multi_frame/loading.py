@@ -27,7 +27,7 @@ import torch
 
 from app.core.cancel import CancelToken, ProgressCallback, no_progress
 from app.errors import WeightsError
-from app.inference.paints_undo import agreement, layer_counts, weights
+from app.inference.paints_undo import agreement, layer_counts, safetensors_files, weights
 
 from .clip_vision import ImprovedCLIPVisionModelWithProjection, clip_vision_config
 from .resampler import RESAMPLER_CONFIG_KEYS, Resampler
@@ -78,7 +78,7 @@ def read_component_config(folder: Path, manifest_name: str | None, notes: list[s
             raise WeightsError(f"Missing model config: {path}.", _HINT)
         notes.append(f"{Path(folder).name}: no config.json, using the reference's inferred full-size config")
         return dict(weights.manifest(manifest_name)["config"])
-    return weights.read_json_object(path, "The file is damaged; download it again.")
+    return safetensors_files.read_json_object(path, "The file is damaged; download it again.")
 
 
 def _split_known(
@@ -244,7 +244,7 @@ def _build_and_load(
 
 
 def _state(folder: Path, dtype: torch.dtype | None, device: Any) -> tuple[dict[str, torch.Tensor], str]:
-    files = weights.weight_files(folder)
+    files = safetensors_files.weight_files(folder)
     source = str(files[0]) if len(files) == 1 else f"{folder} ({len(files)} shards)"
     return weights.load_safetensors(folder, device=device, dtype=dtype), source
 
@@ -302,7 +302,7 @@ def load_unet(folder: Path, dtype: torch.dtype | None = torch.float32, device: A
     base = _split_known(base, known, "unet", notes)
     config_path = Path(folder) / "config.json"
     if config_path.is_file():  # the layout comes from it, so an absurd count would hang the build below
-        keys = weights.read_shapes(folder)
+        keys = safetensors_files.read_shapes(folder)
         layer_counts.check_layer_counts("multi_frame_unet", base, keys, config_path, "multi-frame UNet")
     sd, source = _state(Path(folder), dtype, device)
     with weights.config_errors(Path(folder) / "config.json", "multi-frame UNet"):

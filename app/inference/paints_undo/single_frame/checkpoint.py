@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import WeightsError
-from app.inference.paints_undo import layer_counts, weights
+from app.inference.paints_undo import layer_counts, safetensors_files, weights
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -29,7 +29,7 @@ def read_config(folder: Path) -> dict[str, Any]:
         raise WeightsError(
             f"Missing model config: {path}.", "Download the component folder again (it needs config.json)."
         )
-    return weights.read_json_object(path, "The file is damaged; download it again.")
+    return safetensors_files.read_json_object(path, "The file is damaged; download it again.")
 
 
 def check_config_counts(folder: Path, config: dict[str, Any], manifest_name: str, what: str) -> None:
@@ -38,7 +38,7 @@ def check_config_counts(folder: Path, config: dict[str, Any], manifest_name: str
     Why here, before `read_weights`: building the skeleton loops once per configured layer, so an
     absurd count would hang before the strict load could complain; the header alone settles it.
     """
-    keys = weights.read_shapes(Path(folder))
+    keys = safetensors_files.read_shapes(Path(folder))
     layer_counts.check_layer_counts(manifest_name, config, keys, Path(folder) / "config.json", what)
 
 
