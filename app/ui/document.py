@@ -199,7 +199,7 @@ class Document(QObject):
         self.schedulers: dict[str, BranchScheduler] = {}
         self.failed: dict[str, str] = {}
         self._preparing: dict[str, int] = {}
-        self._loads: dict[str, tuple[int, tuple[FrameKey, ...]]] = {}  # branch -> (request id, keys)
+        self._loads: dict[str, tuple[set[int], tuple[FrameKey, ...]]] = {}  # branch -> (request ids, keys)
         self.active_id: str | None = None
         self._dirty = False
         worker.result.connect(self._on_result)
@@ -342,8 +342,8 @@ class Document(QObject):
             return
         self.schedulers.pop(branch_id).cancel_all()
         load = self._loads.pop(branch_id, None)
-        if load is not None:
-            self.worker.cancel(load[0])
+        for rid in load[0] if load is not None else ():
+            self.worker.cancel(rid)
         self.sessions.pop(branch_id, None)
         self.branches = [b for b in self.branches if b.id != branch_id]
         for b in self.branches:  # children of a deleted branch become roots
@@ -379,8 +379,9 @@ class Document(QObject):
 
     def _plan_loads(self, branch_id: str, step: int, direction: int) -> None:
         """Load the stored frames `step` needs on the worker (never here: see the module docstring). One
-        load request per branch: a new position cancels the one it supersedes (frames it already decoded
-        stay in memory), as the scheduler does for engine work."""
+        load plan per branch: a new position cancels the one it supersedes (frames it already decoded
+        stay in memory), as the scheduler does for engine work. The playhead's own frame is a request of
+        its own, so it is painted after one decode rather than after all its neighbours'."""
         if self.store.backing is None:
             return
         sched = self.schedulers[branch_id]
@@ -392,14 +393,18 @@ class Document(QObject):
             return
         if current is not None:
             del self._loads[branch_id]
-            self.worker.cancel(current[0])
+            for rid in current[0]:
+                self.worker.cancel(rid)
         memory, backing = self.store.memory, self.store.backing
 
-        def load(cancel, progress) -> tuple[list[int], list[int]]:
+        def loader(items: list[tuple[int, FrameKey]]):
+            return lambda cancel, progress: load(items, cancel)
+
+        def load(items: list[tuple[int, FrameKey]], cancel) -> tuple[list[int], list[int]]:
             """Worker thread: decode into the memory LRU; returns (loaded steps, steps not in the file)."""
             loaded: list[int] = []
             absent: list[int] = []
-            for s, key in wanted:
+            for s, key in items:
                 if cancel.cancelled:
                     break
                 if not memory.contains(key):
@@ -414,10 +419,18 @@ class Document(QObject):
             return loaded, absent
 
         offset = 0 if branch_id == self.active_id else 3
-        req = self.worker.submit(
-            CallJob(load, "load frames"), PRIORITY_LOAD + offset, tag=("load", branch_id), label="load"
-        )
-        self._loads[branch_id] = (req.id, tuple(key for _s, key in wanted))
+        parts = [wanted[:1], wanted[1:]] if wanted[0][0] == step else [wanted]
+        ids = {
+            self.worker.submit(
+                CallJob(loader(part), "load frames"),
+                PRIORITY_LOAD + offset,
+                tag=("load", branch_id),
+                label="load",
+            ).id
+            for part in parts
+            if part
+        }
+        self._loads[branch_id] = (ids, tuple(key for _s, key in wanted))
 
     def best_frame(self, branch_id: str, step: int) -> Frame | None:
         owner = self.owner_for(branch_id, step)
@@ -478,10 +491,8 @@ class Document(QObject):
                 self.set_dirty(True)
                 self.frames_added.emit(branch_id, steps)
         elif kind == "load":
-            current = self._loads.get(branch_id)
-            if current is None or current[0] != req.id:
+            if not self._drop_load(req):
                 return  # stale: a newer position superseded it (its frames are in memory anyway)
-            del self._loads[branch_id]
             loaded, absent = result
             sched = self.schedulers[branch_id]
             for s in absent:
@@ -519,11 +530,17 @@ class Document(QObject):
             elif kind == "load":
                 self._drop_load(req)
 
-    def _drop_load(self, req: Request) -> None:
-        """A load that ends without a result no longer covers anything: the next request plans it again."""
+    def _drop_load(self, req: Request) -> bool:
+        """A load request ended: forget it (once its plan has no request left, the next position plans
+        loads again). False when it was stale (not part of the branch's current plan)."""
         branch_id = req.tag[1]
-        if self._loads.get(branch_id, (None,))[0] == req.id:
+        current = self._loads.get(branch_id)
+        if current is None or req.id not in current[0]:
+            return False
+        current[0].discard(req.id)
+        if not current[0]:
             del self._loads[branch_id]
+        return True
 
     def cancel_all(self) -> None:
         for sched in self.schedulers.values():

@@ -23,7 +23,7 @@ from app.ui.document import Document
 
 PRIORITY_AUTOSAVE = 200
 PRIORITY_PREFETCH = 150
-PREFETCH_CHUNK = 4  # frames per prefetch job: a job runs ~4 decodes (~100 ms) before the queue is re-read
+PREFETCH_CHUNK = 2  # frames per prefetch job: ~2 decodes (20-50 ms at 1024²) before the queue is re-read
 RECENT_KEY = "recent/projects"
 MAX_RECENT = 8
 
