@@ -6,11 +6,20 @@ state and must not own it. Every engine call goes through the `EngineWorker`; th
 
 Reopened projects: frames already in the store are indexed without preparing a session. A session is
 prepared lazily the first time a step is asked for that has no exact frame.
+
+Frames in the project file but not in memory (after reopening, or after the memory LRU evicted them) are
+never read on the UI thread: a read is SQLite plus a PNG decode, 20-70 ms at 1024², more than a whole
+scrub budget (design §7). They are "not ready yet", like a frame an engine is still rendering: the view
+shows the preview blend of the nearest frames in memory at once, the document loads the stored frames
+around the playhead on the worker (`_plan_loads`, one request per branch, superseded ones cancelled,
+stale results dropped by request id) and `frames_loaded` makes the view repaint when they arrive.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,14 +30,18 @@ from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchSpec
 from app.core.frames import Frame, FrameKey, FrameKind
 from app.core.scheduler import BranchScheduler, DictFrameStore, PlannedRequest
-from app.errors import UndoStudioError
+from app.errors import ProjectError, UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
 from app.inference.registry import DEFAULT_ENGINE, create_engine
-from app.inference.runner import InterpolateJob, PrepareJob, RenderJob, Request
+from app.inference.runner import CallJob, InterpolateJob, PrepareJob, RenderJob, Request
 from app.ui.worker import EngineWorker
 
 EngineFactory = Callable[[str], ProcessEngine]
 PRIORITY_PREPARE = -10
+# A stored frame costs one read and one decode: cheaper than any render, and it is the exact frame.
+PRIORITY_LOAD = -1
+LOAD_AHEAD = 6  # stored frames loaded per request in the scrub direction (the playhead's own first)...
+LOAD_BEHIND = 2  # ...and behind it (the other side of the preview blend)
 
 
 def make_frame_store(budget_bytes: int = 1536 * 1024 * 1024) -> Any:
@@ -48,21 +61,45 @@ def _not_autosave(request: Request) -> bool:
 
 class TieredFrameStore:
     """Memory LRU in front of the open project file: a frame evicted from memory (or never loaded, after
-    reopening) is read back from the project instead of being rendered again."""
+    reopening) is read back from the project instead of being rendered again.
+
+    Only off the UI thread: there `get` answers from memory alone and `waiting` says which frames are on
+    their way from the file, so the UI thread never blocks on SQLite + PNG decoding. Worker-thread callers
+    (export frame sources) still read through, as before."""
 
     def __init__(self, memory: Any) -> None:
         self.memory = memory
         self.backing: Any = None  # app.core.project.Project or None
+        self.missing: set[FrameKey] = set()  # looked for in the file and not found there
+        self._ui_thread = threading.get_ident()  # the document (and so this store) is made on the UI thread
+
+    def on_ui_thread(self) -> bool:
+        return threading.get_ident() == self._ui_thread
+
+    def in_memory(self, key: FrameKey) -> bool:
+        contains = getattr(self.memory, "contains", None)
+        return bool(contains(key)) if contains is not None else self.memory.get(key) is not None
 
     def get(self, key: FrameKey) -> Frame | None:
         frame = self.memory.get(key)
-        if frame is None and self.backing is not None:
+        if frame is None and self.backing is not None and not self.on_ui_thread():
             frame = self.backing.get_frame(key)
             if frame is not None:
                 self.memory.put(key, frame)
         return frame
 
+    def waiting(self, key: FrameKey) -> bool:
+        """True on the UI thread for a frame the project file should hold that is not in memory: it must be
+        loaded on the worker (`Document._plan_loads`), not forgotten and rendered again."""
+        return (
+            self.backing is not None
+            and key not in self.missing
+            and self.on_ui_thread()
+            and not self.in_memory(key)
+        )
+
     def put(self, key: FrameKey, frame: Frame) -> bool:
+        self.missing.discard(key)
         return bool(self.memory.put(key, frame))
 
     @property
@@ -72,6 +109,49 @@ class TieredFrameStore:
     @property
     def budget_bytes(self) -> int:
         return int(getattr(self.memory, "budget_bytes", 0))
+
+
+class TieredBranchScheduler(BranchScheduler):
+    """The core scheduler over a `TieredFrameStore`: an indexed frame that waits on the project file is
+    not ready (no frame now, keep the index entry), where the base class would take the store's None for
+    an eviction, forget the step and plan an engine render for a frame the file already holds."""
+
+    store: TieredFrameStore
+
+    def frame_at(self, step: int) -> Frame | None:
+        entry = self.entry(step)
+        if entry is not None and self.store.waiting(entry[0]):
+            return None
+        return super().frame_at(step)
+
+    def add_frame(self, key: FrameKey, frame: Frame) -> bool:
+        known = self.entry(frame.step)
+        if known is not None and known[1].rank < frame.kind.rank and self.store.waiting(known[0]):
+            return False  # a better kind waits in the file; the base class only checks memory
+        return super().add_frame(key, frame)
+
+    def waiting_near(self, step: int, direction: int, ahead: int, behind: int) -> list[tuple[int, FrameKey]]:
+        """Stored frames to load for `step`, best first: its own, then the nearest ones in the scrub
+        direction and behind it (the frames a preview blend and the next slider moves need)."""
+        steps = sorted(self.available())
+        i = bisect.bisect_left(steps, step)
+        here = steps[i : i + 1] if i < len(steps) and steps[i] == step else []
+        above = steps[i + len(here) :]
+        below = steps[:i][::-1]
+        forward, backward = (below, above) if direction < 0 else (above, below)
+        out: list[tuple[int, FrameKey]] = []
+        for group, limit in ((here, 1), (forward, ahead), (backward, behind)):
+            taken = 0
+            for s in group:
+                if taken >= limit:
+                    break
+                entry = self.entry(s)
+                if entry is None:
+                    continue
+                taken += 1  # a neighbour already in memory still counts: load only the nearest few
+                if self.store.waiting(entry[0]):
+                    out.append((s, entry[0]))
+        return out
 
 
 class _BranchSink:
@@ -101,6 +181,7 @@ class Document(QObject):
     branches_changed = Signal()
     branch_ready = Signal(str)  # a session was prepared
     frames_added = Signal(str, object)  # branch id, list[int] steps
+    frames_loaded = Signal(str, object)  # branch id, list[int] steps read back from the project file
     error = Signal(str)
     dirty_changed = Signal(bool)
 
@@ -118,6 +199,7 @@ class Document(QObject):
         self.schedulers: dict[str, BranchScheduler] = {}
         self.failed: dict[str, str] = {}
         self._preparing: dict[str, int] = {}
+        self._loads: dict[str, tuple[set[int], tuple[FrameKey, ...]]] = {}  # branch -> (request ids, keys)
         self.active_id: str | None = None
         self._dirty = False
         worker.result.connect(self._on_result)
@@ -165,6 +247,7 @@ class Document(QObject):
         self.schedulers.clear()
         self.failed.clear()
         self._preparing.clear()
+        self._loads.clear()
         self.store = TieredFrameStore(make_frame_store())
         self.set_dirty(False)
 
@@ -197,7 +280,7 @@ class Document(QObject):
         if branch is None:
             b.parent_id, b.fork_step = parent_id, fork_step
         self.branches.append(b)
-        self.schedulers[b.id] = BranchScheduler(
+        self.schedulers[b.id] = TieredBranchScheduler(
             self.artwork.content_hash,
             spec.spec_hash(),
             self.store,
@@ -258,6 +341,9 @@ class Document(QObject):
         if len(self.branches) <= 1:
             return
         self.schedulers.pop(branch_id).cancel_all()
+        load = self._loads.pop(branch_id, None)
+        for rid in load[0] if load is not None else ():
+            self.worker.cancel(rid)
         self.sessions.pop(branch_id, None)
         self.branches = [b for b in self.branches if b.id != branch_id]
         for b in self.branches:  # children of a deleted branch become roots
@@ -283,12 +369,68 @@ class Document(QObject):
         `want_frame=False`: only plan (the caller already painted `best_frame`)."""
         owner = self.owner_for(branch_id, step)
         sched = self.schedulers[owner]
+        self._plan_loads(owner, step, direction)
         if owner in self.sessions:
             return sched.show(step, direction, want_frame)
         entry = sched.entry(step)
         if (entry is None or entry[1] is FrameKind.PREVIEW) and owner not in self.failed:
             self._prepare(owner)
         return sched.best_frame(step) if want_frame else None
+
+    def _plan_loads(self, branch_id: str, step: int, direction: int) -> None:
+        """Load the stored frames `step` needs on the worker (never here: see the module docstring). One
+        load plan per branch: a new position cancels the one it supersedes (frames it already decoded
+        stay in memory), as the scheduler does for engine work. The playhead's own frame is a request of
+        its own, so it is painted after one decode rather than after all its neighbours'."""
+        if self.store.backing is None:
+            return
+        sched = self.schedulers[branch_id]
+        if not isinstance(sched, TieredBranchScheduler):
+            return
+        wanted = sched.waiting_near(step, direction, LOAD_AHEAD, LOAD_BEHIND)
+        current = self._loads.get(branch_id)
+        if not wanted or (current is not None and wanted[0][1] in current[1]):
+            return
+        if current is not None:
+            del self._loads[branch_id]
+            for rid in current[0]:
+                self.worker.cancel(rid)
+        memory, backing = self.store.memory, self.store.backing
+
+        def loader(items: list[tuple[int, FrameKey]]):
+            return lambda cancel, progress: load(items, cancel)
+
+        def load(items: list[tuple[int, FrameKey]], cancel) -> tuple[list[int], list[int]]:
+            """Worker thread: decode into the memory LRU; returns (loaded steps, steps not in the file)."""
+            loaded: list[int] = []
+            absent: list[int] = []
+            for s, key in items:
+                if cancel.cancelled:
+                    break
+                if not memory.contains(key):
+                    try:
+                        frame = backing.get_frame(key)
+                    except ProjectError:  # damaged or closed: render it again instead
+                        frame = None
+                    if frame is None or not memory.put(key, frame):
+                        absent.append(s)
+                        continue
+                loaded.append(s)
+            return loaded, absent
+
+        offset = 0 if branch_id == self.active_id else 3
+        parts = [wanted[:1], wanted[1:]] if wanted[0][0] == step else [wanted]
+        ids = {
+            self.worker.submit(
+                CallJob(loader(part), "load frames"),
+                PRIORITY_LOAD + offset,
+                tag=("load", branch_id),
+                label="load",
+            ).id
+            for part in parts
+            if part
+        }
+        self._loads[branch_id] = (ids, tuple(key for _s, key in wanted))
 
     def best_frame(self, branch_id: str, step: int) -> Frame | None:
         owner = self.owner_for(branch_id, step)
@@ -348,9 +490,23 @@ class Document(QObject):
             if steps:
                 self.set_dirty(True)
                 self.frames_added.emit(branch_id, steps)
+        elif kind == "load":
+            if not self._drop_load(req):
+                return  # stale: a newer position superseded it (its frames are in memory anyway)
+            loaded, absent = result
+            sched = self.schedulers[branch_id]
+            for s in absent:
+                entry = sched.entry(s)
+                if entry is not None:
+                    self.store.missing.add(entry[0])
+                    sched.frame_at(s)  # no longer waiting: the scheduler forgets it (rendered on demand)
+            if loaded or absent:
+                self.frames_loaded.emit(branch_id, sorted(set(loaded) | set(absent)))
 
     def _on_failed(self, req: Request, exc: UndoStudioError) -> None:
         tag = req.tag
+        if isinstance(tag, tuple) and tag[0] == "load":
+            self._drop_load(req)
         if not isinstance(tag, tuple) or tag[0] not in ("prepare", "frames"):
             return  # someone else's job (export...): its owner reports it
         if tag[1] in self.schedulers:
@@ -371,12 +527,27 @@ class Document(QObject):
                 del self._preparing[branch_id]
             elif kind == "frames":
                 self.schedulers[branch_id].finished(req.id)
+            elif kind == "load":
+                self._drop_load(req)
+
+    def _drop_load(self, req: Request) -> bool:
+        """A load request ended: forget it (once its plan has no request left, the next position plans
+        loads again). False when it was stale (not part of the branch's current plan)."""
+        branch_id = req.tag[1]
+        current = self._loads.get(branch_id)
+        if current is None or req.id not in current[0]:
+            return False
+        current[0].discard(req.id)
+        if not current[0]:
+            del self._loads[branch_id]
+        return True
 
     def cancel_all(self) -> None:
         for sched in self.schedulers.values():
             sched.cancel_all()
         self.worker.cancel_where(_not_autosave)
         self._preparing.clear()
+        self._loads.clear()
 
     # -- persistence helpers ---------------------------------------------------------------------
     def frame_entries(self, branch_id: str) -> list[tuple[FrameKey, Frame]]:

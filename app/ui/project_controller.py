@@ -23,6 +23,7 @@ from app.ui.document import Document
 
 PRIORITY_AUTOSAVE = 200
 PRIORITY_PREFETCH = 150
+PREFETCH_CHUNK = 2  # frames per prefetch job: ~2 decodes (20-50 ms at 1024²) before the queue is re-read
 RECENT_KEY = "recent/projects"
 MAX_RECENT = 8
 
@@ -51,6 +52,8 @@ class ProjectController(QObject):
         self.project: Project | None = None
         self._pending: dict[FrameKey, Frame] = {}
         self._writes: set[int] = set()
+        self._prefetch_chunks: list[CallJob] = []
+        self._prefetch_id: int | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(300)
@@ -59,7 +62,7 @@ class ProjectController(QObject):
         doc.branches_changed.connect(self._on_state_changed)
         doc.worker.result.connect(self._on_result)
         doc.worker.failed.connect(self._on_failed)
-        doc.worker.cancelled.connect(lambda r: self._writes.discard(r.id))
+        doc.worker.cancelled.connect(self._on_cancelled)
 
     @property
     def path(self) -> Path | None:
@@ -108,13 +111,23 @@ class ProjectController(QObject):
     def busy(self) -> bool:
         return bool(self._pending) or bool(self._writes)
 
+    def _on_cancelled(self, req: Request) -> None:
+        self._writes.discard(req.id)
+        if req.id == self._prefetch_id:  # the user cancelled, or the document closed: stop prefetching
+            self._prefetch_chunks.clear()
+            self._prefetch_id = None
+
     def _on_result(self, req: Request, _result: Any) -> None:
+        if req.id == self._prefetch_id:
+            self._next_prefetch()
         if req.id in self._writes:
             self._writes.discard(req.id)
             if not self.busy():
                 self.doc.set_dirty(False)
 
     def _on_failed(self, req: Request, exc: UndoStudioError) -> None:
+        if req.id == self._prefetch_id:  # a damaged frame: the rest is still worth loading
+            self._next_prefetch()
         if req.id in self._writes:
             self._writes.discard(req.id)
             self.error.emit(exc.user_text() if isinstance(exc, UndoStudioError) else str(exc))
@@ -190,7 +203,11 @@ class ProjectController(QObject):
 
     def prefetch(self, step: int, branch_ids: list[str]) -> None:
         """Decode stored frames near `step` into the memory cache on the worker (lowest priority but
-        autosave), so scrubbing a reopened project does not decode PNGs on the UI thread."""
+        autosave), so scrubbing a reopened project finds most frames in memory.
+
+        In small jobs (PREFETCH_CHUNK frames each, the next submitted when one finishes), not one: the
+        runner never interrupts a running job, and one long prefetch would hold back the load of the frame
+        under the playhead (`Document._plan_loads`) and every engine request for seconds."""
         project, doc = self.project, self.doc
         if project is None:
             return
@@ -206,27 +223,39 @@ class ProjectController(QObject):
                     wanted.append((abs(s - step), entry[0]))
         wanted.sort(key=lambda item: item[0])
         budget = int(getattr(memory, "budget_bytes", 0) * 0.8)
+        keys = [key for _distance, key in wanted]
 
-        def load(cancel, progress) -> int:
-            loaded = 0
-            for i, (_distance, key) in enumerate(wanted):
-                if cancel.cancelled or getattr(memory, "bytes_used", 0) >= budget:
-                    break
-                if memory.contains(key):
-                    continue
-                frame = project.get_frame(key)
-                if frame is not None:
-                    memory.put(key, frame)
-                    loaded += 1
-                if i % 25 == 0:
-                    progress(i / max(1, len(wanted)), "Loading saved frames")
-            return loaded
+        def loader(chunk: list[FrameKey]) -> Callable[[Any, Any], int]:
+            def load(cancel, progress) -> int:
+                loaded = 0
+                for key in chunk:
+                    if cancel.cancelled or getattr(memory, "bytes_used", 0) >= budget:
+                        break
+                    if memory.contains(key):
+                        continue
+                    frame = project.get_frame(key)
+                    if frame is not None:
+                        memory.put(key, frame)
+                        loaded += 1
+                return loaded
 
-        if wanted:
-            self.doc.worker.submit(CallJob(load, "prefetch"), PRIORITY_PREFETCH, tag=("prefetch", None))
+            return load
+
+        self._prefetch_chunks = [
+            CallJob(loader(keys[i : i + PREFETCH_CHUNK]), "prefetch")
+            for i in range(0, len(keys), PREFETCH_CHUNK)
+        ]
+        self._next_prefetch()
+
+    def _next_prefetch(self) -> None:
+        self._prefetch_id = None
+        if self._prefetch_chunks:
+            job = self._prefetch_chunks.pop(0)
+            self._prefetch_id = self.doc.worker.submit(job, PRIORITY_PREFETCH, tag=("prefetch", None)).id
 
     def close_project(self) -> None:
         self.timer.stop()
+        self._prefetch_chunks.clear()
         if self.project is not None:
             if self.doc.artwork is not None:
                 self.save_state()  # the view (step, compare) as the user left it

@@ -46,6 +46,7 @@ class ViewerController(QObject):
         playback.step_changed.connect(self.show_step)
         canvas.painted.connect(self._on_painted)
         doc.frames_added.connect(self._on_frames)
+        doc.frames_loaded.connect(self._on_frames)  # stored frames replace the preview like new ones
         doc.branch_ready.connect(self._on_branch_ready)
         doc.branches_changed.connect(self._on_branches_changed)
         compare.mode.currentIndexChanged.connect(lambda _i: self.refresh())
