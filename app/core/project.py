@@ -8,16 +8,18 @@ same branches and every stored frame by key; nothing is regenerated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.core.artwork import Artwork
 from app.core.branch import Branch
 from app.core.frames import Frame, FrameKey, FrameKind, FramePart
 from app.core.project_store import PROJECT_SUFFIX, ProjectStore
 from app.errors import ProjectError
+
+T = TypeVar("T")
 
 __all__ = ["PROJECT_SUFFIX", "Project"]
 
@@ -90,9 +92,10 @@ class Project:
         )
 
     def save_as(self, path: Path) -> None:
-        """Save state, copy the file to `path` atomically and continue working on the copy."""
-        self.save_state()
+        """Copy the file to `path` atomically (every stored frame with it), continue working on the copy
+        and write the state there: the original is left as it was, so a read-only one can be saved too."""
         self.store = self.store.save_as(Path(path))
+        self.save_state()
 
     def close(self) -> None:
         self.store.close()
@@ -135,10 +138,21 @@ class Project:
 
     def put_frames(self, items: Sequence[tuple[FrameKey, Frame]]) -> int:
         """Autosave one finished batch (one transaction)."""
-        return self.store.put_frames(items)
+        return self._on_current_store(lambda store: store.put_frames(items))
 
     def get_frame(self, key: FrameKey) -> Frame | None:
-        return self.store.get_frame(key)
+        return self._on_current_store(lambda store: store.get_frame(key))
+
+    def _on_current_store(self, call: Callable[[ProjectStore], T]) -> T:
+        """Frames are written and read on a worker thread while Save As may swap the store on the UI
+        thread; a call that met the old store just closed goes to the new one instead of failing."""
+        while True:
+            store = self.store
+            try:
+                return call(store)
+            except ProjectError:
+                if self.store is store:
+                    raise
 
     def stored_frames(
         self, branch: Branch, hashes: Iterable[str] | None = None

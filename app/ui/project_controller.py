@@ -142,16 +142,18 @@ class ProjectController(QObject):
                 path = Path(path)
                 if path.suffix != PROJECT_SUFFIX:
                     path = path.with_suffix(PROJECT_SUFFIX)
-            if self.project is None or (path is not None and path != self.project.path):
+            if self.project is None:
                 if path is None:
                     return False
-                if self.project is not None:
-                    self.project.close()
                 self.project = Project.create(path, self.doc.artwork, list(self.doc.branches))
                 self.doc.store.backing = self.project
                 for b in self.doc.branches:
                     for key, frame in self.doc.frame_entries(b.id):
                         self._pending[key] = frame
+            elif path is not None and path != self.project.path:
+                # Copy the whole file: frames stored but not in memory (evicted, or never loaded since
+                # reopening) must come along; frames still pending are flushed into the copy below.
+                self.project.save_as(path)
             self.save_state()
             self.flush()
         except UndoStudioError as exc:

@@ -122,6 +122,32 @@ def test_save_as_writes_a_complete_copy_and_continues_there(tmp_path: Path) -> N
         assert original.view_state == {}
 
 
+def test_frame_calls_that_meet_a_store_swapped_by_save_as_go_to_the_new_file(tmp_path: Path) -> None:
+    """Autosave and frame loads run on the worker while Save As swaps the store on the UI thread."""
+    b = Branch("Seed 0", BranchSpec.make("procedural", 0))
+    project = Project.create(tmp_path / "a.undoproj", _artwork(), [b])
+    new_store = Project.create(tmp_path / "b.undoproj", _artwork(), [b]).store
+
+    class ClosedDuringTheCall:
+        def put_frames(self, items):
+            project.store = new_store  # Save As finished while this write was under way
+            raise ProjectError("The project 'a.undoproj' is closed.", "Open it again.")
+
+        get_frame = put_frames
+
+    key = project.frame_key(b, Keyframe(3))
+    project.store.close()
+    project.store = ClosedDuringTheCall()  # type: ignore[assignment]
+    assert project.put_frames([(key, _frame(3))]) == 1
+    assert new_store.frame_count() == 1
+    project.store = ClosedDuringTheCall()  # type: ignore[assignment]
+    assert project.get_frame(key) is not None
+    project.store = new_store
+    with pytest.raises(ProjectError):  # a store that is simply closed still says so
+        new_store.close()
+        project.put_frames([(key, _frame(3))])
+
+
 def test_create_replaces_existing_project_atomically(tmp_path: Path) -> None:
     path = tmp_path / "a.undoproj"
     ProjectStore.create(path, _artwork()).close()

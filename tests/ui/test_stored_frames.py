@@ -115,3 +115,24 @@ def test_a_superseded_load_is_cancelled_and_its_result_dropped(
     assert 900 not in loaded, f"a superseded load must not be reported: {loaded}"
     assert doc.best_frame(bid, 100).kind is FrameKind.EXACT
     wait_exact(qtbot, w)
+
+
+def test_save_as_after_reopening_keeps_the_frames_that_were_never_loaded(
+    qtbot, make_window, small_artwork, tmp_path, engine_log
+):
+    """Save As copies the whole file: frames stored but not in memory must not be left behind."""
+    from app.core.project_store import ProjectStore
+
+    path, stored = _saved_project(qtbot, make_window, small_artwork, tmp_path)
+    with ProjectStore.open(path, read_only=True) as original:
+        count = original.frame_count()
+    assert count >= len(stored) > 0
+    w = make_window()
+    assert w.controller.open_project(path)
+    target = tmp_path / "copy.undoproj"
+    assert w.controller.save(path=target)
+    qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
+    assert w.projects.path == target
+    w.close()
+    with ProjectStore.open(target, read_only=True) as copy:
+        assert copy.frame_count() == count
