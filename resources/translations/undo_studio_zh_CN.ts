@@ -747,4 +747,423 @@
       <translation>下载完成</translation>
     </message>
   </context>
+  <context>
+    <name>Errors</name>
+    <message>
+      <source>Could not open this artwork</source>
+      <translation>无法打开这幅作品</translation>
+    </message>
+    <message>
+      <source>Problem with the project file</source>
+      <translation>项目文件出错</translation>
+    </message>
+    <message>
+      <source>Export failed</source>
+      <translation>导出失败</translation>
+    </message>
+    <message>
+      <source>Problem with the model files</source>
+      <translation>模型文件有问题</translation>
+    </message>
+    <message>
+      <source>Problem with the compute device</source>
+      <translation>计算设备有问题</translation>
+    </message>
+    <message>
+      <source>The engine could not finish</source>
+      <translation>引擎未能完成处理</translation>
+    </message>
+    <message>
+      <source>Cancelled</source>
+      <translation>已取消</translation>
+    </message>
+    <message>
+      <source>Something went wrong</source>
+      <translation>出现了错误</translation>
+    </message>
+    <message>
+      <source>Open it in your painting app and export it again as PNG.</source>
+      <translation>请在绘画软件中打开它，再重新导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Scale it down in your painting app (about 2048 pixels on the long side is plenty) and try again.</source>
+      <translation>请在绘画软件中把它缩小（长边约 2048 像素就足够了）后再试。</translation>
+    </message>
+    <message>
+      <source>Check the file name and folder, then try again.</source>
+      <translation>请检查文件名和文件夹，然后再试。</translation>
+    </message>
+    <message>
+      <source>Choose an image file inside it.</source>
+      <translation>请选择其中的一个图像文件。</translation>
+    </message>
+    <message>
+      <source>Choose an image file.</source>
+      <translation>请选择一个图像文件。</translation>
+    </message>
+    <message>
+      <source>The file was not saved completely; Open it in your painting app and export it again as PNG.</source>
+      <translation>文件没有完整保存；请在绘画软件中打开它，再重新导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Use a smaller image or close other apps.</source>
+      <translation>请使用更小的图像，或关闭其他应用程序。</translation>
+    </message>
+    <message>
+      <source>Check the file's permissions.</source>
+      <translation>请检查文件的权限。</translation>
+    </message>
+    <message>
+      <source>Merge some layers (or save with a merged image) in your painting app, or export it as PNG.</source>
+      <translation>请在绘画软件中合并部分图层（或保存时包含合并图像），或导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Supported: PNG, JPEG, WebP, BMP, TIFF, OpenRaster (.ora) and PSD. Open it in your painting app and export it again as PNG.</source>
+      <translation>支持的格式：PNG、JPEG、WebP、BMP、TIFF、OpenRaster（.ora）和 PSD。请在绘画软件中打开它，再重新导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Copy or download it again, or open it in your painting app and export it again as PNG.</source>
+      <translation>请重新复制或下载它，或在绘画软件中打开它并重新导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Give a file name such as sheet.png.</source>
+      <translation>请提供一个文件名，例如 sheet.png。</translation>
+    </message>
+    <message>
+      <source>Use a .png, .jpg or .webp file name.</source>
+      <translation>请使用 .png、.jpg 或 .webp 文件名。</translation>
+    </message>
+    <message>
+      <source>Choose another location.</source>
+      <translation>请选择其他位置。</translation>
+    </message>
+    <message>
+      <source>Use .mp4, .webm, .gif or .webp, or a folder name without an extension for a PNG sequence.</source>
+      <translation>请使用 .mp4、.webm、.gif 或 .webp；若要导出 PNG 序列，请使用不带扩展名的文件夹名。</translation>
+    </message>
+    <message>
+      <source>Use e.g. 30 fps.</source>
+      <translation>例如使用 30 fps。</translation>
+    </message>
+    <message>
+      <source>Use e.g. 1024, or leave it out to keep the artwork's size.</source>
+      <translation>例如使用 1024；不填则保持作品原尺寸。</translation>
+    </message>
+    <message>
+      <source>Use full, 15s, 30s or 60s.</source>
+      <translation>请使用 full、15s、30s 或 60s。</translation>
+    </message>
+    <message>
+      <source>Generate the process first.</source>
+      <translation>请先生成绘画过程。</translation>
+    </message>
+    <message>
+      <source>Pick 2, 3 or 4 branches.</source>
+      <translation>请选择 2、3 或 4 个分支。</translation>
+    </message>
+    <message>
+      <source>Choose a new folder name for the PNG sequence.</source>
+      <translation>请为 PNG 序列选择一个新的文件夹名。</translation>
+    </message>
+    <message>
+      <source>Use e.g. 1 second.</source>
+      <translation>例如使用 1 秒。</translation>
+    </message>
+    <message>
+      <source>Check free disk space and that the folder is writable.</source>
+      <translation>请检查磁盘剩余空间，并确认该文件夹可写入。</translation>
+    </message>
+    <message>
+      <source>Export as MP4 instead, or install a PyAV build with libvpx.</source>
+      <translation>请改为导出 MP4，或安装带 libvpx 的 PyAV 版本。</translation>
+    </message>
+    <message>
+      <source>Choose a file name for the video.</source>
+      <translation>请为视频选择一个文件名。</translation>
+    </message>
+    <message>
+      <source>Choose an empty or new folder for the PNG sequence.</source>
+      <translation>请为 PNG 序列选择一个空文件夹或新文件夹。</translation>
+    </message>
+    <message>
+      <source>Choose a smaller export size, or export as MP4.</source>
+      <translation>请选择更小的导出尺寸，或导出为 MP4。</translation>
+    </message>
+    <message>
+      <source>Start a new project from the artwork.</source>
+      <translation>请从作品新建一个项目。</translation>
+    </message>
+    <message>
+      <source>Restore it from a backup, or start a new project from the artwork.</source>
+      <translation>请从备份恢复它，或从作品新建一个项目。</translation>
+    </message>
+    <message>
+      <source>Check the disk and try again.</source>
+      <translation>请检查磁盘后再试。</translation>
+    </message>
+    <message>
+      <source>This is a bug; please report it.</source>
+      <translation>这是一个程序错误，请报告它。</translation>
+    </message>
+    <message>
+      <source>Regenerate the affected frames.</source>
+      <translation>请重新生成受影响的帧。</translation>
+    </message>
+    <message>
+      <source>The file is damaged or was tampered with; regenerate the affected frames.</source>
+      <translation>文件已损坏或被篡改；请重新生成受影响的帧。</translation>
+    </message>
+    <message>
+      <source>Choose a folder to save the project in.</source>
+      <translation>请选择保存项目的文件夹。</translation>
+    </message>
+    <message>
+      <source>Choose an existing folder.</source>
+      <translation>请选择一个已存在的文件夹。</translation>
+    </message>
+    <message>
+      <source>Choose a folder you can write to.</source>
+      <translation>请选择一个你有写入权限的文件夹。</translation>
+    </message>
+    <message>
+      <source>Choose another folder.</source>
+      <translation>请选择其他文件夹。</translation>
+    </message>
+    <message>
+      <source>Free some space and try again.</source>
+      <translation>请释放一些空间后再试。</translation>
+    </message>
+    <message>
+      <source>Choose another name for the .undoproj file.</source>
+      <translation>请为 .undoproj 文件换一个名称。</translation>
+    </message>
+    <message>
+      <source>Check the file name and folder.</source>
+      <translation>请检查文件名和文件夹。</translation>
+    </message>
+    <message>
+      <source>Choose a .undoproj file.</source>
+      <translation>请选择一个 .undoproj 文件。</translation>
+    </message>
+    <message>
+      <source>Copy it to a folder you can write to (or open it read-only and use Save As).</source>
+      <translation>请把它复制到你有写入权限的文件夹（或以只读方式打开并使用“另存为”）。</translation>
+    </message>
+    <message>
+      <source>Open a .undoproj file made by Undo Studio, or open the artwork image instead.</source>
+      <translation>请打开由 Undo Studio 创建的 .undoproj 文件，或改为打开作品图像。</translation>
+    </message>
+    <message>
+      <source>Update the app to open it.</source>
+      <translation>请更新应用后再打开它。</translation>
+    </message>
+    <message>
+      <source>Open it again.</source>
+      <translation>请重新打开它。</translation>
+    </message>
+    <message>
+      <source>Use Save As to keep your changes.</source>
+      <translation>请使用“另存为”保留你的更改。</translation>
+    </message>
+    <message>
+      <source>Check that the file is readable.</source>
+      <translation>请确认该文件可以读取。</translation>
+    </message>
+    <message>
+      <source>Open it from a folder you can write to.</source>
+      <translation>请从你有写入权限的文件夹中打开它。</translation>
+    </message>
+    <message>
+      <source>Restore the project from a backup, or start a new project from the artwork image.</source>
+      <translation>请从备份恢复项目，或从作品图像新建一个项目。</translation>
+    </message>
+    <message>
+      <source>Use one of: auto, cpu, cuda, cuda:N, mps.</source>
+      <translation>请使用以下之一：auto、cpu、cuda、cuda:N、mps。</translation>
+    </message>
+    <message>
+      <source>Install a CUDA build of PyTorch and a driver, or choose another device (cpu/auto).</source>
+      <translation>请安装支持 CUDA 的 PyTorch 和显卡驱动，或选择其他设备（cpu/auto）。</translation>
+    </message>
+    <message>
+      <source>Use macOS 12.3+ on Apple silicon, or choose cpu.</source>
+      <translation>请在 Apple 芯片上使用 macOS 12.3 或更高版本，或选择 cpu。</translation>
+    </message>
+    <message>
+      <source>Try again when it is idle.</source>
+      <translation>请在它空闲时再试。</translation>
+    </message>
+    <message>
+      <source>Close other GPU programs, or choose the CPU device.</source>
+      <translation>请关闭其他占用 GPU 的程序，或选择 CPU 设备。</translation>
+    </message>
+    <message>
+      <source>For example: 400, 600, 800, 999.</source>
+      <translation>例如：400, 600, 800, 999。</translation>
+    </message>
+    <message>
+      <source>Prepare the branch again.</source>
+      <translation>请重新准备该分支。</translation>
+    </message>
+    <message>
+      <source>Choose an undo step between 1 and 999.</source>
+      <translation>请选择 1 到 999 之间的撤销步数。</translation>
+    </message>
+    <message>
+      <source>Open it as an artwork first.</source>
+      <translation>请先将它作为作品打开。</translation>
+    </message>
+    <message>
+      <source>Give whole numbers such as 400, 600, 800.</source>
+      <translation>请填写整数，例如 400, 600, 800。</translation>
+    </message>
+    <message>
+      <source>Keyframes still work; in-between frames need the multi-frame pipeline.</source>
+      <translation>关键帧仍可使用；中间帧需要多帧流程。</translation>
+    </message>
+    <message>
+      <source>Check the internet connection (or a proxy/HF_TOKEN), or download the files by hand (see `undo-studio models`).</source>
+      <translation>请检查网络连接（或代理/HF_TOKEN），或手动下载这些文件（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>Unset HF_HUB_OFFLINE, or download the files by hand (see `undo-studio models`).</source>
+      <translation>请取消设置 HF_HUB_OFFLINE，或手动下载这些文件（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>Install it (pip install huggingface_hub) or download the files by hand (see `undo-studio models`).</source>
+      <translation>请安装它（pip install huggingface_hub），或手动下载这些文件（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>The repo layout changed; download the folder by hand and convert it to safetensors.</source>
+      <translation>仓库的目录结构已变化；请手动下载该文件夹并转换为 safetensors。</translation>
+    </message>
+    <message>
+      <source>Download the tokenizer by hand.</source>
+      <translation>请手动下载分词器（tokenizer）。</translation>
+    </message>
+    <message>
+      <source>config.json and the weights must come from the same model; download the component folder again (see `undo-studio models`).</source>
+      <translation>config.json 和权重必须来自同一个模型；请重新下载该组件文件夹（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>The file belongs to a different model or is damaged. Download paints_undo_multi_frame again (see `undo-studio models`).</source>
+      <translation>该文件属于其他模型或已损坏。请重新下载 paints_undo_multi_frame（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>config.json and model.safetensors are from different models. Download paints_undo_multi_frame again (see `undo-studio models`).</source>
+      <translation>config.json 和 model.safetensors 来自不同的模型。请重新下载 paints_undo_multi_frame（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>Download paints_undo_multi_frame again (see `undo-studio models`).</source>
+      <translation>请重新下载 paints_undo_multi_frame（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>Check that the folder holds the Paints-UNDO multi-frame unet (diffusers_vdm UNet3DModel) weights.</source>
+      <translation>请确认该文件夹中是 Paints-UNDO 多帧 unet（diffusers_vdm UNet3DModel）的权重。</translation>
+    </message>
+    <message>
+      <source>The file may be from another model or damaged; re-download paints_undo_multi_frame/unet.</source>
+      <translation>该文件可能来自其他模型或已损坏；请重新下载 paints_undo_multi_frame/unet。</translation>
+    </message>
+    <message>
+      <source>Check unet/config.json against the Paints-UNDO release.</source>
+      <translation>请对照 Paints-UNDO 的发布版本检查 unet/config.json。</translation>
+    </message>
+    <message>
+      <source>Run `git lfs pull` in the clone, or download the file itself (see `undo-studio models`).</source>
+      <translation>请在克隆的仓库中运行 `git lfs pull`，或直接下载该文件本身（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>Download it again.</source>
+      <translation>请重新下载它。</translation>
+    </message>
+    <message>
+      <source>See `undo-studio models` for what to download and where to put it.</source>
+      <translation>需要下载什么、放在哪里，请参见 `undo-studio models`。</translation>
+    </message>
+    <message>
+      <source>Delete it and download it again (a download was probably interrupted).</source>
+      <translation>请删除它并重新下载（很可能是下载中断了）。</translation>
+    </message>
+    <message>
+      <source>Check the models folder (see `undo-studio models`).</source>
+      <translation>请检查模型文件夹（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>Replace it with the downloaded file (see `undo-studio models`).</source>
+      <translation>请用下载的文件替换它（参见 `undo-studio models`）。</translation>
+    </message>
+    <message>
+      <source>Check the file and its permissions.</source>
+      <translation>请检查该文件及其权限。</translation>
+    </message>
+    <message>
+      <source>Download the published float16/float32 safetensors files of the model.</source>
+      <translation>请下载该模型正式发布的 float16/float32 safetensors 文件。</translation>
+    </message>
+    <message>
+      <source>Check the folder and its permissions.</source>
+      <translation>请检查该文件夹及其权限。</translation>
+    </message>
+    <message>
+      <source>Download the component folder again (it needs config.json).</source>
+      <translation>请重新下载该组件文件夹（其中需要有 config.json）。</translation>
+    </message>
+    <message>
+      <source>Report this bug.</source>
+      <translation>请报告此程序错误。</translation>
+    </message>
+    <message>
+      <source>Download the tokenizer folder of the checkpoint again.</source>
+      <translation>请重新下载该检查点的分词器（tokenizer）文件夹。</translation>
+    </message>
+    <message>
+      <source>Download paints_undo_single_frame/unet again.</source>
+      <translation>请重新下载 paints_undo_single_frame/unet。</translation>
+    </message>
+    <message>
+      <source>Download selected_tags.csv from SmilingWolf/wd-v1-4-moat-tagger-v2 again.</source>
+      <translation>请从 SmilingWolf/wd-v1-4-moat-tagger-v2 重新下载 selected_tags.csv。</translation>
+    </message>
+    <message>
+      <source>Use a PNG, JPEG, WebP, BMP or TIFF file.</source>
+      <translation>请使用 PNG、JPEG、WebP、BMP 或 TIFF 文件。</translation>
+    </message>
+    <message>
+      <source>The .onnx and .csv come from different taggers; download both from the same repo.</source>
+      <translation>.onnx 和 .csv 来自不同的标注模型（tagger）；请从同一个仓库下载这两个文件。</translation>
+    </message>
+    <message>
+      <source>Delete it and download model.onnx again.</source>
+      <translation>请删除它并重新下载 model.onnx。</translation>
+    </message>
+    <message>
+      <source>The file belongs to a different model or version; download the files listed by `undo-studio models`.</source>
+      <translation>该文件属于其他模型或版本；请下载 `undo-studio models` 列出的文件。</translation>
+    </message>
+    <message>
+      <source>Delete the file and download it again.</source>
+      <translation>请删除该文件并重新下载。</translation>
+    </message>
+    <message>
+      <source>Use a value from 0 to 1.</source>
+      <translation>请使用 0 到 1 之间的值。</translation>
+    </message>
+    <message>
+      <source>Prepare the branch with the procedural engine first.</source>
+      <translation>请先用程序化引擎准备该分支。</translation>
+    </message>
+    <message>
+      <source>Pick a step in range.</source>
+      <translation>请选择范围内的步数。</translation>
+    </message>
+    <message>
+      <source>Ask for at least one frame.</source>
+      <translation>请至少请求一帧。</translation>
+    </message>
+    <message>
+      <source>Try another seed or engine.</source>
+      <translation>请换一个种子或引擎再试。</translation>
+    </message>
+  </context>
 </TS>
