@@ -34,6 +34,7 @@ from app.errors import ProjectError, UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
 from app.inference.registry import DEFAULT_ENGINE, create_engine
 from app.inference.runner import CallJob, InterpolateJob, PrepareJob, RenderJob, Request
+from app.ui.error_text import error_text
 from app.ui.worker import EngineWorker
 
 EngineFactory = Callable[[str], ProcessEngine]
@@ -443,8 +444,8 @@ class Document(QObject):
         try:
             engine = self.engine(spec.engine)
         except UndoStudioError as exc:
-            self.failed[branch_id] = exc.user_text()
-            self.error.emit(exc.user_text())
+            self.failed[branch_id] = error_text(exc)
+            self.error.emit(error_text(exc))
             return
         req = self.worker.submit(
             PrepareJob(engine, self.artwork, spec),
@@ -513,11 +514,10 @@ class Document(QObject):
             kind, branch_id = tag
             if kind == "prepare":
                 self._preparing.pop(branch_id, None)
-                self.failed[branch_id] = exc.user_text()
+                self.failed[branch_id] = error_text(exc)
             else:
                 self.schedulers[branch_id].failed(req.id)
-        text = exc.user_text() if isinstance(exc, UndoStudioError) else str(exc)
-        self.error.emit(text)
+        self.error.emit(error_text(exc))
 
     def _on_cancelled(self, req: Request) -> None:
         tag = req.tag

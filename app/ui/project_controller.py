@@ -20,6 +20,7 @@ from app.core.project import PROJECT_SUFFIX, Project
 from app.errors import ProjectError, UndoStudioError
 from app.inference.runner import CallJob, Request
 from app.ui.document import Document
+from app.ui.error_text import error_text
 
 PRIORITY_AUTOSAVE = 200
 PRIORITY_PREFETCH = 150
@@ -93,7 +94,7 @@ class ProjectController(QObject):
         try:
             self.project.save_state()
         except UndoStudioError as exc:
-            self.error.emit(exc.user_text())
+            self.error.emit(error_text(exc))
 
     def flush(self) -> None:
         """Write pending frames on the worker thread (one transaction per batch)."""
@@ -130,7 +131,7 @@ class ProjectController(QObject):
             self._next_prefetch()
         if req.id in self._writes:
             self._writes.discard(req.id)
-            self.error.emit(exc.user_text() if isinstance(exc, UndoStudioError) else str(exc))
+            self.error.emit(error_text(exc))
 
     # -- save / open -----------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> bool:
@@ -157,7 +158,7 @@ class ProjectController(QObject):
             self.save_state()
             self.flush()
         except UndoStudioError as exc:
-            self.error.emit(exc.user_text())
+            self.error.emit(error_text(exc))
             return False
         remember_recent(self.project.path)
         if not self.busy():
@@ -176,9 +177,9 @@ class ProjectController(QObject):
         try:
             return Project.open(Path(path))
         except UndoStudioError as exc:
-            self.error.emit(exc.user_text())
+            self.error.emit(error_text(exc))
         except Exception as exc:  # noqa: BLE001 - a broken file must never crash the app
-            self.error.emit(str(ProjectError(f"'{Path(path).name}' could not be opened ({exc}).", "")))
+            self.error.emit(error_text(ProjectError(f"'{Path(path).name}' could not be opened ({exc}).", "")))
         return None
 
     def adopt(self, project: Project) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
+from app.ui.error_text import one_line
 from app.ui.icons import icon
 
 
@@ -49,7 +50,8 @@ class StatusBar(QStatusBar):
         self.error_timer.timeout.connect(lambda: self.error_label.setText(""))
 
     def show_error(self, text: str) -> None:
-        self.error_label.setText("⚠ " + text)
+        """`text` may have several lines (`error_text`): the bar shows them as one, the tooltip as they are."""
+        self.error_label.setText("⚠ " + one_line(text))
         self.error_label.setToolTip(text)
         self.error_timer.start()
 

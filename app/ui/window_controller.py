@@ -20,6 +20,7 @@ from app.inference.runner import CallJob, Request
 from app.paths import default_models_dir, sample_artworks
 from app.ui.dialogs.export_controller import ExportController
 from app.ui.dialogs.export_dialog import ExportDialog
+from app.ui.error_text import ErrorText, describe, error_text
 from app.ui.i18n import current_language, save_language, tr_progress
 from app.ui.project_controller import recent_projects
 
@@ -40,7 +41,7 @@ def probe_system(cancel, progress) -> dict[str, Any]:
             avail = engine.availability()
             engines.append((engine.display_name, bool(avail.ready), avail.reason))
         except Exception as exc:  # noqa: BLE001 - an engine that cannot even load is "not ready"
-            engines.append((name, False, str(exc)))
+            engines.append((name, False, exc))  # worded in the UI thread (`_on_probe`), in its language
     device: dict[str, Any]
     try:
         from app.inference.devices import resolve_device
@@ -48,7 +49,7 @@ def probe_system(cancel, progress) -> dict[str, Any]:
         info = resolve_device()
         device = {"name": info.name, "kind": info.kind, "total": info.total_bytes, "free": info.free_bytes}
     except Exception as exc:  # noqa: BLE001
-        device = {"name": "CPU", "kind": "cpu", "error": str(exc)}
+        device = {"name": "CPU", "kind": "cpu", "error": exc}
     return {"engines": engines, "device": device}
 
 
@@ -176,11 +177,16 @@ class WindowController(QObject):
 
     # -- errors / status -------------------------------------------------------------------------
     def show_error(self, text: str) -> None:
+        """`text` is an `error_text(exc)` or a plain UI message. The box shows the part in the UI
+        language first and the original English message (if any) under it."""
         self.w.status.show_error(text)
         if self.modal_errors and not self._closed and self._error_box is None:  # one box at a time
+            parts = ErrorText.from_text(text)
             box = QMessageBox(
-                QMessageBox.Icon.Warning, "Undo Studio", text, QMessageBox.StandardButton.Ok, self.w
+                QMessageBox.Icon.Warning, "Undo Studio", parts.summary, QMessageBox.StandardButton.Ok, self.w
             )
+            if parts.detail:
+                box.setInformativeText(parts.detail)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.finished.connect(lambda _r: setattr(self, "_error_box", None))
             self._error_box = box
@@ -203,7 +209,12 @@ class WindowController(QObject):
     def _on_probe(self, req: Request, result: Any) -> None:
         if self._probe is not None and req.id == self._probe.id:
             self._probe = None
-            self.w.start_page.set_engines(result["engines"])
+            self.w.start_page.set_engines(
+                [
+                    (name, ready, error_text(reason) if isinstance(reason, BaseException) else reason)
+                    for name, ready, reason in result["engines"]
+                ]
+            )
             self.w.start_page.set_device(
                 self.tr("Device: %1").replace("%1", self.device_text(result["device"]))
             )
@@ -214,7 +225,8 @@ class WindowController(QObject):
         if kind and kind.lower() not in name.lower():
             name = f"{name} ({kind})"
         if "error" in device:
-            return f"{name} ({device['error']})"
+            error = device["error"]
+            return f"{name} ({describe(error).line() if isinstance(error, BaseException) else error})"
         gib = 1024**3
         return (
             self.tr("%1 · %2 GB, %3 GB free")
@@ -268,7 +280,7 @@ class WindowController(QObject):
         try:
             artwork = load_artwork(Path(path))
         except UndoStudioError as exc:
-            self.show_error(exc.user_text())
+            self.show_error(error_text(exc))
             return False
         if not self._leave_current():
             return False

@@ -13,6 +13,7 @@ from app.errors import UndoStudioError
 from app.inference.registry import engine_names
 from app.ui.branches.panel import BranchesPanel
 from app.ui.document import Document
+from app.ui.error_text import error_text
 from app.ui.i18n import tr_engine
 
 
@@ -58,7 +59,7 @@ class BranchesController(QObject):
         except (UndoStudioError, ImportError) as exc:
             self.panel.settings.set_specs([])
             text = (
-                exc.user_text()
+                error_text(exc)
                 if isinstance(exc, UndoStudioError)
                 else self.tr("This engine is not installed.")
             )

@@ -16,6 +16,7 @@ from app.errors import UndoStudioError
 from app.inference.runner import CallJob, Request
 from app.ui.dialogs.export_dialog import ExportDialog
 from app.ui.document import Document
+from app.ui.error_text import error_text
 from app.ui.frame_source import branch_frame_source
 
 PRIORITY_EXPORT = 50
@@ -113,7 +114,7 @@ class ExportController(QObject):
         if not self._mine(req):
             return
         self.request = None
-        text = exc.user_text() if isinstance(exc, UndoStudioError) else str(exc)
+        text = error_text(exc)
         self.dialog.status.setText(text)
         self.dialog.set_running(False)
         self.failed.emit(text)
