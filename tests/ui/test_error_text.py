@@ -1,0 +1,110 @@
+"""Errors from the core and the engines read in the UI language: a headline per error class and the
+translated hint first, the original English message kept as the detail (app/ui/error_text.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from ui_helpers import open_small
+
+from app.errors import ArtworkError, DeviceError, EngineError, ExportError, ProjectError, WeightsError
+
+HEADLINE = "无法打开这幅作品"
+HINT = "请重新复制或下载它，或在绘画软件中打开它并重新导出为 PNG。"
+
+
+@pytest.fixture
+def chinese(qapp):
+    """The Chinese UI for one test, and English again afterwards (the language the other tests expect)."""
+    from app.ui.i18n import install_translator, remove_qt_translators
+
+    translator = install_translator("zh_CN")
+    yield
+    remove_qt_translators()
+    if translator is not None:
+        qapp.removeTranslator(translator)
+    install_translator("en")
+
+
+@pytest.fixture
+def truncated_png(tmp_path):
+    """A PNG cut off halfway, as an interrupted copy or download leaves it."""
+    path = tmp_path / "damaged.png"
+    Image.fromarray(np.full((64, 64, 3), 120, np.uint8)).save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def test_a_damaged_image_reads_in_chinese_with_the_english_detail(qtbot, make_window, truncated_png, chinese):
+    w = make_window()
+    w.controller.modal_errors = True
+    assert not w.controller.open_artwork(truncated_png)
+
+    box = w.controller._error_box
+    assert box is not None
+    try:
+        assert box.text().startswith(HEADLINE)
+        assert HINT in box.text()
+        assert "Copy or download it again" not in box.text()  # the hint is not repeated in English
+        assert "'damaged.png' is cut off (truncated)." in box.informativeText()  # the English detail
+    finally:
+        box.done(0)
+
+    shown = w.status.error_label.text().removeprefix("⚠ ")
+    assert shown.startswith(HEADLINE)
+    assert HINT in shown and "'damaged.png' is cut off (truncated)." in shown
+    assert "\n" not in shown  # one status bar line
+    assert w.status.error_label.toolTip().startswith(HEADLINE + "\n" + HINT)
+
+
+def test_each_error_class_has_its_chinese_headline(chinese):
+    from app.ui.error_text import describe
+
+    expected = [
+        (ArtworkError("a", ""), "无法打开这幅作品"),
+        (ProjectError("p", ""), "项目文件出错"),
+        (ExportError("e", ""), "导出失败"),
+        (WeightsError("w", ""), "模型文件有问题"),  # before its base class, EngineError
+        (DeviceError("d", ""), "计算设备有问题"),
+        (EngineError("g", ""), "引擎未能完成处理"),
+        (RuntimeError("boom"), "出现了错误"),
+    ]
+    for exc, headline in expected:
+        text = describe(exc)
+        assert text.summary == headline, type(exc).__name__
+        assert text.detail == str(exc)
+
+
+def test_a_hint_built_at_run_time_stays_english_under_the_headline(chinese):
+    from app.ui.error_text import describe
+
+    text = describe(ExportError("Writing 'x.mp4' failed.", "Choose one of: a, b, c."))
+    assert text.summary == "导出失败\nChoose one of: a, b, c."
+    assert text.text() == "导出失败\nChoose one of: a, b, c.\n\nWriting 'x.mp4' failed."
+
+
+def test_a_failed_export_reads_in_chinese_in_the_export_dialog(qtbot, make_window, small_artwork, chinese):
+    from app.core.cancel import CancelToken
+    from app.inference.runner import Request
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork)
+    w.controller.open_export()
+    ctrl = w.controller.export_controller
+    ctrl.request = Request(id=99, priority=0, job=None, cancel=CancelToken(), tag=("export", None))  # type: ignore[arg-type]
+    ctrl._on_failed(ctrl.request, ExportError("Writing 'out.mp4' failed.", "Choose another location."))
+    status = ctrl.dialog.status.text()
+    assert status.startswith("导出失败\n请选择其他位置。")
+    assert "Writing 'out.mp4' failed." in status
+    ctrl.dialog.reject()
+
+
+def test_the_english_ui_shows_errors_as_before(qapp):
+    from app.ui.error_text import describe, one_line
+
+    exc = ArtworkError("'bad.png' is cut off (truncated).", "Copy or download it again.")
+    assert describe(exc).text() == exc.user_text()  # no headline, nothing twice
+    assert describe(exc).detail == ""
+    assert one_line(exc.user_text()) == exc.user_text()
