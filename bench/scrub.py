@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -91,9 +92,8 @@ def measure(app, window, steps, painted) -> tuple[list[float], list[FrameKind | 
     return times, kinds
 
 
-def reopened_scenario(app, window, samples: int, rng: random.Random) -> dict[str, float | int]:
+def reopened_scenario(app, window, samples: int, rng: random.Random, folder: Path) -> dict[str, float | int]:
     """Save what exists, reopen it (empty memory cache) and scrub stored steps that are not in memory."""
-    folder = Path(tempfile.mkdtemp(prefix="undo-bench-"))
     path = folder / "bench.undoproj"
     assert window.controller.save(path=path)
     pump_until(app, lambda: not window.projects.busy(), 300)
@@ -168,6 +168,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-reopened", action="store_true", help="skip the reopened-project scenario")
     args = ap.parse_args(argv)
 
+    from PySide6.QtCore import QSettings
+
+    # The bench's project and settings (recent projects) live in a temp folder, never the user's.
+    workdir = Path(tempfile.mkdtemp(prefix="undo-bench-"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(workdir / "settings"))
+    try:
+        return _run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, workdir: Path) -> int:
     from app.ui.launch import make_application
     from app.ui.main_window import MainWindow
     from app.ui.theme import apply_theme
@@ -220,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     pump_until(app, lambda: False, 3.0)
     window.playback.pause()
     heart.stop()
-    reopened = {} if args.no_reopened else reopened_scenario(app, window, args.samples, rng)
+    reopened = {} if args.no_reopened else reopened_scenario(app, window, args.samples, rng, workdir)
     window.close()
 
     def pct(values, q):
