@@ -75,3 +75,33 @@ def test_unreadable_artwork_shows_error_and_stays_on_start_page(qtbot, make_wind
     assert not w.controller.open_artwork(bad)
     assert "broken.png" in w.status.error_label.text()
     assert w.pages.currentWidget() is w.start_page
+
+
+def test_zoomed_out_canvas_blits_the_frame_resized_to_the_size_shown_and_100_percent_is_exact(qtbot):
+    from app.ui.canvas.view import CanvasView
+    from app.ui.image_convert import resized
+
+    px = np.random.default_rng(1).integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    canvas = CanvasView()
+    qtbot.addWidget(canvas)
+    canvas.resize(260, 220)
+    canvas.show()
+    canvas.set_pixels(px, step=5)
+
+    def shown() -> np.ndarray:
+        rect = canvas.image_rect()
+        grab = qimage_to_array(canvas.grab().toImage())
+        x, y = round(rect.left()), round(rect.top())
+        return grab[y : y + round(rect.height()), x : x + round(rect.width())], rect
+
+    with qtbot.waitSignal(canvas.painted):
+        canvas.update()
+    got, rect = shown()
+    assert canvas.zoom < 1.0
+    assert np.array_equal(got, resized(px, (round(rect.width()), round(rect.height()))))
+    canvas.resize(500, 400)
+    canvas.actual_size()
+    with qtbot.waitSignal(canvas.painted):
+        canvas.update()
+    got, _ = shown()
+    assert np.array_equal(got, px)

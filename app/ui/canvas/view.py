@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.ui.image_convert import to_qpixmap
+from app.ui.image_convert import resized, to_qpixmap
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 32.0
 
@@ -28,7 +28,8 @@ class CanvasView(QWidget):
         self.setMouseTracking(False)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)  # we fill every pixel ourselves
         self._background = QColor("#1c1d24")
-        self._pixmap: QPixmap | None = None
+        self._pixmap: QPixmap | None = None  # full resolution, made on demand
+        self._display: tuple[tuple[tuple[int, int], float], QPixmap] | None = None  # at the size shown
         self._pixels: np.ndarray | None = None
         self._step = -1
         self._zoom = 1.0
@@ -43,11 +44,8 @@ class CanvasView(QWidget):
     # -- content ---------------------------------------------------------------------------------
     def set_pixels(self, pixels: np.ndarray | None, step: int = -1) -> None:
         self._step = step
-        if pixels is None:
-            self._pixmap, self._pixels = None, None
-        elif pixels is not self._pixels:
-            self._pixels = pixels
-            self._pixmap = to_qpixmap(pixels, self.devicePixelRatioF())
+        if pixels is None or pixels is not self._pixels:
+            self._pixels, self._pixmap, self._display = pixels, None, None
         self.update()
 
     def set_overlay(self, pixels: np.ndarray | None, mode: str = "") -> None:
@@ -56,7 +54,28 @@ class CanvasView(QWidget):
         self.update()
 
     def has_image(self) -> bool:
-        return self._pixmap is not None
+        return self._pixels is not None
+
+    def _full_pixmap(self) -> QPixmap:
+        """The frame at full resolution (100 % and closer, overlays), made when first needed."""
+        assert self._pixels is not None
+        dpr = self.devicePixelRatioF()
+        if self._pixmap is None or self._pixmap.devicePixelRatio() != dpr:  # or moved to another screen
+            self._pixmap = to_qpixmap(self._pixels, dpr)
+        return self._pixmap
+
+    def _pixmap_for(self, rect: QRectF) -> QPixmap:
+        """What to draw into `rect`. Zoomed out (the usual view: fit), a pixmap made at the size shown,
+        drawn 1:1: resizing the array and converting the small result costs about half of converting the
+        full frame and letting the painter scale it, on every slider step (design §7)."""
+        assert self._pixels is not None
+        dpr = self.devicePixelRatioF()
+        size = (round(rect.width() * dpr), round(rect.height() * dpr))
+        if not 0 < size[0] < self._pixels.shape[1] or size[1] < 1:
+            return self._full_pixmap()
+        if self._display is None or self._display[0] != (size, dpr):
+            self._display = ((size, dpr), to_qpixmap(resized(self._pixels, size), dpr))
+        return self._display[1]
 
     # -- zoom / pan ------------------------------------------------------------------------------
     @property
@@ -64,10 +83,10 @@ class CanvasView(QWidget):
         return self._fit_zoom() if self._fit else self._zoom
 
     def _image_logical_size(self) -> tuple[float, float]:
-        if self._pixmap is None:
+        if self._pixels is None:
             return 1.0, 1.0
-        dpr = self._pixmap.devicePixelRatio()
-        return self._pixmap.width() / dpr, self._pixmap.height() / dpr
+        dpr = self.devicePixelRatioF()
+        return self._pixels.shape[1] / dpr, self._pixels.shape[0] / dpr
 
     def _fit_zoom(self) -> float:
         w, h = self._image_logical_size()
@@ -151,20 +170,23 @@ class CanvasView(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
-        if self._pixmap is None:
+        if self._pixels is None:
             painter.fillRect(self.rect(), self._background)
             if self.placeholder:
                 painter.setPen(QColor(150, 150, 160))
                 painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
             painter.end()
             return
-        if self._pixels is not None and self._pixmap.devicePixelRatio() != self.devicePixelRatioF():
-            self._pixmap = to_qpixmap(self._pixels, self.devicePixelRatioF())  # moved to another screen
         rect = self.image_rect()
         self._fill_around(painter, rect)
-        if self.zoom < 1.0:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawPixmap(rect, self._pixmap, QRectF(self._pixmap.rect()))
+        if self.overlay is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 1.0)
+        pixmap = self._pixmap_for(rect)
+        if pixmap is self._pixmap:
+            painter.drawPixmap(rect, pixmap, QRectF(pixmap.rect()))
+        else:  # made at the size shown: drawn at its own size on whole device pixels, never resampled
+            dpr = pixmap.devicePixelRatio()
+            painter.drawPixmap(QPointF(round(rect.left() * dpr) / dpr, round(rect.top() * dpr) / dpr), pixmap)
         if self.overlay is not None and self.overlay_mode == "onion":
             painter.setOpacity(0.5)
             painter.drawPixmap(rect, self.overlay, QRectF(self.overlay.rect()))
