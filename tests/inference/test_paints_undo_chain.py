@@ -68,28 +68,11 @@ def test_cli_renders_the_whole_chain_to_a_video(models: Path, tmp_path: Path, mo
     import av
 
     from app.cli import main
-    from app.inference.engine import EngineAvailability
 
-    monkeypatch.setattr(PaintsUndoEngine, "video_buckets", BUCKETS)
-    # The real check verifies every file against the FULL-SIZE manifests and rightly refuses these tiny
-    # weights (tested in test_engine_paints_undo); here only the chain is under test.
-    monkeypatch.setattr(PaintsUndoEngine, "availability", lambda self: EngineAvailability(ready=True))
     image = tmp_path / "art.png"
     Image.fromarray(artwork(48, 64, seed=5)).save(image)
     out = tmp_path / "process.mp4"
-    args = [
-        "render",
-        str(image),
-        "--engine",
-        "paints-undo",
-        "--models",
-        str(models),
-        "--out",
-        str(out),
-        "--hold-last",
-        "0",
-        "--no-label",
-    ] + [f"--setting={k}={v}" for k, v in SETTINGS.items() if k != "prompt"]
+    args = _cli_render_args(monkeypatch, models, image, out, "--hold-last", "0")
     assert main([*args, "--prompt", "a b"]) == 0, capsys.readouterr().err
     with av.open(str(out)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
@@ -159,37 +142,32 @@ def test_cli_takes_a_user_keyframe_and_refuses_it_for_the_procedural_engine(
     models: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from app.cli import main
-    from app.inference.engine import EngineAvailability
 
-    monkeypatch.setattr(PaintsUndoEngine, "video_buckets", BUCKETS)
-    monkeypatch.setattr(PaintsUndoEngine, "availability", lambda self: EngineAvailability(ready=True))
     image, sketch = tmp_path / "art.png", tmp_path / "sketch.png"
     Image.fromarray(artwork(48, 64, seed=5)).save(image)
     bands = np.full((48, 64, 3), 230, np.uint8)
     bands[:24] = 10
     Image.fromarray(bands).save(sketch)
     out = tmp_path / "frames"
-    args = [
-        "render",
-        str(image),
-        "--engine",
-        "paints-undo",
-        "--models",
-        str(models),
-        "--out",
-        str(out),
-        "--steps",
-        "500",
-        "--no-label",
-        "--prompt",
-        "a b",
-        "--keyframe",
-        f"500={sketch}",
-    ]
-    args += [f"--setting={k}={v}" for k, v in SETTINGS.items() if k != "prompt"]
+    args = _cli_render_args(
+        monkeypatch, models, image, out, "--steps", "500", "--prompt", "a b", "--keyframe", f"500={sketch}"
+    )
     assert main(args) == 0, capsys.readouterr().err
     frame = np.asarray(Image.open(out / "step_0500.png"))
     assert frame[:20].mean() < 40 and frame[28:].mean() > 200  # the user's image, not a generated keyframe
     assert main(["render", str(image), "--out", str(tmp_path / "p"), "--keyframe", f"500={sketch}"]) == 1
     assert "does not take keyframe images" in capsys.readouterr().err
     assert main(["render", str(image), "--out", str(tmp_path / "q"), "--keyframe", "abc"]) == 1
+
+
+def _cli_render_args(monkeypatch, models: Path, image: Path, out: Path, *extra: str) -> list[str]:
+    """`undo-studio render` arguments for the tiny Paints-UNDO chain, with the engine made ready: the
+    real check verifies every file against the FULL-SIZE manifests and rightly refuses these tiny
+    weights (tested in test_engine_paints_undo); here only the chain is under test."""
+    from app.inference.engine import EngineAvailability
+
+    monkeypatch.setattr(PaintsUndoEngine, "video_buckets", BUCKETS)
+    monkeypatch.setattr(PaintsUndoEngine, "availability", lambda self: EngineAvailability(ready=True))
+    settings = [f"--setting={k}={v}" for k, v in SETTINGS.items() if k != "prompt"]
+    base = ["render", str(image), "--engine", "paints-undo", "--models", str(models), "--out", str(out)]
+    return [*base, "--no-label", *extra, *settings]
