@@ -4,7 +4,7 @@
 - Autosave: once a project has a file, each completed frame batch is written (debounced, on the worker,
   low priority) and the branch tree/view state after every change, so a crash loses nothing.
 - Open restores the artwork, branches, active branch, view state and the frame index without any engine
-  call; frames are read back from the file on demand (`TieredFrameStore`).
+  call; frames are read back from the file on demand (`stored_frames.TieredFrameStore`).
 """
 
 from __future__ import annotations
