@@ -8,9 +8,7 @@ like the reference's video (see app/core/segments.py).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -137,13 +135,11 @@ def _frame_source(
 
 def _write_manifest(path: Path, manifest: dict[str, object]) -> None:
     """Atomic like every other write (design §8): a full disk leaves no truncated process.json."""
-    tmp = path.with_name(f".{path.name}.partial")
+    from app.core.export import replace_atomically
+
     try:
-        tmp.write_text(json.dumps(manifest, indent=2))
-        os.replace(tmp, path)
+        replace_atomically(path, lambda tmp: tmp.write_text(json.dumps(manifest, indent=2)))
     except OSError as exc:
-        with contextlib.suppress(OSError):  # its folder may be what is missing
-            tmp.unlink(missing_ok=True)
         raise ExportError(
             f"The frames were written, but not '{path}' ({exc}).", "Check free disk space and try again."
         ) from exc

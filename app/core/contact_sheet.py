@@ -8,8 +8,6 @@ numpy/Pillow/opencv, no Qt, no torch.
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from app.core.export import replace_atomically
 from app.core.frames import progress_percent
 from app.errors import ExportError
 
@@ -100,23 +99,11 @@ def save_contact_sheet(sheet: np.ndarray, path: Path) -> None:
     """Write `sheet` atomically (temp file beside it, then rename): an old sheet survives a failure."""
     path = Path(path)
     fmt = contact_sheet_format(path)
-    tmp = path.with_name(f".{path.stem}.partial-{uuid.uuid4().hex[:8]}{path.suffix}")
+    image = Image.fromarray(np.asarray(sheet, np.uint8), "RGB")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(np.asarray(sheet, np.uint8), "RGB").save(tmp, format=fmt)
-        os.replace(tmp, path)
+        replace_atomically(path, lambda tmp: image.save(tmp, format=fmt))
     except OSError as exc:
-        _discard(tmp)
         raise ExportError(
             f"Writing the contact sheet '{path.name}' failed ({exc}).", "Choose another location."
         ) from exc
-    except BaseException:
-        _discard(tmp)
-        raise
-
-
-def _discard(tmp: Path) -> None:
-    try:
-        tmp.unlink(missing_ok=True)
-    except OSError:  # e.g. its folder could not be created: there is nothing to remove
-        pass

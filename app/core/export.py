@@ -188,7 +188,7 @@ def export_process(
         raise ExportError(
             f"Cannot create the folder '{out.parent}' ({exc}).", "Choose another location."
         ) from exc
-    tmp = out.with_name(f".{out.stem}.partial-{uuid.uuid4().hex[:8]}{out.suffix}")
+    tmp = temp_beside(out)
     try:
         from app.core import export_writers
 
@@ -329,6 +329,23 @@ def _commit(tmp: Path, out: Path, fmt: str) -> None:
 
 def _is_export_file(name: str) -> bool:
     return (name.startswith("step_") and name.endswith(".png")) or name == "process.json"
+
+
+def temp_beside(path: Path) -> Path:
+    """A hidden, unique temp name next to `path` with its suffix (writers pick the format from it)."""
+    return path.with_name(f".{path.stem}.partial-{uuid.uuid4().hex[:8]}{path.suffix}")
+
+
+def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """`write` a temp file beside `path`, then rename it over `path`: a failure or an interrupt leaves
+    any old file as it was and no temp file behind (the error, an OSError most often, propagates)."""
+    tmp = temp_beside(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
 
 
 def _remove(tmp: Path) -> None:

@@ -16,7 +16,8 @@ the suspect's width is what the other Paints-UNDO model's UNet takes, the folder
 swapped, and the message says so.
 
 Public API:
-- `part_mismatches(part_folder, part) -> list[Mismatch]` (`part`: "single_frame" | "multi_frame").
+- `part_mismatches(part_folder, part, known=None) -> list[Mismatch]` (`part`: "single_frame" |
+  "multi_frame"; `known`: key shapes already read, by component folder, e.g. by the models report).
 - `check_part(part_folder, part)`: raises `WeightsError` listing every mismatch (before loading).
 """
 
@@ -180,18 +181,22 @@ def _reference(part: str, sub: str) -> Shapes:
     return {**required, **optional}
 
 
-def _other_part_expects(part_folder: Path, part: str, link: Link) -> tuple[str, int | None]:
+def _other_part_expects(
+    part_folder: Path, part: str, link: Link, shapes_of: Callable[[Path], Shapes | None]
+) -> tuple[str, int | None]:
     """(other part, the width its `link.target` takes): read from the sibling folder when it is
     there, else from the published model's manifest."""
     other = next(p for p in PART_FOLDERS if p != part)
-    shapes = _folder_shapes(part_folder.parent / PART_FOLDERS[other] / link.target)
+    shapes = shapes_of(part_folder.parent / PART_FOLDERS[other] / link.target)
     width = link.target_width(shapes) if shapes is not None else None
     if width is None and any(link.source == x.source for x in LINKS[other]):
         width = link.target_width(_reference(other, link.target))
     return other, width
 
 
-def _mismatch(part_folder: Path, part: str, link: Link, src: int, tgt: int) -> Mismatch:
+def _mismatch(
+    part_folder: Path, part: str, link: Link, src: int, tgt: int, shapes_of: Callable[[Path], Shapes | None]
+) -> Mismatch:
     source, target = part_folder / link.source, part_folder / link.target
     ref_src = link.source_width(_reference(part, link.source))
     ref_tgt = link.target_width(_reference(part, link.target))
@@ -200,7 +205,7 @@ def _mismatch(part_folder: Path, part: str, link: Link, src: int, tgt: int) -> M
     expected = f", expected {link.factor} x {src} = {link.factor * src}" if link.factor != 1 else ""
     why = ""
     if suspect == "source":
-        other, takes = _other_part_expects(part_folder, part, link)
+        other, takes = _other_part_expects(part_folder, part, link, shapes_of)
         if takes is not None and takes == link.factor * src:
             why = (
                 f" ({src} is what the {_LABELS[other]} model's {link.target} takes: it looks like the "
@@ -217,28 +222,32 @@ def _mismatch(part_folder: Path, part: str, link: Link, src: int, tgt: int) -> M
     return Mismatch(part, source, target, suspect, message, hint)
 
 
-def part_mismatches(part_folder: str | Path, part: str) -> list[Mismatch]:
+def part_mismatches(
+    part_folder: str | Path, part: str, known: Mapping[Path, Shapes] | None = None
+) -> list[Mismatch]:
     """Every connection of `part` whose two components are present, readable and do not fit.
 
-    Reads safetensors headers only. Pairs where a side is missing, unreadable or its width cannot be
-    read from its keys are skipped: those are reported by the per-component checks.
+    Reads safetensors headers only, each folder's once, and none of a folder in `known` (the key
+    shapes a caller already read, by component folder: the models report has read every header by
+    then). Pairs where a side is missing, unreadable or its width cannot be read from its keys are
+    skipped: those are reported by the per-component checks.
     """
     part_folder = Path(part_folder)
-    cache: dict[str, Shapes | None] = {}
+    cache: dict[Path, Shapes | None] = dict(known or {})
 
-    def shapes_of(sub: str) -> Shapes | None:
-        if sub not in cache:
-            cache[sub] = _folder_shapes(part_folder / sub)
-        return cache[sub]
+    def shapes_of(folder: Path) -> Shapes | None:
+        if folder not in cache:
+            cache[folder] = _folder_shapes(folder)
+        return cache[folder]
 
     out = []
     for link in LINKS[part]:
-        source, target = shapes_of(link.source), shapes_of(link.target)
+        source, target = shapes_of(part_folder / link.source), shapes_of(part_folder / link.target)
         if source is None or target is None:
             continue
         src, tgt = link.source_width(source), link.target_width(target)
         if src is not None and tgt is not None and tgt != link.factor * src:
-            out.append(_mismatch(part_folder, part, link, src, tgt))
+            out.append(_mismatch(part_folder, part, link, src, tgt, shapes_of))
     return out
 
 

@@ -21,7 +21,7 @@ Public API:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -177,7 +177,11 @@ def _status_tokenizer(models_dir: Path, comp: Component) -> ComponentStatus:
     return ComponentStatus(comp, not missing, folder, size, problems=problems, missing=missing)
 
 
-def _status_model(models_dir: Path, comp: Component, verify: bool) -> ComponentStatus:
+def _status_model(
+    models_dir: Path, comp: Component, verify: bool, shapes_read: dict[Path, agreement.Shapes]
+) -> ComponentStatus:
+    """The status of a weights component; the key shapes of a header read whole go into `shapes_read`
+    (by folder), so the cross-component check of the report does not read it again."""
     folder = models_dir / comp.folder
     expected = folder / comp.expected_files[1]
     try:
@@ -208,13 +212,13 @@ def _status_model(models_dir: Path, comp: Component, verify: bool) -> ComponentS
         infos: dict[str, safetensors_files.TensorInfo] = {}
         for file in files:
             infos.update(safetensors_files.read_safetensors_header(file))
+        shapes = shapes_read[folder] = {k: v.shape for k, v in infos.items()}
         dtype = safetensors_files.dtype_summary(infos)
         if config_data is not None:  # loading refuses these before building; so must the report
             counts = layer_counts.count_problems(comp.manifest, config_data, infos)
             refused = tuple(f"{config} does not describe these weights: {p}" for p in counts)
             problems += refused
         if verify and comp.manifest:
-            shapes = {k: v.shape for k, v in infos.items()}
             found = weights.verify_against_manifest(shapes, comp.manifest, source=str(path))
             verified = not found
             if found and weights.manifest_inferred(comp.manifest):
@@ -232,6 +236,7 @@ def models_report(models_dir: str | Path, verify: bool = True) -> list[Component
     """Status of every component in `COMPONENTS` order. Reads headers only, never tensor data."""
     models_dir = Path(models_dir).expanduser()
     out = []
+    shapes_read: dict[Path, agreement.Shapes] = {}
     for comp in COMPONENTS:
         try:
             if comp.kind == "file":
@@ -239,21 +244,24 @@ def models_report(models_dir: str | Path, verify: bool = True) -> list[Component
             elif comp.kind == "tokenizer":
                 out.append(_status_tokenizer(models_dir, comp))
             else:
-                out.append(_status_model(models_dir, comp, verify))
+                out.append(_status_model(models_dir, comp, verify, shapes_read))
         except OSError as exc:  # an unreadable folder or file: report it, as for every other problem
             where = Path(exc.filename) if exc.filename else models_dir / comp.folder
             problem = f"cannot read {where}: {exc.strerror or exc}"
             out.append(ComponentStatus(comp, False, where, problems=(problem,), missing=(where,)))
-    return _with_mismatches([replace(s, models_dir=models_dir) for s in out], models_dir)
+    return _with_mismatches([replace(s, models_dir=models_dir) for s in out], models_dir, shapes_read)
 
 
-def _with_mismatches(report: list[ComponentStatus], models_dir: Path) -> list[ComponentStatus]:
+def _with_mismatches(
+    report: list[ComponentStatus], models_dir: Path, shapes_read: Mapping[Path, agreement.Shapes]
+) -> list[ComponentStatus]:
     """Add each cross-component mismatch (`agreement`) to the status of the component likely wrong,
-    as one line naming both folders: loading refuses such a model, so the report must say why."""
+    as one line naming both folders: loading refuses such a model, so the report must say why.
+    `shapes_read`: the headers the report has read already (`agreement` reads only the others)."""
     by_name = {s.component.name: i for i, s in enumerate(report)}
     for part, folder in agreement.PART_FOLDERS.items():
         try:
-            found = agreement.part_mismatches(models_dir / folder, part)
+            found = agreement.part_mismatches(models_dir / folder, part, shapes_read)
         except OSError:  # an unreadable folder is already reported per component
             continue
         for mismatch in found:
