@@ -35,6 +35,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.core.frames import FrameKind  # noqa: E402
+from app.core.scheduler import StepState  # noqa: E402
 from app.paths import SAMPLES_DIR  # noqa: E402
 
 _EVENTS: QEventLoop | None = None
@@ -99,7 +100,6 @@ def reopened_scenario(app, window, samples: int, rng: random.Random, folder: Pat
     pump_until(app, lambda: not window.projects.busy(), 300)
     assert window.controller.open_project(path)
     doc, bid = window.document, window.document.active_id
-    sched = doc.schedulers[bid]
     project = window.projects.project
     main_thread = threading.get_ident()
     ui_reads = [0]
@@ -120,16 +120,14 @@ def reopened_scenario(app, window, samples: int, rng: random.Random, folder: Pat
     window.viewer.frame_shown.connect(on_shown)
     painted: dict[int, float] = {}
     window.canvas.painted.connect(lambda step: painted.setdefault(step, time.perf_counter()))
-    memory = doc.store.memory
-    stored = sorted(sched.available())
+    stored = sorted(doc.available(bid))
     heart = Heartbeat()
     heart.start()
     first, settle, at_once = [], [], 0
     for s in rng.sample(stored, len(stored)):
         if len(first) >= samples:
             break
-        entry = sched.entry(s)
-        if entry is None or memory.contains(entry[0]) or s == window.playback.step:
+        if doc.state(bid, s) is not StepState.STORED or s == window.playback.step:
             continue
         painted.clear()
         shown.clear()
@@ -206,7 +204,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     cached_steps = rng.sample(range(0, 1000), args.samples)
     for s in cached_steps:  # one at a time: each request cancels the work the previous one planned
         doc.request(bid, s, -1)
-        pump_until(app, lambda s=s: doc.schedulers[bid].has(s), 30)
+        pump_until(app, lambda s=s: doc.has_frame(bid, s), 30)
     doc.cancel_all()
     pump_until(app, lambda: window.worker.queue_length() == 0, 30)
     cached_times, _ = measure(app, window, cached_steps, painted)
@@ -214,13 +212,13 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     # uncached: steps with no frame (a preview blend is painted at once; the engine works meanwhile)
     heart = Heartbeat()
     heart.start()
-    known = set(doc.schedulers[bid].available())
+    known = set(doc.available(bid))
     fresh = [s for s in rng.sample(range(0, 1000), 1000) if s not in known]
     preview_times: list[float] = []
     for s in fresh:
         if len(preview_times) >= args.samples:
             break
-        if doc.schedulers[bid].has(s) or doc.schedulers[bid].has(s - 1) or doc.schedulers[bid].has(s + 1):
+        if doc.has_frame(bid, s) or doc.has_frame(bid, s - 1) or doc.has_frame(bid, s + 1):
             continue
         t, k = measure(app, window, [s], painted)
         if k[0] is FrameKind.PREVIEW:

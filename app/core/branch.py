@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -91,3 +91,73 @@ class Branch:
             parent_id=data.get("parent_id"),
             fork_step=data.get("fork_step"),
         )
+
+
+class BranchTree:
+    """The branches of one artwork and which one is active: the one copy of them. The open document
+    and its project file share this object (the project writes it; nothing synchronises copies).
+
+    Forks: a branch with a parent and a fork step shows its parent's frames at and above that step, so
+    "which branch's frames show step s" (`owner_for`) is a question of the tree.
+    """
+
+    def __init__(self, branches: Iterable[Branch] = (), active_id: str | None = None) -> None:
+        self._branches: list[Branch] = list(branches)
+        ids = {b.id for b in self._branches}
+        self.active_id: str | None = active_id if active_id in ids else self._first_id()
+
+    def _first_id(self) -> str | None:
+        return self._branches[0].id if self._branches else None
+
+    def __iter__(self) -> Iterator[Branch]:
+        return iter(list(self._branches))
+
+    def __len__(self) -> int:
+        return len(self._branches)
+
+    def __contains__(self, branch_id: object) -> bool:
+        return any(b.id == branch_id for b in self._branches)
+
+    def ids(self) -> list[str]:
+        return [b.id for b in self._branches]
+
+    def get(self, branch_id: str) -> Branch:
+        for b in self._branches:
+            if b.id == branch_id:
+                return b
+        raise KeyError(branch_id)
+
+    @property
+    def active(self) -> Branch | None:
+        return next((b for b in self._branches if b.id == self.active_id), None)
+
+    def add(self, branch: Branch, activate: bool = True) -> None:
+        self._branches.append(branch)
+        if activate or self.active_id is None:
+            self.active_id = branch.id
+
+    def remove(self, branch_id: str) -> Branch:
+        """Remove a branch; its forks become roots (they keep their own frames), and the first branch
+        becomes active when the removed one was."""
+        doomed = self.get(branch_id)
+        self._branches = [b for b in self._branches if b.id != branch_id]
+        for b in self._branches:
+            if b.parent_id == branch_id:
+                b.parent_id, b.fork_step = None, None
+        if self.active_id == branch_id:
+            self.active_id = self._first_id()
+        return doomed
+
+    def owner_for(self, branch_id: str, step: int) -> str:
+        """Which branch's frames show `step`: a fork shows its parent's frames at and above its fork step."""
+        b = self.get(branch_id)
+        seen = {b.id}
+        while b.parent_id in self and b.fork_step is not None and step >= b.fork_step:
+            b = self.get(str(b.parent_id))
+            if b.id in seen:  # a damaged file could hold a cycle: stop rather than loop
+                break
+            seen.add(b.id)
+        return b.id
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [b.to_json() for b in self._branches]

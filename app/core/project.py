@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.core.artwork import Artwork
-from app.core.branch import Branch
+from app.core.branch import Branch, BranchTree
 from app.core.frames import Frame, FrameKey, FrameKind, FramePart
 from app.core.project_store import PROJECT_SUFFIX, ProjectStore
 from app.errors import ProjectError
@@ -33,18 +33,18 @@ _ENGINE_SETTINGS = "engine_settings"
 class Project:
     store: ProjectStore
     artwork: Artwork
-    branches: list[Branch] = field(default_factory=list)
-    active_branch_id: str | None = None
+    tree: BranchTree = field(default_factory=BranchTree)  # shared with the open document, not copied
     view_state: dict[str, Any] = field(default_factory=dict)  # e.g. {"step": 999, "compare": [...]}
     engine_settings: dict[str, Any] = field(default_factory=dict)  # app-wide engine choices (device...)
 
     # ---------------------------------------------------------------------------------- lifecycle
     @staticmethod
-    def create(path: Path, artwork: Artwork, branches: Sequence[Branch] = ()) -> Project:
-        """A new project file at `path` (replaced atomically if it exists) with the artwork and branches."""
-        project = Project(ProjectStore.create(Path(path), artwork), artwork, list(branches))
-        if project.branches:
-            project.active_branch_id = project.branches[0].id
+    def create(path: Path, artwork: Artwork, tree: BranchTree | Sequence[Branch] = ()) -> Project:
+        """A new project file at `path` (replaced atomically if it exists) with the artwork and branches.
+        A `BranchTree` is kept as it is (the document's own tree); a sequence makes a new tree."""
+        if not isinstance(tree, BranchTree):
+            tree = BranchTree(tree)
+        project = Project(ProjectStore.create(Path(path), artwork), artwork, tree)
         project.save_state()
         return project
 
@@ -69,12 +69,10 @@ class Project:
                 f"The branch list in '{Path(path).name}' is damaged ({exc}).",
                 "Start a new project from the artwork.",
             ) from exc
-        ids = {b.id for b in branches}
-        if not isinstance(active, str) or active not in ids:
-            active = branches[0].id if branches else None
+        active = active if isinstance(active, str) else None
         view = view if isinstance(view, dict) else {}
         settings = settings if isinstance(settings, dict) else {}
-        return Project(store, artwork, branches, active, dict(view), dict(settings))
+        return Project(store, artwork, BranchTree(branches, active), dict(view), dict(settings))
 
     @property
     def path(self) -> Path:
@@ -84,8 +82,8 @@ class Project:
         """Branches, active branch, view state and engine settings in one transaction."""
         self.store.set_state(
             {
-                _BRANCHES: [b.to_json() for b in self.branches],
-                _ACTIVE: self.active_branch_id,
+                _BRANCHES: self.tree.to_json(),
+                _ACTIVE: self.tree.active_id,
                 _VIEW: self.view_state,
                 _ENGINE_SETTINGS: self.engine_settings,
             }
@@ -107,27 +105,27 @@ class Project:
         self.close()
 
     # ---------------------------------------------------------------------------------- branches
+    @property
+    def branches(self) -> list[Branch]:
+        return list(self.tree)
+
+    @property
+    def active_branch_id(self) -> str | None:
+        return self.tree.active_id
+
     def branch(self, branch_id: str) -> Branch:
-        for b in self.branches:
-            if b.id == branch_id:
-                return b
-        raise KeyError(branch_id)
+        return self.tree.get(branch_id)
 
     @property
     def active_branch(self) -> Branch | None:
-        return next((b for b in self.branches if b.id == self.active_branch_id), None)
+        return self.tree.active
 
     def add_branch(self, branch: Branch, activate: bool = True) -> None:
-        self.branches.append(branch)
-        if activate or self.active_branch_id is None:
-            self.active_branch_id = branch.id
+        self.tree.add(branch, activate)
 
     def remove_branch(self, branch_id: str, delete_frames: bool = True) -> None:
         """Remove a branch; its frames go too unless another branch has the same spec."""
-        doomed = self.branch(branch_id)
-        self.branches = [b for b in self.branches if b.id != branch_id]
-        if self.active_branch_id == branch_id:
-            self.active_branch_id = self.branches[0].id if self.branches else None
+        doomed = self.tree.remove(branch_id)
         spec_hash = doomed.spec.spec_hash()
         if delete_frames and all(b.spec.spec_hash() != spec_hash for b in self.branches):
             self.store.delete_frames(spec_hash)

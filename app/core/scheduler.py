@@ -14,53 +14,61 @@ batch), then the segment under the playhead, then the segments next to it in the
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
+from types import MappingProxyType
 from typing import Protocol
 
 import numpy as np
 
 from app.core.frames import MAX_STEP, MIN_STEP, Frame, FrameKey, FrameKind, Keyframe, Segment, clamp_step
+from app.core.tiered_store import LoadResult, TieredFrameStore
 
+PRIORITY_LOAD = -1  # a stored frame costs one read and one decode: cheaper than any render, and exact
 PRIORITY_KEYFRAMES = 0
 PRIORITY_PLAYHEAD = 1
 PRIORITY_NEIGHBOURS = 10
+PRIORITY_PREFETCH = 150  # below every render, above nothing but autosave
+LOAD_AHEAD = 6  # stored frames loaded per position in the scrub direction (the playhead's own first)...
+LOAD_BEHIND = 2  # ...and behind it (the other side of the preview blend)
+PREFETCH_CHUNK = 2  # frames per prefetch request: the runner re-reads its queue between chunks
+PREFETCH_FILL = 0.8  # a prefetch stops when memory is this full (it must not evict what is on screen)
 
 
-class FrameStoreLike(Protocol):
-    """What the scheduler needs from a frame cache (H1's LruFrameCache or a project-backed store)."""
+class StepState(Enum):
+    """Where the frame for one undo step of one branch is, as the UI thread sees it."""
 
-    def get(self, key: FrameKey) -> Frame | None: ...
-
-    def put(self, key: FrameKey, frame: Frame) -> None: ...
-
-
-class DictFrameStore:
-    """Unbounded dict store: for tests and small tools. The app uses a byte-budget LRU."""
-
-    def __init__(self) -> None:
-        self.frames: dict[FrameKey, Frame] = {}
-
-    def get(self, key: FrameKey) -> Frame | None:
-        return self.frames.get(key)
-
-    def put(self, key: FrameKey, frame: Frame) -> None:
-        self.frames[key] = frame
+    MISSING = "missing"  # nothing indexed, nothing on its way: an engine must make it
+    QUEUED = "queued"  # a request (engine work or a load) that covers it is in flight
+    STORED = "stored"  # indexed, not in memory: a load (project file) or a re-render (recipe) brings it
+    IN_MEMORY = "in_memory"  # `best_frame` returns it now
 
 
 @dataclass(frozen=True)
 class PlannedRequest:
-    """One unit of engine work. `steps` for renders; `segment` = (a, b, count) for interpolations."""
+    """One unit of work for the sink: render `steps`, interpolate `segment` = (a, b, count), or load
+    `loads` = ((step, key), ...) from the backing store. `background` requests (prefetch) are not
+    superseded by a new playhead position; `fill_limit` stops a load when memory is that full."""
 
     priority: int
     steps: tuple[int, ...] = ()
     segment: tuple[int, int, int] | None = None
+    loads: tuple[tuple[int, FrameKey], ...] = ()
+    background: bool = False
+    fill_limit: float | None = None
+
+    @property
+    def is_load(self) -> bool:
+        return bool(self.loads)
 
     @property
     def is_render(self) -> bool:
-        return self.segment is None
+        return self.segment is None and not self.loads
 
     def covers(self) -> tuple[int, ...]:
+        if self.loads:
+            return tuple(s for s, _key in self.loads)
         if self.segment is None:
             return self.steps
         a, b, n = self.segment
@@ -68,6 +76,8 @@ class PlannedRequest:
 
 
 class RequestSink(Protocol):
+    """Turns plans into work (the document: runner jobs). Results come back through `accept`."""
+
     def submit(self, plan: PlannedRequest) -> int: ...
 
     def cancel(self, request_id: int) -> None: ...
@@ -95,13 +105,18 @@ def blend_preview(lo: Frame, hi: Frame, step: int) -> np.ndarray:
 
 
 class BranchScheduler:
-    """Scheduling state for one branch (one engine session)."""
+    """Scheduling state for one branch: its frame index (step -> key and kind), the work in flight for
+    it (engine requests and loads alike: one supersede/cancel/stale-drop routine), and what failed.
+
+    UI thread only. The engine worker never touches a scheduler: it gets plans through the sink, and an
+    export gets an immutable `snapshot()`.
+    """
 
     def __init__(
         self,
         artwork_hash: str,
         branch_hash: str,
-        store: FrameStoreLike,
+        store: TieredFrameStore,
         sink: RequestSink,
         random_access: bool,
         keyframe_steps: Sequence[int] = (),
@@ -109,6 +124,7 @@ class BranchScheduler:
         batch: int = 8,
         lookahead_batches: int = 3,
         key_for: Callable[[Keyframe | Segment], FrameKey] | None = None,
+        rerender: bool = False,
     ) -> None:
         self.artwork_hash = artwork_hash
         self.branch_hash = branch_hash
@@ -121,9 +137,17 @@ class BranchScheduler:
         self.lookahead_batches = lookahead_batches
         # Keyframe engines key frames by what they depend on (app/core/keyframe_plan.py); others by spec.
         self.key_for = key_for
+        # Deterministic engines keep a recipe, not frames: an indexed step that is not in memory is
+        # rendered again (a cache read that costs ~1 ms), never forgotten.
+        self.rerender = rerender
+        # Engine work is planned only once the engine session exists; until then `wants_engine` says
+        # that the step the last `show` was for needs an engine (the owner then prepares a session).
+        self.engine_ready = False
+        self.wants_engine = False
         self._index: dict[int, tuple[FrameKey, FrameKind]] = {}
         self._sorted_steps: list[int] = []
         self._inflight: dict[int, PlannedRequest] = {}
+        self._prefetch: list[PlannedRequest] = []
         self._failed_steps: set[int] = set()  # work that failed is not retried until `clear_failures`
         self._failed_segments: set[tuple[int, int, int]] = set()
 
@@ -139,30 +163,38 @@ class BranchScheduler:
     def add_frame(self, key: FrameKey, frame: Frame) -> bool:
         """Store a frame unless a better kind is already indexed for its step; True when stored."""
         known = self._index.get(frame.step)
-        if known is not None and known[1].rank < frame.kind.rank and self.store.get(known[0]) is not None:
+        if known is not None and known[1].rank < frame.kind.rank and self._reachable(known[0]):
             return False
         self.store.put(key, frame)
-        if known is None:
-            bisect.insort(self._sorted_steps, frame.step)
-        self._index[frame.step] = (key, frame.kind)
+        self._set(frame.step, key, frame.kind)
         return True
 
     def index_existing(self, entries: Iterable[tuple[FrameKey, int, FrameKind]]) -> None:
-        """Register frames already in the store (a reopened project) without touching the store."""
+        """Register frames the store can give back (a reopened project) without touching the store."""
         for key, step, kind in entries:
             known = self._index.get(step)
             if known is not None and known[1].rank <= kind.rank:
                 continue
-            if known is None:
-                bisect.insort(self._sorted_steps, step)
-            self._index[step] = (key, kind)
+            self._set(step, key, kind)
+
+    def _set(self, step: int, key: FrameKey, kind: FrameKind) -> None:
+        if step not in self._index:
+            bisect.insort(self._sorted_steps, step)
+        self._index[step] = (key, kind)
+
+    def _reachable(self, key: FrameKey) -> bool:
+        """In memory, or brought back without new engine work: loaded from the file, or re-rendered
+        from the recipe of a deterministic engine."""
+        return self.store.contains(key) or self.store.may_hold(key) or self.rerender
 
     def frame_at(self, step: int) -> Frame | None:
+        """The indexed frame for `step` if it is in memory now (never blocks). An indexed frame that
+        left memory and cannot come back (no project file holds it) is forgotten, so it is made again."""
         entry = self._index.get(step)
         if entry is None:
             return None
-        frame = self.store.get(entry[0])
-        if frame is None:  # evicted from the store: forget it so it is rendered again
+        frame = self.store.peek(entry[0])
+        if frame is None and not self._reachable(entry[0]):
             self._forget(step)
         return frame
 
@@ -176,11 +208,28 @@ class BranchScheduler:
         """The indexed key and kind for `step` (no store access)."""
         return self._index.get(step)
 
+    def state(self, step: int) -> StepState:
+        """Where the frame for `step` is now (see `StepState`)."""
+        entry = self._index.get(step)
+        if entry is not None and self.store.contains(entry[0]):
+            return StepState.IN_MEMORY
+        if step in self._busy():
+            return StepState.QUEUED
+        if entry is not None and self._reachable(entry[0]):
+            return StepState.STORED
+        return StepState.MISSING
+
     def available(self) -> dict[int, FrameKind]:
+        """Every indexed step with its kind, in memory or stored (what the timeline track shows)."""
         return {s: k for s, (_, k) in self._index.items()}
 
     def has(self, step: int) -> bool:
         return step in self._index
+
+    def snapshot(self) -> Mapping[int, tuple[FrameKey, FrameKind]]:
+        """An immutable copy of the index for work on another thread: an export reads frames by key
+        through the store and never touches this live scheduler."""
+        return MappingProxyType(dict(self._index))
 
     def _nearest(self, step: int, below: bool) -> Frame | None:
         i = bisect.bisect_left(self._sorted_steps, step)
@@ -188,14 +237,13 @@ class BranchScheduler:
         for j in candidates:
             if j >= len(self._sorted_steps):
                 break
-            s = self._sorted_steps[j]
-            frame = self.frame_at(s)
+            frame = self.frame_at(self._sorted_steps[j])
             if frame is not None:
                 return frame
         return None
 
     def best_frame(self, step: int) -> Frame | None:
-        """Exact/interpolated frame when indexed, else a PREVIEW blend of the nearest ones, else None."""
+        """Exact/interpolated frame when in memory, else a PREVIEW blend of the nearest ones, else None."""
         step = clamp_step(step)
         frame = self.frame_at(step)
         if frame is not None:
@@ -211,10 +259,12 @@ class BranchScheduler:
 
     # -- planning --------------------------------------------------------------------------------
     def wanted(self, step: int, direction: int) -> list[PlannedRequest]:
-        """What should exist to show `step` well, best first (already cached work included)."""
+        """What should exist to show `step` well, best first (work already done included): loads of
+        stored frames near it, then engine work."""
         step, d = clamp_step(step), (-1 if direction < 0 else 1)
+        plans = self._loads_near(step, d)
         if self.random_access:
-            plans = [PlannedRequest(PRIORITY_PLAYHEAD, steps=(step,))]
+            plans.append(PlannedRequest(PRIORITY_PLAYHEAD, steps=(step,)))
             for b in range(self.lookahead_batches):
                 lo = step + d * (1 + b * self.batch)
                 steps = tuple(clamp_step(lo + d * i) for i in range(self.batch))
@@ -222,7 +272,7 @@ class BranchScheduler:
                 if steps:
                     plans.append(PlannedRequest(PRIORITY_NEIGHBOURS + b, steps=steps))
             return plans
-        plans = [PlannedRequest(PRIORITY_KEYFRAMES, steps=tuple(self.keyframe_steps))]
+        plans.append(PlannedRequest(PRIORITY_KEYFRAMES, steps=tuple(self.keyframe_steps)))
         segs = list(zip(self.keyframe_steps, self.keyframe_steps[1:], strict=False))
         here = next((i for i, (a, b) in enumerate(segs) if a <= step <= b), 0)
         order = [here] + [here + d * k for k in range(1, len(segs))]
@@ -231,32 +281,69 @@ class BranchScheduler:
             plans.append(PlannedRequest(PRIORITY_PLAYHEAD + rank, segment=(a, b, self.segment_frames)))
         return plans
 
+    def _loadable(self, step: int) -> FrameKey | None:
+        """The key to load for `step` when its frame waits in the backing store, else None."""
+        entry = self._index.get(step)
+        if entry is None or self.store.contains(entry[0]) or not self.store.may_hold(entry[0]):
+            return None
+        return entry[0]
+
+    def _loads_near(self, step: int, d: int) -> list[PlannedRequest]:
+        """Stored frames to load for `step`: its own (a request of its own, so it is painted after one
+        decode), then the nearest indexed ones in the scrub direction and behind it (what a preview
+        blend and the next slider moves need). A neighbour already in memory still counts."""
+        i = bisect.bisect_left(self._sorted_steps, step)
+        here = [step] if i < len(self._sorted_steps) and self._sorted_steps[i] == step else []
+        above = self._sorted_steps[i + len(here) : i + len(here) + LOAD_AHEAD]
+        below = self._sorted_steps[max(0, i - LOAD_AHEAD) : i][::-1]
+        forward, backward = (below, above) if d < 0 else (above, below)
+        plans = []
+        for group in (here, forward[:LOAD_AHEAD] + backward[:LOAD_BEHIND]):
+            loads = tuple((s, key) for s in group if (key := self._loadable(s)) is not None)
+            if loads:
+                plans.append(PlannedRequest(PRIORITY_LOAD, loads=loads))
+        return plans
+
     def _adopt(self, part: Keyframe | Segment, step: int, kind: FrameKind) -> bool:
         """For plan-keyed engines: a frame another branch already made under the same key (same
         dependencies) is reused instead of rendered again. True when it was found."""
         if self.key_for is None:
             return False
         key = self.key_for_part(part)
-        if self.store.get(key) is None:
+        if not self.store.contains(key):
             return False
         self.index_existing([(key, step, kind)])
         return True
 
-    def _missing(self, plan: PlannedRequest) -> PlannedRequest | None:
-        busy = {s for p in self._inflight.values() for s in p.covers()}
+    def _busy(self) -> set[int]:
+        return {s for p in self._inflight.values() for s in p.covers()}
+
+    def _needs_engine(self, step: int) -> bool:
+        """True when only an engine can bring `step` into memory (not in memory, not loadable)."""
+        entry = self._index.get(step)
+        if entry is None:
+            return True
+        return not (self.store.contains(entry[0]) or self.store.may_hold(entry[0]))
+
+    def _missing(self, plan: PlannedRequest, busy: set[int]) -> PlannedRequest | None:
+        """The part of `plan` that is neither done nor in flight (nor failed before)."""
+        if plan.is_load:
+            loads = tuple((s, k) for s, k in plan.loads if s not in busy and not self.store.contains(k))
+            return replace(plan, loads=loads) if loads else None
         if plan.is_render:
             for s in plan.steps:
                 if s not in self._index:
                     self._adopt(Keyframe(s), s, FrameKind.EXACT)
             skip = busy | self._failed_steps
-            steps = tuple(s for s in plan.steps if s not in self._index and s not in skip)
+            steps = tuple(s for s in plan.steps if s not in skip and self._needs_engine(s))
             return PlannedRequest(plan.priority, steps=steps) if steps else None
+        assert plan.segment is not None
         if plan.segment in self._failed_segments or any(
             p.segment == plan.segment for p in self._inflight.values()
         ):
             return None
         inner = plan.covers()[1:-1]
-        if inner and all(s in self._index for s in inner):
+        if inner and not any(self._needs_engine(s) for s in inner):
             return None
         a, b, n = plan.segment
         if self.key_for is not None and all(
@@ -268,27 +355,62 @@ class BranchScheduler:
         return plan
 
     def show(self, step: int, direction: int = -1, want_frame: bool = True) -> Frame | None:
-        """Plan work for `step` (cancel superseded, submit missing) and return the best frame now
-        (skipped with `want_frame=False` when the caller already painted it)."""
+        """Plan work for `step` (cancel superseded requests; submit missing ones: loads from the file
+        at once, engine work once the engine is ready) and return the best frame now (skipped with
+        `want_frame=False` when the caller already painted it)."""
         wanted = self.wanted(step, direction)
         keep_steps = {s for p in wanted for s in p.covers()}
         keep_segments = {p.segment for p in wanted if p.segment is not None}
         for rid, plan in list(self._inflight.items()):
+            if plan.background:
+                continue
             superseded = (
                 plan.segment not in keep_segments
                 if plan.segment is not None
-                else not (set(plan.steps) & keep_steps)
+                else not (set(plan.covers()) & keep_steps)
             )
             if superseded:
                 del self._inflight[rid]
                 self.sink.cancel(rid)
         for plan in wanted:
-            todo = self._missing(plan)
-            if todo is not None:
+            todo = self._missing(plan, self._busy())
+            if todo is not None and (todo.is_load or self.engine_ready):
                 self._inflight[self.sink.submit(todo)] = todo
+        # A session is worth preparing for the playhead's own step, not for neighbours that may never
+        # be shown (a reopened project scrubs its stored frames without any engine).
+        self.wants_engine = not self.engine_ready and self._needs_engine(clamp_step(step))
         return self.best_frame(step) if want_frame else None
 
+    def prefetch(self, step: int) -> None:
+        """Load every stored frame into memory in the background, nearest to `step` first, in small
+        requests (the next one submitted when one ends, so a prefetch never holds back the playhead's
+        work), until memory is `PREFETCH_FILL` full. Scrubbing does not supersede it; `cancel_all` does."""
+        items = sorted(
+            ((s, key) for s in self._sorted_steps if (key := self._loadable(s)) is not None),
+            key=lambda item: abs(item[0] - step),
+        )
+        self._prefetch = [
+            PlannedRequest(
+                PRIORITY_PREFETCH,
+                loads=tuple(items[i : i + PREFETCH_CHUNK]),
+                background=True,
+                fill_limit=PREFETCH_FILL,
+            )
+            for i in range(0, len(items), PREFETCH_CHUNK)
+        ]
+        self._next_prefetch()
+
+    def _next_prefetch(self) -> None:
+        if any(p.background for p in self._inflight.values()):
+            return
+        while self._prefetch:
+            todo = self._missing(self._prefetch.pop(0), self._busy())
+            if todo is not None:
+                self._inflight[self.sink.submit(todo)] = todo
+                return
+
     def cancel_all(self) -> None:
+        self._prefetch.clear()
         for rid in list(self._inflight):
             self.sink.cancel(rid)
         self._inflight.clear()
@@ -297,19 +419,30 @@ class BranchScheduler:
         return dict(self._inflight)
 
     # -- results ---------------------------------------------------------------------------------
-    def accept(self, request_id: int, images: Sequence[np.ndarray]) -> list[int]:
-        """Store a request's frames; returns the steps stored. Stale request ids are dropped."""
+    def accept(self, request_id: int, result: Sequence[np.ndarray] | LoadResult) -> list[int]:
+        """A request's result: frames to store (renders, segments) or what a load found. Returns the
+        steps whose frame changed; results of requests no longer tracked (stale) are dropped."""
         plan = self._inflight.pop(request_id, None)
         if plan is None:
             return []
+        if plan.is_load:
+            assert isinstance(result, LoadResult)
+            for s in result.absent:  # not in the file after all: forgotten, so an engine makes it
+                self.frame_at(s)
+            if plan.background:
+                if len(result.loaded) + len(result.absent) < len(plan.loads):
+                    self._prefetch.clear()  # memory is full enough
+                self._next_prefetch()
+            return sorted({*result.loaded, *result.absent})
+        assert not isinstance(result, LoadResult)
         stored: list[int] = []
         if plan.segment is None:
-            for s, px in zip(plan.steps, images, strict=False):
+            for s, px in zip(plan.steps, result, strict=False):
                 if self.add_frame(self.key_for_step(s), Frame(px, s, FrameKind.EXACT)):
                     stored.append(s)
             return stored
         a, b, n = plan.segment
-        for i, (s, px) in enumerate(zip(segment_steps(a, b, n), images, strict=False)):
+        for i, (s, px) in enumerate(zip(segment_steps(a, b, n), result, strict=False)):
             # end frames reproduce the anchors; an exact keyframe there wins (add_frame keeps the better kind)
             key = self.key_for_part(Segment(a, b, i))
             if self.add_frame(key, Frame(px, s, FrameKind.INTERPOLATED)):
@@ -318,14 +451,22 @@ class BranchScheduler:
 
     def finished(self, request_id: int) -> None:
         """The request was cancelled: forget it so it can be planned again."""
-        self._inflight.pop(request_id, None)
+        plan = self._inflight.pop(request_id, None)
+        if plan is not None and plan.background:
+            self._prefetch.clear()  # the user cancelled, or the document closed: stop prefetching
 
     def failed(self, request_id: int) -> None:
-        """The request failed: do not plan the same work again (no error storm while scrubbing)."""
+        """The request failed: do not plan the same work again (no error storm while scrubbing). A
+        failed load marks its frames absent, so they are rendered instead."""
         plan = self._inflight.pop(request_id, None)
         if plan is None:
             return
-        if plan.segment is not None:
+        if plan.is_load:
+            for _s, key in plan.loads:
+                self.store.mark_absent(key)
+            if plan.background:
+                self._next_prefetch()
+        elif plan.segment is not None:
             self._failed_segments.add(plan.segment)
         else:
             self._failed_steps.update(plan.steps)
@@ -345,9 +486,8 @@ def step_of_key(key: FrameKey, segment_frames: int = 16) -> int:
 
 __all__ = [
     "BranchScheduler",
-    "DictFrameStore",
-    "FrameStoreLike",
     "PlannedRequest",
+    "StepState",
     "RequestSink",
     "blend_preview",
     "segment_steps",

@@ -65,7 +65,6 @@ class Request:
     priority: int
     job: Job
     cancel: CancelToken
-    tag: Any = None  # the submitter's context (branch id, steps...), handed back in callbacks
     label: str = ""
 
 
@@ -137,10 +136,8 @@ class Runner:
         return self._thread is not None and self._thread.is_alive()
 
     # -- submitting / cancelling -----------------------------------------------------------------
-    def submit(self, job: Job, priority: int = 100, tag: Any = None, label: str = "") -> Request:
-        req = Request(
-            id=next(self._ids), priority=priority, job=job, cancel=CancelToken(), tag=tag, label=label
-        )
+    def submit(self, job: Job, priority: int = 100, label: str = "") -> Request:
+        req = Request(id=next(self._ids), priority=priority, job=job, cancel=CancelToken(), label=label)
         with self._cond:
             if self._stopping:
                 req.cancel.cancel()

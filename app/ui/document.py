@@ -1,106 +1,92 @@
 """The open document: artwork, branch tree, engine sessions, frame schedulers (a controller, no widgets).
 
 Why here and not in the window: views (canvas, timeline, branches panel, compare) all read the same
-state and must not own it. Every engine call goes through the `EngineWorker`; this object only plans
-(cheap) and stores results on the UI thread, so the UI never blocks on an engine.
+state and must not own it. Every engine call and every read of the project file goes through the
+`EngineWorker`; this object only plans (cheap) and takes results on the UI thread, so the UI never
+blocks on an engine or on SQLite.
 
-Reopened projects: frames already in the store are indexed without preparing a session. A session is
-prepared lazily the first time a step is asked for that has no exact frame.
+What other controllers use is the public API below (branches, frames for a step, what a branch has,
+its session's bands, saving and export snapshots); the worker, schedulers and store stay inside.
 
-Frames in the project file but not in memory (after reopening, or after the memory LRU evicted them) are
-never read on the UI thread: a read is SQLite plus a PNG decode, 20-70 ms at 1024², more than a whole
-scrub budget (design §7). They are "not ready yet", like a frame an engine is still rendering: the view
-shows the preview blend of the nearest frames in memory at once, the document loads the stored frames
-around the playhead on the worker (`_plan_loads`, one request per branch, superseded ones cancelled,
-stale results dropped by request id) and `frames_loaded` makes the view repaint when they arrive.
+Frames stored in the project file but not in memory (a reopened project, or after the memory LRU evicted
+them) are "not ready yet", like a frame an engine is still rendering: the view shows the preview blend of
+the nearest frames in memory at once, the branch's scheduler plans loads of the stored frames around the
+playhead as requests like engine work (superseded ones cancelled, stale results dropped), and
+`frames_loaded` makes the view repaint when they arrive. A session is prepared only when a step needs
+an engine.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core.artwork import Artwork
-from app.core.branch import Branch, BranchSpec
-from app.core.frames import Frame, FrameKey, FrameKind
-from app.core.scheduler import BranchScheduler, PlannedRequest
-from app.errors import ProjectError, UndoStudioError
+from app.core.branch import Branch, BranchSpec, BranchTree
+from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind
+from app.core.project import Project
+from app.core.scheduler import BranchScheduler, PlannedRequest, StepState
+from app.core.tiered_store import LoadResult, TieredFrameStore
+from app.errors import UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
 from app.inference.registry import DEFAULT_ENGINE, create_engine
 from app.inference.runner import CallJob, InterpolateJob, PrepareJob, RenderJob, Request
 from app.ui.error_text import error_text
-from app.ui.stored_frames import TieredBranchScheduler, TieredFrameStore, make_frame_store
+from app.ui.frame_source import BranchSnapshot
 from app.ui.worker import EngineWorker
 
 EngineFactory = Callable[[str], ProcessEngine]
 PRIORITY_PREPARE = -10
-# A stored frame costs one read and one decode: cheaper than any render, and it is the exact frame.
-PRIORITY_LOAD = -1
-LOAD_AHEAD = 6  # stored frames loaded per request in the scrub direction (the playhead's own first)...
-LOAD_BEHIND = 2  # ...and behind it (the other side of the preview blend)
-
-
-def _not_autosave(request: Request) -> bool:
-    """Cancelling work never drops frames on their way into the project file, nor the start page's
-    system probe (engine readiness, device), which belongs to the window and not to the document."""
-    return not (isinstance(request.tag, tuple) and request.tag[0] in ("autosave", "probe"))
+INACTIVE_OFFSET = 3  # the active branch's work goes first
 
 
 class _BranchSink:
-    """The scheduler's `RequestSink` for one branch: turns plans into runner jobs."""
+    """A scheduler's `RequestSink`: its plans become the document's worker jobs for that branch."""
 
     def __init__(self, doc: Document, branch_id: str) -> None:
         self.doc, self.branch_id = doc, branch_id
 
     def submit(self, plan: PlannedRequest) -> int:
-        session = self.doc.sessions[self.branch_id]
-        engine = self.doc.engine(self.doc.branch(self.branch_id).spec.engine)
-        if plan.segment is None:
-            job: Any = RenderJob(engine, session, plan.steps)
-        else:
-            a, b, n = plan.segment
-            job = InterpolateJob(engine, session, a, b, n)
-        offset = 0 if self.branch_id == self.doc.active_id else 3
-        req = self.doc.worker.submit(job, plan.priority + offset, tag=("frames", self.branch_id))
-        return req.id
+        return self.doc._submit_plan(self.branch_id, plan)
 
     def cancel(self, request_id: int) -> None:
-        self.doc.worker.cancel(request_id)
+        self.doc._worker.cancel(request_id)
 
 
 class Document(QObject):
     artwork_changed = Signal()
     branches_changed = Signal()
     branch_ready = Signal(str)  # a session was prepared
-    frames_added = Signal(str, object)  # branch id, list[int] steps
+    frames_added = Signal(str, object)  # branch id, list[int] steps an engine made (autosave writes them)
     frames_loaded = Signal(str, object)  # branch id, list[int] steps read back from the project file
+    progress = Signal(float, str)  # engine progress (fraction, message) for the status bar
     error = Signal(str)
     dirty_changed = Signal(bool)
 
     def __init__(
-        self, worker: EngineWorker, engine_factory: EngineFactory | None = None, parent=None
+        self, worker: EngineWorker, engine_factory: EngineFactory | None = None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self.worker = worker
+        self._worker = worker
         self._engine_factory = engine_factory or (lambda name: create_engine(name))
         self._engines: dict[str, ProcessEngine] = {}
-        self.store = TieredFrameStore(make_frame_store())
+        self._store = self._new_store()
         self.artwork: Artwork | None = None
-        self.branches: list[Branch] = []
-        self.sessions: dict[str, EngineSession] = {}
-        self.schedulers: dict[str, BranchScheduler] = {}
-        self.failed: dict[str, str] = {}
+        self.tree = BranchTree()
+        self._sessions: dict[str, EngineSession] = {}
+        self._schedulers: dict[str, BranchScheduler] = {}
+        self._failed: dict[str, str] = {}
         self._preparing: dict[str, int] = {}
-        self._loads: dict[str, tuple[set[int], tuple[FrameKey, ...]]] = {}  # branch -> (request ids, keys)
-        self.active_id: str | None = None
         self._dirty = False
-        worker.result.connect(self._on_result)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
+
+    @staticmethod
+    def _new_store() -> TieredFrameStore:
+        store = TieredFrameStore()
+        store.forbid_blocking_here()  # the document lives on the UI thread: loads belong on the worker
+        return store
 
     # -- engines ---------------------------------------------------------------------------------
     def engine(self, name: str) -> ProcessEngine:
@@ -118,48 +104,70 @@ class Document(QObject):
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
 
-    # -- artwork and branches --------------------------------------------------------------------
-    def open_artwork(self, path: Path, artwork: Artwork | None = None) -> None:
-        """Open the artwork at `path` (or the already loaded `artwork` read from it) with one branch."""
-        if artwork is None:
-            from app.core.artwork import load_artwork
-
-            artwork = load_artwork(Path(path))
+    # -- artwork, project and branches -----------------------------------------------------------
+    def open_artwork(self, artwork: Artwork) -> None:
+        """Make `artwork` the document, with one branch of the default engine."""
         self.set_artwork(artwork)
         self.add_branch(BranchSpec.make(DEFAULT_ENGINE, 0), name=self.tr("Seed 0"))
         self.set_dirty(True)
 
-    def set_artwork(self, artwork: Artwork) -> None:
+    def set_artwork(self, artwork: Artwork, tree: BranchTree | None = None) -> None:
         self.close()
         self.artwork = artwork
+        if tree is not None:
+            self.tree = tree
+            for b in tree:
+                self._schedulers[b.id] = self._make_scheduler(b)
         self.artwork_changed.emit()
 
-    def close(self) -> None:
-        for sched in self.schedulers.values():
-            sched.cancel_all()
-        self.worker.cancel_where(_not_autosave)
-        self.artwork, self.branches, self.active_id = None, [], None
-        self.sessions.clear()
-        self.schedulers.clear()
-        self.failed.clear()
-        self._preparing.clear()
-        self._loads.clear()
-        self.store = TieredFrameStore(make_frame_store())
+    def open_project(self, project: Project) -> None:
+        """Make an opened project the document: its artwork, its branch tree (shared, not copied) and an
+        index of its stored frames. No engine call and no image decoding."""
+        self.set_artwork(project.artwork, project.tree)
+        self.attach_project(project)
+        for b in project.tree:
+            plan = self.frame_plan(b.spec)
+            hashes = plan.all_hashes() if plan is not None else None
+            self._schedulers[b.id].index_existing(
+                (key, step, kind) for key, kind, step in project.stored_frames(b, hashes)
+            )
         self.set_dirty(False)
 
+    def attach_project(self, project: Project | None) -> None:
+        """Put (or take away) the project file behind the memory frame store."""
+        self._store.attach(project)
+
+    def close(self) -> None:
+        self.cancel_all()
+        self.artwork = None
+        self.tree = BranchTree()
+        self._sessions.clear()
+        self._schedulers.clear()
+        self._failed.clear()
+        self._store = self._new_store()
+        self.set_dirty(False)
+
+    @property
+    def branches(self) -> list[Branch]:
+        return list(self.tree)
+
     def branch(self, branch_id: str) -> Branch:
-        for b in self.branches:
-            if b.id == branch_id:
-                return b
-        raise KeyError(branch_id)
+        return self.tree.get(branch_id)
+
+    def has_branch(self, branch_id: str) -> bool:
+        return branch_id in self.tree
+
+    @property
+    def active_id(self) -> str | None:
+        return self.tree.active_id
 
     @property
     def active(self) -> Branch | None:
-        return next((b for b in self.branches if b.id == self.active_id), None)
+        return self.tree.active
 
     def set_active(self, branch_id: str) -> None:
-        if branch_id != self.active_id:
-            self.active_id = branch_id
+        if branch_id != self.tree.active_id and branch_id in self.tree:
+            self.tree.active_id = branch_id
             self.branches_changed.emit()
 
     def add_branch(
@@ -168,34 +176,36 @@ class Document(QObject):
         name: str | None = None,
         parent_id: str | None = None,
         fork_step: int | None = None,
-        branch: Branch | None = None,
         activate: bool = True,
     ) -> Branch:
         assert self.artwork is not None, "open an artwork first"
-        b = branch or Branch(name=name or self.tr("Seed %1").replace("%1", str(spec.seed)), spec=spec)
-        if branch is None:
-            b.parent_id, b.fork_step = parent_id, fork_step
-        self.branches.append(b)
-        self.schedulers[b.id] = TieredBranchScheduler(
-            self.artwork.content_hash,
-            spec.spec_hash(),
-            self.store,
-            _BranchSink(self, b.id),
-            random_access=True,
-            key_for=self._plan_keys(spec),
-        )
-        if activate:
-            self.active_id = b.id
+        b = Branch(name=name or self.tr("Seed %1").replace("%1", str(spec.seed)), spec=spec)
+        b.parent_id, b.fork_step = parent_id, fork_step
+        self.tree.add(b, activate)
+        self._schedulers[b.id] = self._make_scheduler(b)
         self.set_dirty(True)
         self.branches_changed.emit()
         return b
 
-    def _plan_keys(self, spec: BranchSpec):
-        """Keyframe engines key frames per part (keyframe_plan.py), so a video-seed change keeps keyframes."""
-        plan = self.frame_plan(spec)
-        return plan.key if plan is not None else None
+    def _make_scheduler(self, b: Branch) -> BranchScheduler:
+        assert self.artwork is not None
+        plan = self.frame_plan(b.spec)
+        return BranchScheduler(
+            self.artwork.content_hash,
+            b.spec.spec_hash(),
+            self._store,
+            _BranchSink(self, b.id),
+            random_access=self._random_access(b.spec),
+            key_for=plan.key if plan is not None else None,
+        )
 
-    def frame_plan(self, spec: BranchSpec):
+    def _random_access(self, spec: BranchSpec) -> bool:
+        try:
+            return bool(self.engine(spec.engine).capabilities.random_access)
+        except UndoStudioError:
+            return True  # the engine cannot load: nothing is planned for it anyway
+
+    def frame_plan(self, spec: BranchSpec) -> Any:
         """The engine's KeyframePlan for `spec`, or None for engines keyed by the whole spec."""
         assert self.artwork is not None
         try:
@@ -209,7 +219,7 @@ class Document(QObject):
             return None
 
     def new_seed(self) -> int:
-        used = {b.spec.seed for b in self.branches}
+        used = {b.spec.seed for b in self.tree}
         seed = random.randint(1, 99999)
         while seed in used:
             seed = random.randint(1, 99999)
@@ -217,243 +227,234 @@ class Document(QObject):
 
     def duplicate_branch(self, branch_id: str) -> Branch:
         src = self.branch(branch_id)
-        seed = self.new_seed()
-        return self.add_branch(src.spec.with_changes(seed=seed))  # named "Seed N" after its own seed
+        return self.add_branch(src.spec.with_changes(seed=self.new_seed()))  # named "Seed N" after its seed
 
     def fork_branch(self, branch_id: str, step: int) -> Branch:
         """Redo differently from `step`: the fork keeps the parent's frames for steps >= step."""
         src = self.branch(branch_id)
-        seed = self.new_seed()
         name = self.tr("%1 fork @%2").replace("%1", src.name).replace("%2", str(step))
-        return self.add_branch(src.spec.with_changes(seed=seed), name=name, parent_id=src.id, fork_step=step)
+        spec = src.spec.with_changes(seed=self.new_seed())
+        return self.add_branch(spec, name=name, parent_id=src.id, fork_step=step)
 
     def rename_branch(self, branch_id: str, name: str) -> None:
-        b = self.branch(branch_id)
-        b.name = name
+        self.branch(branch_id).name = name
         self.set_dirty(True)
         self.branches_changed.emit()
 
     def delete_branch(self, branch_id: str) -> None:
-        if len(self.branches) <= 1:
+        if len(self.tree) <= 1:
             return
-        self.schedulers.pop(branch_id).cancel_all()
-        load = self._loads.pop(branch_id, None)
-        for rid in load[0] if load is not None else ():
-            self.worker.cancel(rid)
-        self.sessions.pop(branch_id, None)
-        self.branches = [b for b in self.branches if b.id != branch_id]
-        for b in self.branches:  # children of a deleted branch become roots
-            if b.parent_id == branch_id:
-                b.parent_id, b.fork_step = None, None
-        if self.active_id == branch_id:
-            self.active_id = self.branches[0].id
+        self._schedulers.pop(branch_id).cancel_all()
+        rid = self._preparing.pop(branch_id, None)
+        if rid is not None:
+            self._worker.cancel(rid)
+        self._sessions.pop(branch_id, None)
+        self._failed.pop(branch_id, None)
+        self.tree.remove(branch_id)
         self.set_dirty(True)
         self.branches_changed.emit()
 
     # -- frames ----------------------------------------------------------------------------------
     def owner_for(self, branch_id: str, step: int) -> str:
         """Which branch's frames show `step`: a fork shows its parent's frames at and above its fork step."""
-        b = self.branch(branch_id)
-        while b.parent_id is not None and b.fork_step is not None and step >= b.fork_step:
-            b = self.branch(b.parent_id)
-        return b.id
+        return self.tree.owner_for(branch_id, step)
 
     def request(
         self, branch_id: str, step: int, direction: int = -1, want_frame: bool = True
     ) -> Frame | None:
-        """The best frame for `step` now; plans engine work that improves it (never blocks).
-        `want_frame=False`: only plan (the caller already painted `best_frame`)."""
+        """The best frame for `step` now; plans the loads and engine work that improve it (never
+        blocks). `want_frame=False`: only plan (the caller already painted `best_frame`)."""
         owner = self.owner_for(branch_id, step)
-        sched = self.schedulers[owner]
-        self._plan_loads(owner, step, direction)
-        if owner in self.sessions:
-            return sched.show(step, direction, want_frame)
-        entry = sched.entry(step)
-        if (entry is None or entry[1] is FrameKind.PREVIEW) and owner not in self.failed:
+        sched = self._schedulers[owner]
+        frame = sched.show(step, direction, want_frame)
+        if sched.wants_engine and owner not in self._failed:
             self._prepare(owner)
-        return sched.best_frame(step) if want_frame else None
-
-    def _plan_loads(self, branch_id: str, step: int, direction: int) -> None:
-        """Load the stored frames `step` needs on the worker (never here: see the module docstring). One
-        load plan per branch: a new position cancels the one it supersedes (frames it already decoded
-        stay in memory), as the scheduler does for engine work. The playhead's own frame is a request of
-        its own, so it is painted after one decode rather than after all its neighbours'."""
-        if self.store.backing is None:
-            return
-        sched = self.schedulers[branch_id]
-        if not isinstance(sched, TieredBranchScheduler):
-            return
-        wanted = sched.waiting_near(step, direction, LOAD_AHEAD, LOAD_BEHIND)
-        current = self._loads.get(branch_id)
-        if not wanted or (current is not None and wanted[0][1] in current[1]):
-            return
-        if current is not None:
-            del self._loads[branch_id]
-            for rid in current[0]:
-                self.worker.cancel(rid)
-        memory, backing = self.store.memory, self.store.backing
-
-        def loader(items: list[tuple[int, FrameKey]]):
-            return lambda cancel, progress: load(items, cancel)
-
-        def load(items: list[tuple[int, FrameKey]], cancel) -> tuple[list[int], list[int]]:
-            """Worker thread: decode into the memory LRU; returns (loaded steps, steps not in the file)."""
-            loaded: list[int] = []
-            absent: list[int] = []
-            for s, key in items:
-                if cancel.cancelled:
-                    break
-                if not memory.contains(key):
-                    try:
-                        frame = backing.get_frame(key)
-                    except ProjectError:  # damaged or closed: render it again instead
-                        frame = None
-                    if frame is None or not memory.put(key, frame):
-                        absent.append(s)
-                        continue
-                loaded.append(s)
-            return loaded, absent
-
-        offset = 0 if branch_id == self.active_id else 3
-        parts = [wanted[:1], wanted[1:]] if wanted[0][0] == step else [wanted]
-        ids = {
-            self.worker.submit(
-                CallJob(loader(part), "load frames"),
-                PRIORITY_LOAD + offset,
-                tag=("load", branch_id),
-                label="load",
-            ).id
-            for part in parts
-            if part
-        }
-        self._loads[branch_id] = (ids, tuple(key for _s, key in wanted))
+        return frame
 
     def best_frame(self, branch_id: str, step: int) -> Frame | None:
         owner = self.owner_for(branch_id, step)
-        return self.schedulers[owner].best_frame(step)
+        return self._schedulers[owner].best_frame(step)
 
+    def available(self, branch_id: str) -> dict[int, FrameKind]:
+        """The steps a branch has frames for (in memory or stored) and their kinds, a fork's parent's
+        frames included above its fork step: what the timeline track shows."""
+        b = self.branch(branch_id)
+        kinds = self._schedulers[branch_id].available()
+        if b.parent_id is not None and b.fork_step is not None:
+            parent = self._schedulers[self.owner_for(branch_id, MAX_STEP)].available()
+            kinds = {s: k for s, k in kinds.items() if s < b.fork_step}
+            kinds.update({s: k for s, k in parent.items() if s >= b.fork_step})
+        return kinds
+
+    def state(self, branch_id: str, step: int) -> StepState:
+        """Where the frame for `step` is: missing, queued, stored (file or recipe) or in memory."""
+        return self._schedulers[self.owner_for(branch_id, step)].state(step)
+
+    def has_frame(self, branch_id: str, step: int) -> bool:
+        return self._schedulers[self.owner_for(branch_id, step)].has(step)
+
+    def session(self, branch_id: str) -> EngineSession | None:
+        """The prepared engine session whose frames show the finished end of `branch_id` (stage bands,
+        change curve and keyframes for the track), or None while it is not prepared."""
+        return self._sessions.get(self.owner_for(branch_id, 0))
+
+    def failure(self, branch_id: str) -> str | None:
+        """Why the branch whose frames show `branch_id` could not be generated, or None."""
+        return self._failed.get(branch_id)
+
+    def prefetch(self, step: int) -> None:
+        """Load every branch's stored frames into memory in the background, nearest to `step` first."""
+        for sched in self._schedulers.values():
+            sched.prefetch(step)
+
+    def _submit_plan(self, branch_id: str, plan: PlannedRequest) -> int:
+        """A scheduler's plan as a worker job whose outcome goes back to that scheduler."""
+        sched = self._schedulers[branch_id]
+        priority = plan.priority + (0 if branch_id == self.active_id else INACTIVE_OFFSET)
+        job: Any
+        if plan.is_load:
+            store, loads, fill = self._store, plan.loads, plan.fill_limit
+            job = CallJob(lambda cancel, _progress: store.load_many(loads, cancel, fill), "load frames")
+        else:
+            engine = self.engine(self.branch(branch_id).spec.engine)
+            session = self._sessions[branch_id]
+            if plan.segment is None:
+                job = RenderJob(engine, session, plan.steps)
+            else:
+                a, b, n = plan.segment
+                job = InterpolateJob(engine, session, a, b, n)
+        req = self._worker.submit(
+            job,
+            priority,
+            "load" if plan.is_load else "frames",
+            on_result=lambda r, result: self._on_frames(branch_id, sched, r, result),
+            on_error=lambda r, exc: self._on_frames_failed(sched, r, exc, plan.is_load),
+            on_cancelled=lambda r: sched.finished(r.id),
+            on_progress=None if plan.is_load else self._on_progress,
+        )
+        return req.id
+
+    def _on_frames(self, branch_id: str, sched: BranchScheduler, req: Request, result: Any) -> None:
+        steps = sched.accept(req.id, result)
+        if not steps or self._schedulers.get(branch_id) is not sched:
+            return
+        if isinstance(result, LoadResult):
+            self.frames_loaded.emit(branch_id, steps)
+        else:
+            self.set_dirty(True)
+            self.frames_added.emit(branch_id, steps)
+
+    def _on_frames_failed(
+        self, sched: BranchScheduler, req: Request, exc: UndoStudioError, load: bool
+    ) -> None:
+        sched.failed(req.id)
+        if not load:  # a load that failed is rendered instead: nothing for the user to do
+            self.error.emit(error_text(exc))
+
+    def _on_progress(self, _req: Request, fraction: float, message: str) -> None:
+        self.progress.emit(fraction, message)
+
+    # -- sessions --------------------------------------------------------------------------------
     def _prepare(self, branch_id: str) -> None:
-        if branch_id in self._preparing or self.artwork is None:
+        if branch_id in self._preparing or branch_id in self._sessions or self.artwork is None:
             return
         spec = self.branch(branch_id).spec
         try:
             engine = self.engine(spec.engine)
         except UndoStudioError as exc:
-            self.failed[branch_id] = error_text(exc)
+            self._failed[branch_id] = error_text(exc)
             self.error.emit(error_text(exc))
             return
-        req = self.worker.submit(
+        req = self._worker.submit(
             PrepareJob(engine, self.artwork, spec),
             PRIORITY_PREPARE,
-            tag=("prepare", branch_id),
-            label="prepare",
+            "prepare",
+            on_result=lambda r, session: self._on_prepared(branch_id, r, session),
+            on_error=lambda r, exc: self._on_prepare_failed(branch_id, r, exc),
+            on_cancelled=lambda r: self._drop_prepare(branch_id, r),
+            on_progress=self._on_progress,
         )
         self._preparing[branch_id] = req.id
 
+    def _drop_prepare(self, branch_id: str, req: Request) -> bool:
+        """Forget a prepare request that ended; False when it was not the current one (stale)."""
+        if self._preparing.get(branch_id) != req.id:
+            return False
+        del self._preparing[branch_id]
+        return True
+
+    def _on_prepared(self, branch_id: str, req: Request, session: EngineSession) -> None:
+        if not self._drop_prepare(branch_id, req) or branch_id not in self._schedulers:
+            return
+        self._sessions[branch_id] = session
+        sched = self._schedulers[branch_id]
+        engine = self.engine(self.branch(branch_id).spec.engine)
+        sched.random_access = engine.capabilities.random_access
+        if session.keyframe_steps:
+            sched.keyframe_steps = sorted(set(sched.keyframe_steps) | set(session.keyframe_steps))
+        keyframe_plan = getattr(engine, "keyframe_plan", None)
+        if keyframe_plan is not None:  # the session's plan knows the user's own keyframes too
+            sched.key_for = keyframe_plan(session).key
+        sched.engine_ready = True
+        self.branch_ready.emit(branch_id)
+
+    def _on_prepare_failed(self, branch_id: str, req: Request, exc: UndoStudioError) -> None:
+        if not self._drop_prepare(branch_id, req):
+            return
+        self._failed[branch_id] = error_text(exc)
+        self.error.emit(error_text(exc))
+
     def retry(self, branch_id: str) -> None:
-        self.failed.pop(branch_id, None)
-        self.schedulers[branch_id].clear_failures()
+        self._failed.pop(branch_id, None)
+        self._schedulers[branch_id].clear_failures()
         self._prepare(branch_id)
 
     def is_ready(self, branch_id: str) -> bool:
-        return branch_id in self.sessions
+        return branch_id in self._sessions
 
     def is_busy(self) -> bool:
-        return bool(self._preparing) or any(s.inflight() for s in self.schedulers.values())
-
-    def _on_result(self, req: Request, result: Any) -> None:
-        tag = req.tag
-        if not isinstance(tag, tuple) or tag[1] not in self.schedulers:
-            return
-        kind, branch_id = tag
-        if kind == "prepare":
-            if self._preparing.get(branch_id) != req.id:
-                return
-            del self._preparing[branch_id]
-            session: EngineSession = result
-            self.sessions[branch_id] = session
-            sched = self.schedulers[branch_id]
-            engine = self.engine(self.branch(branch_id).spec.engine)
-            sched.random_access = engine.capabilities.random_access
-            if session.keyframe_steps:
-                sched.keyframe_steps = sorted(set(sched.keyframe_steps) | set(session.keyframe_steps))
-            keyframe_plan = getattr(engine, "keyframe_plan", None)
-            if keyframe_plan is not None:  # the session's plan knows the user's own keyframes too
-                sched.key_for = keyframe_plan(session).key
-            self.branch_ready.emit(branch_id)
-        elif kind == "frames":
-            steps = self.schedulers[branch_id].accept(req.id, result)
-            if steps:
-                self.set_dirty(True)
-                self.frames_added.emit(branch_id, steps)
-        elif kind == "load":
-            if not self._drop_load(req):
-                return  # stale: a newer position superseded it (its frames are in memory anyway)
-            loaded, absent = result
-            sched = self.schedulers[branch_id]
-            for s in absent:
-                entry = sched.entry(s)
-                if entry is not None:
-                    self.store.missing.add(entry[0])
-                    sched.frame_at(s)  # no longer waiting: the scheduler forgets it (rendered on demand)
-            if loaded or absent:
-                self.frames_loaded.emit(branch_id, sorted(set(loaded) | set(absent)))
-
-    def _on_failed(self, req: Request, exc: UndoStudioError) -> None:
-        tag = req.tag
-        if isinstance(tag, tuple) and tag[0] == "load":
-            self._drop_load(req)
-        if not isinstance(tag, tuple) or tag[0] not in ("prepare", "frames"):
-            return  # someone else's job (export...): its owner reports it
-        if tag[1] in self.schedulers:
-            kind, branch_id = tag
-            if kind == "prepare":
-                self._preparing.pop(branch_id, None)
-                self.failed[branch_id] = error_text(exc)
-            else:
-                self.schedulers[branch_id].failed(req.id)
-        self.error.emit(error_text(exc))
-
-    def _on_cancelled(self, req: Request) -> None:
-        tag = req.tag
-        if isinstance(tag, tuple) and tag[1] in self.schedulers:
-            kind, branch_id = tag
-            if kind == "prepare" and self._preparing.get(branch_id) == req.id:
-                del self._preparing[branch_id]
-            elif kind == "frames":
-                self.schedulers[branch_id].finished(req.id)
-            elif kind == "load":
-                self._drop_load(req)
-
-    def _drop_load(self, req: Request) -> bool:
-        """A load request ended: forget it (once its plan has no request left, the next position plans
-        loads again). False when it was stale (not part of the branch's current plan)."""
-        branch_id = req.tag[1]
-        current = self._loads.get(branch_id)
-        if current is None or req.id not in current[0]:
-            return False
-        current[0].discard(req.id)
-        if not current[0]:
-            del self._loads[branch_id]
-        return True
+        return bool(self._preparing) or any(s.inflight() for s in self._schedulers.values())
 
     def cancel_all(self) -> None:
-        for sched in self.schedulers.values():
+        """Cancel every load and engine job of this document (not autosave, not an export)."""
+        for sched in self._schedulers.values():
             sched.cancel_all()
-        self.worker.cancel_where(_not_autosave)
+        for rid in self._preparing.values():
+            self._worker.cancel(rid)
         self._preparing.clear()
-        self._loads.clear()
 
-    # -- persistence helpers ---------------------------------------------------------------------
-    def frame_entries(self, branch_id: str) -> list[tuple[FrameKey, Frame]]:
-        """Every stored frame of a branch (exact and interpolated), for saving."""
-        sched = self.schedulers[branch_id]
+    # -- saving and export -----------------------------------------------------------------------
+    def frames_in_memory(
+        self, branch_id: str, steps: list[int] | None = None
+    ) -> list[tuple[FrameKey, Frame]]:
+        """(key, frame) of a branch's frames that are in memory (all, or those of `steps`), for saving.
+        Frames not in memory are already in the project file."""
+        sched = self._schedulers[branch_id]
         out = []
-        for step in sorted(sched.available()):
+        for step in sorted(sched.available()) if steps is None else steps:
             entry, frame = sched.entry(step), sched.frame_at(step)
             if entry is not None and frame is not None:
                 out.append((entry[0], frame))
         return out
 
+    def snapshot(self, branch_id: str) -> BranchSnapshot:
+        """Everything an export of `branch_id` needs, frozen now on the UI thread: the worker reads
+        frames by key through the thread-safe store and never touches a live scheduler."""
+        assert self.artwork is not None
+        owners = tuple(self.owner_for(branch_id, s) for s in range(MAX_STEP + 1))
+        used = set(owners)
+        return BranchSnapshot(
+            artwork=self.artwork,
+            owners=owners,
+            index={bid: self._schedulers[bid].snapshot() for bid in used},
+            specs={bid: self.branch(bid).spec for bid in used},
+            engines={bid: self.engine(self.branch(bid).spec.engine) for bid in used},
+            sessions={bid: self._sessions[bid] for bid in used if bid in self._sessions},
+            store=self._store,
+        )
+
     def cache_bytes(self) -> int:
-        return self.store.bytes_used
+        return self._store.bytes_used
+
+    def cache_budget(self) -> int:
+        return self._store.budget_bytes

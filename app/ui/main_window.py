@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.branches = BranchesController(
             self.branches_panel, self.document, lambda: self.playback.step, self
         )
-        self.projects = ProjectController(self.document, self.view_state, self)
+        self.projects = ProjectController(self.document, self.worker, self.view_state, self)
         self.controller = WindowController(self, probe_system=probe_system)
 
     def view_state(self) -> dict:

@@ -61,7 +61,7 @@ class ViewerController(QObject):
         return [self.doc.active_id] if self.doc.active_id else []
 
     def set_compare(self, ids: list[str]) -> None:
-        self.compare_ids = [i for i in ids if i in self.doc.schedulers][:4]
+        self.compare_ids = [i for i in ids if self.doc.has_branch(i)][:4]
         if self.comparing:
             self.compare.set_branches(self.compare_ids, [self.doc.branch(i).name for i in self.compare_ids])
             for pane in self.compare.panes:
@@ -123,9 +123,9 @@ class ViewerController(QObject):
         bid = self.doc.active_id
         if bid is None:
             return ""
-        owner = self.doc.owner_for(bid, step)
-        if owner in self.doc.failed:
-            return self.tr("This branch could not be generated:") + "\n" + self.doc.failed[owner]
+        failure = self.doc.failure(self.doc.owner_for(bid, step))
+        if failure is not None:
+            return self.tr("This branch could not be generated:") + "\n" + failure
         return self.tr("Reconstructing the painting process…")
 
     def worst_kind(self) -> FrameKind | None:
@@ -152,7 +152,7 @@ class ViewerController(QObject):
         self.update_track()
 
     def _on_branches_changed(self) -> None:
-        self.compare_ids = [i for i in self.compare_ids if i in self.doc.schedulers]
+        self.compare_ids = [i for i in self.compare_ids if self.doc.has_branch(i)]
         self.update_track()
         self.show_step(self.playback.step, self._direction)
 
@@ -161,18 +161,12 @@ class ViewerController(QObject):
         bid = self.doc.active_id
         if self.comparing and bid not in self.compare_ids:
             bid = self.compare_ids[0]  # the track describes a branch that is on screen
-        if bid is None or bid not in self.doc.schedulers:
+        if bid is None or not self.doc.has_branch(bid):
             track.set_available({})
             return
-        sched = self.doc.schedulers[bid]
-        kinds = sched.available()
         branch = self.doc.branch(bid)
-        if branch.parent_id is not None and branch.fork_step is not None:
-            parent = self.doc.schedulers[self.doc.owner_for(bid, 999)].available()
-            kinds = {s: k for s, k in kinds.items() if s < branch.fork_step}
-            kinds.update({s: k for s, k in parent.items() if s >= branch.fork_step})
-        track.set_available(kinds)
-        session = self.doc.sessions.get(self.doc.owner_for(bid, 0))
+        track.set_available(self.doc.available(bid))
+        session = self.doc.session(bid)
         if session is not None and self._track_session != (bid, id(session)):
             self._track_session = (bid, id(session))
             track.set_bands(session.stage_bands)

@@ -93,7 +93,6 @@ class WindowController(QObject):
         w.compare.close_requested.connect(lambda: w.compare_action.setChecked(False))
         w.compare.export_requested.connect(lambda: self.open_export())
         w.branches.compare_requested.connect(self.compare_branches)
-        w.branches.active_changed.connect(lambda _id: w.playback.refresh())
 
         self.language = QComboBox()
         self.language.addItem("English", "en")
@@ -111,9 +110,8 @@ class WindowController(QObject):
         doc.dirty_changed.connect(lambda _d: self.update_title())
         w.projects.error.connect(self.show_error)
         w.projects.saved.connect(lambda _p: self.update_title())
-        w.worker.progress.connect(self._on_progress)
+        doc.progress.connect(lambda f, m: w.status.set_progress(f, tr_progress(m)))
         w.worker.queue_changed.connect(w.status.set_queue)
-        w.worker.result.connect(self._on_probe)
         w.status.cancel_button.clicked.connect(self.cancel_work)
 
         self.stats_timer = QTimer(self)
@@ -139,7 +137,7 @@ class WindowController(QObject):
         self.update_title()
         if probe_system:
             self._probe = w.worker.submit(
-                CallJob(probe_system_job, "probe"), PRIORITY_PROBE, tag=("probe", None)
+                CallJob(probe_system_job, "probe"), PRIORITY_PROBE, "probe", on_result=self._on_probe
             )
 
     def _language_chosen(self, _index: int) -> None:
@@ -192,13 +190,9 @@ class WindowController(QObject):
             self._error_box = box
             box.open()
 
-    def _on_progress(self, req: Request, fraction: float, message: str) -> None:
-        if isinstance(req.tag, tuple) and req.tag[0] in ("prepare", "frames"):
-            self.w.status.set_progress(fraction, tr_progress(message))
-
     def _update_stats(self) -> None:
         doc = self.w.document
-        self.w.status.set_cache(doc.cache_bytes(), doc.store.budget_bytes)
+        self.w.status.set_cache(doc.cache_bytes(), doc.cache_budget())
         self.w.status.set_queue(self.w.worker.queue_length())
         self.w.status.set_saving(self.w.projects.busy())
 
@@ -206,18 +200,15 @@ class WindowController(QObject):
         self.w.document.cancel_all()
         self.w.viewer.refresh()
 
-    def _on_probe(self, req: Request, result: Any) -> None:
-        if self._probe is not None and req.id == self._probe.id:
-            self._probe = None
-            self.w.start_page.set_engines(
-                [
-                    (name, ready, error_text(reason) if isinstance(reason, BaseException) else reason)
-                    for name, ready, reason in result["engines"]
-                ]
-            )
-            self.w.start_page.set_device(
-                self.tr("Device: %1").replace("%1", self.device_text(result["device"]))
-            )
+    def _on_probe(self, _req: Request, result: Any) -> None:
+        self._probe = None
+        self.w.start_page.set_engines(
+            [
+                (name, ready, error_text(reason) if isinstance(reason, BaseException) else reason)
+                for name, ready, reason in result["engines"]
+            ]
+        )
+        self.w.start_page.set_device(self.tr("Device: %1").replace("%1", self.device_text(result["device"])))
 
     def device_text(self, device: dict[str, Any]) -> str:
         """The probe's facts in the user's language (the worker only gathers them)."""
@@ -284,7 +275,7 @@ class WindowController(QObject):
             return False
         if not self._leave_current():
             return False
-        self.w.document.open_artwork(Path(path), artwork)
+        self.w.document.open_artwork(artwork)
         self.show_page(start=False)
         self.w.canvas.fit()
         self.w.playback.set_step(MAX_STEP if step is None else step)
@@ -307,12 +298,12 @@ class WindowController(QObject):
             self.show_page(start=False)
             self.w.canvas.fit()
             self.w.playback.set_step(int(state.get("step", MAX_STEP)))
-            compare = [i for i in state.get("compare", []) if i in self.w.document.schedulers]
+            compare = [i for i in state.get("compare", []) if self.w.document.has_branch(i)]
             if len(compare) >= 2:
                 self.compare_branches(compare)
         finally:
             viewer.set_suspended(False)
-        self.w.projects.prefetch(self.w.playback.step, [b.id for b in self.w.document.branches])
+        self.w.document.prefetch(self.w.playback.step)
         self.update_title()
         return True
 
@@ -366,7 +357,7 @@ class WindowController(QObject):
         title = self.tr("Export comparison") if len(ids) > 1 else self.tr("Export process")
         dialog = ExportDialog(default, title, self.w)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        ctrl = ExportController(dialog, doc, ids, dialog)
+        ctrl = ExportController(dialog, doc, self.w.worker, ids, dialog)
         ctrl.open_folder_when_done = self.open_folder_after_export
         self.export_dialog, self.export_controller = dialog, ctrl
         dialog.open()

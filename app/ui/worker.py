@@ -4,27 +4,49 @@ Why not emit signals from the worker thread directly: the runner's thread is a p
 emitting PySide signals with Python-object arguments from it crashed PySide6 6.12 under load (a refcount
 error, "deallocating None"). Instead the callbacks put events in a thread-safe inbox and post one Qt
 event to this object (QCoreApplication.postEvent is thread-safe); the main thread drains the inbox and
-emits the signals. So every slot runs on the UI thread and the UI thread never waits on an engine.
+calls the submitter's handlers. So every handler runs on the UI thread and the UI thread never waits on an
+engine.
+
+Results go to their owner: whoever submits a job passes its own handlers (`on_result`, `on_error`,
+`on_cancelled`, `on_progress`), called for that request alone, so no listener decodes tags to find out
+whether a result is its own. `run` is the coroutine form for UI flows that wait on one job (qasync).
 """
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
+from app.errors import CancelledError, UndoStudioError
 from app.inference.runner import Job, Request, Runner, RunnerCallbacks
+
+ResultHandler = Callable[[Request, Any], None]
+ErrorHandler = Callable[[Request, UndoStudioError], None]
+CancelHandler = Callable[[Request], None]
+ProgressHandler = Callable[[Request, float, str], None]
+
+
+@dataclass(frozen=True)
+class Handlers:
+    """The submitter's callbacks for one request (UI thread). Exactly one of result/error/cancelled
+    ends a request; progress may come before."""
+
+    on_result: ResultHandler | None = None
+    on_error: ErrorHandler | None = None
+    on_cancelled: CancelHandler | None = None
+    on_progress: ProgressHandler | None = None
+
 
 _DELIVER = QEvent.Type(QEvent.registerEventType())
 
 
 class EngineWorker(QObject):
-    result = Signal(object, object)  # Request, result
-    failed = Signal(object, object)  # Request, UndoStudioError
-    progress = Signal(object, float, str)  # Request, fraction, message
-    cancelled = Signal(object)  # Request
     queue_changed = Signal(int)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -32,6 +54,7 @@ class EngineWorker(QObject):
         self._inbox: queue.SimpleQueue[tuple[str, tuple]] = queue.SimpleQueue()
         self._posted = False
         self._lock = threading.Lock()
+        self._handlers: dict[int, Handlers] = {}
         self._runner = Runner(
             RunnerCallbacks(
                 on_result=lambda r, x: self._post("result", r, x),
@@ -62,43 +85,90 @@ class EngineWorker(QObject):
         return True
 
     def drain(self) -> None:
-        """Emit every pending callback as its signal (main thread)."""
+        """Hand every pending event to its request's handlers (main thread)."""
         while True:
             try:
                 kind, args = self._inbox.get_nowait()
             except queue.Empty:
                 return
+            if kind == "idle":
+                self.queue_changed.emit(self._runner.queue_length())
+                continue
+            req: Request = args[0]
+            if kind == "progress":
+                handlers = self._handlers.get(req.id)
+                if handlers is not None and handlers.on_progress is not None:
+                    handlers.on_progress(req, args[1], args[2])
+                continue
+            handlers = self._handlers.pop(req.id, None)
             if kind == "result":
-                self.result.emit(*args)
                 self.queue_changed.emit(self._runner.queue_length())
-            elif kind == "failed":
-                self.failed.emit(*args)
-            elif kind == "progress":
-                self.progress.emit(*args)
-            elif kind == "cancelled":
-                self.cancelled.emit(*args)
-            elif kind == "idle":
-                self.queue_changed.emit(self._runner.queue_length())
+            if handlers is None:
+                continue
+            if kind == "result" and handlers.on_result is not None:
+                handlers.on_result(req, args[1])
+            elif kind == "failed" and handlers.on_error is not None:
+                handlers.on_error(req, args[1])
+            elif kind == "cancelled" and handlers.on_cancelled is not None:
+                handlers.on_cancelled(req)
 
     @property
     def runner(self) -> Runner:
         return self._runner
 
-    def submit(self, job: Job, priority: int = 100, tag: Any = None, label: str = "") -> Request:
-        req = self._runner.submit(job, priority, tag, label)
+    def submit(
+        self,
+        job: Job,
+        priority: int = 100,
+        label: str = "",
+        *,
+        on_result: ResultHandler | None = None,
+        on_error: ErrorHandler | None = None,
+        on_cancelled: CancelHandler | None = None,
+        on_progress: ProgressHandler | None = None,
+    ) -> Request:
+        """Queue `job`; its outcome goes to these handlers only (UI thread)."""
+        req = self._runner.submit(job, priority, label)
+        # Registered after the runner has it, safely: handlers run in `drain`, on this (UI) thread.
+        self._handlers[req.id] = Handlers(on_result, on_error, on_cancelled, on_progress)
         self.queue_changed.emit(self._runner.queue_length())
         return req
 
+    async def run(
+        self, job: Job, priority: int = 100, label: str = "", on_progress: ProgressHandler | None = None
+    ) -> Any:
+        """Run `job` on the worker and return its result (a coroutine for qasync UI flows). Raises the
+        job's `UndoStudioError`, or `CancelledError` when it was cancelled; cancelling the awaiting task
+        cancels the job."""
+        future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
+
+        def settle(fn: Callable[[], None]) -> None:
+            if not future.done():
+                fn()
+
+        req = self.submit(
+            job,
+            priority,
+            label,
+            on_result=lambda _r, value: settle(lambda: future.set_result(value)),
+            on_error=lambda _r, exc: settle(lambda: future.set_exception(exc)),
+            on_cancelled=lambda _r: settle(
+                lambda: future.set_exception(CancelledError("The operation was cancelled."))
+            ),
+            on_progress=on_progress,
+        )
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self.cancel(req.id)
+            raise
+
     def cancel(self, request_id: int) -> None:
         self._runner.cancel(request_id)
-
-    def cancel_where(self, predicate) -> int:
-        n = self._runner.cancel_where(predicate)
-        self.queue_changed.emit(self._runner.queue_length())
-        return n
 
     def queue_length(self) -> int:
         return self._runner.queue_length()
 
     def shutdown(self) -> None:
         self._runner.shutdown()
+        self._handlers.clear()

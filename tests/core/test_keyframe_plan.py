@@ -65,14 +65,15 @@ class _Sink:
 def test_a_branch_with_another_video_seed_reuses_the_keyframes_in_the_store() -> None:
     import numpy as np
 
-    from app.core.scheduler import BranchScheduler, DictFrameStore
+    from app.core.scheduler import BranchScheduler
+    from app.core.tiered_store import TieredFrameStore
 
-    store = DictFrameStore()
+    store = TieredFrameStore()
     spec = BranchSpec.make("paints-undo", 1, {"prompt": "cat", "keyframe_steps": (500,)})
 
     def scheduler(s: BranchSpec, sink: _Sink) -> BranchScheduler:
         p = KeyframePlan("art", s, (500,), KEY, SEG)
-        return BranchScheduler(
+        sched = BranchScheduler(
             "art",
             s.spec_hash(),
             store,
@@ -82,6 +83,8 @@ def test_a_branch_with_another_video_seed_reuses_the_keyframes_in_the_store() ->
             segment_frames=4,
             key_for=p.key,
         )
+        sched.engine_ready = True
+        return sched
 
     first_sink = _Sink()
     first = scheduler(spec, first_sink)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from app.core.frames import FrameKind, Segment
-from app.core.scheduler import BranchScheduler, DictFrameStore, PlannedRequest, segment_steps, step_of_key
+from app.core.scheduler import BranchScheduler, PlannedRequest, segment_steps, step_of_key
+from app.core.tiered_store import TieredFrameStore
 
 
 class Sink:
@@ -30,7 +31,9 @@ def img(value: int, size: int = 4) -> np.ndarray:
 
 def make(random_access: bool = True, **kw) -> tuple[BranchScheduler, Sink]:
     sink = Sink()
-    return BranchScheduler("art", "branch", DictFrameStore(), sink, random_access, **kw), sink
+    sched = BranchScheduler("art", "branch", TieredFrameStore(), sink, random_access, **kw)
+    sched.engine_ready = True
+    return sched, sink
 
 
 def test_playhead_first_then_neighbours_in_scrub_direction():

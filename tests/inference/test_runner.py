@@ -112,11 +112,11 @@ def test_progress_and_results_carry_request_identity(runner):
         progress(0.5, "half")
         return np.zeros(3)
 
-    req = runner.submit(CallJob(work), tag=("frames", "b1"))
+    req = runner.submit(CallJob(work), label="frames")
     assert runner.wait_idle(5)
     assert runner.recorder.progress == [(req.id, 0.5)]
     assert runner.recorder.results[0][0] == req.id
-    assert req.tag == ("frames", "b1")
+    assert req.label == "frames"
 
 
 def test_shutdown_cancels_pending_and_refuses_new_work():

@@ -110,3 +110,71 @@ def test_export_comparison_video(qtbot, make_window, small_artwork, tmp_path):
     frames = _decode(out)
     assert frames and blocker.args[0].width > 2 * 150  # two panes side by side
     dialog.close()
+
+
+def test_an_export_reads_its_snapshot_never_a_live_scheduler(
+    qtbot, make_window, small_artwork, tmp_path, monkeypatch
+):
+    """The export runs on the worker while the user keeps working: it must not read the schedulers the UI
+    thread changes (a data race). Every scheduler call made off the UI thread is recorded."""
+    import threading
+
+    from app.core.scheduler import BranchScheduler
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=950)
+    ui_thread = threading.get_ident()
+    off_thread: list[str] = []
+    for name in [n for n, v in vars(BranchScheduler).items() if callable(v) and not n.startswith("__")]:
+        original = getattr(BranchScheduler, name)
+
+        def spy(self, *args, _original=original, _name=name, **kwargs):
+            if threading.get_ident() != ui_thread:
+                off_thread.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(BranchScheduler, name, spy)
+    dialog = w.controller.open_export()
+    dialog.path.setText(str(tmp_path / "frames"))
+    dialog.start.setValue(999)
+    dialog.end.setValue(940)
+    dialog.length.setCurrentIndex(0)
+    ctrl = w.controller.export_controller
+    with qtbot.waitSignal(ctrl.finished, timeout=60000):
+        dialog.export_button.click()
+        w.document.duplicate_branch(w.document.active_id)  # the user goes on working meanwhile
+        w.timeline.slider.setValue(960)
+    assert len(list((tmp_path / "frames").glob("step_*.png"))) == 60
+    assert off_thread == [], f"the export called {sorted(set(off_thread))} on a live scheduler"
+    dialog.close()
+
+
+def test_creating_a_branch_paints_and_plans_once(qtbot, make_window, small_artwork):
+    """The document says "branches changed" once and the viewer paints and plans once for it (it used to
+    be three times: the panel and the window each asked again). Later paints, when the new session is
+    ready and its frames arrive, are new information; the worker is held so none comes here."""
+    import threading
+
+    from app.inference.runner import CallJob
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=500)
+    gate = threading.Event()
+    w.worker.submit(CallJob(lambda cancel, progress: gate.wait(10)), -1000, "hold")
+    paints: list[int] = []
+    plans: list[tuple[str, int]] = []
+    w.viewer.frame_shown.connect(lambda step, _kind: paints.append(step))
+    request = w.document.request
+
+    def counting_request(branch_id, step, direction=-1, want_frame=True):
+        plans.append((branch_id, step))
+        return request(branch_id, step, direction, want_frame)
+
+    w.document.request = counting_request
+    w.branches_panel.seed.setValue(7)
+    qtbot.mouseClick(w.branches_panel.create_button, Qt.MouseButton.LeftButton)
+    new_id = w.document.active_id
+    qtbot.wait(100)  # let the plan timer and queued signals run
+    assert paints == [500], f"painted {len(paints)} times"
+    gate.set()
+    assert plans == [(new_id, 500)], f"planned {plans}"

@@ -93,7 +93,7 @@ def test_a_failed_export_reads_in_chinese_in_the_export_dialog(qtbot, make_windo
     open_small(qtbot, w, small_artwork)
     w.controller.open_export()
     ctrl = w.controller.export_controller
-    ctrl.request = Request(id=99, priority=0, job=None, cancel=CancelToken(), tag=("export", None))  # type: ignore[arg-type]
+    ctrl.request = Request(id=99, priority=0, job=None, cancel=CancelToken())  # type: ignore[arg-type]
     ctrl._on_failed(ctrl.request, ExportError("Writing 'out.mp4' failed.", "Choose another location."))
     status = ctrl.dialog.status.text()
     assert status.startswith("导出失败\n请选择其他位置。")

@@ -9,7 +9,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox, QPushButton, QVBoxLayout, QWidget
 from ui_helpers import open_small
 
-from app.core.cancel import CancelToken
 from app.inference.runner import CallJob
 
 
@@ -58,7 +57,9 @@ def test_opening_an_artwork_does_not_cancel_the_start_page_probe(qtbot, make_win
             "device": {"name": "CPU (x86_64, 2 cores)", "kind": "cpu", "total": 4 * 1024**3, "free": 1024**3},
         }
 
-    w.controller._probe = w.worker.submit(CallJob(probe, "probe"), PRIORITY_PROBE, tag=("probe", None))
+    w.controller._probe = w.worker.submit(
+        CallJob(probe, "probe"), PRIORITY_PROBE, "probe", on_result=w.controller._on_probe
+    )
     assert w.controller.open_artwork(small_artwork)  # cancels the document's work
     gate.set()
     qtbot.waitUntil(lambda: w.controller._probe is None, timeout=10000)
@@ -113,7 +114,6 @@ def test_status_bar_says_when_the_project_is_being_written(qtbot, make_window, s
 
 
 def test_engine_progress_and_qt_buttons_are_translated(qtbot, make_window, qapp):
-    from app.inference.runner import Request
     from app.ui.i18n import install_translator, remove_qt_translators, tr_progress
 
     translator = install_translator("zh_CN")
@@ -123,8 +123,7 @@ def test_engine_progress_and_qt_buttons_are_translated(qtbot, make_window, qapp)
         assert tr_progress("Sampling step 3/8") == "采样第 3/8 步"
         assert tr_progress("Something new 5") == "Something new 5"  # unknown: shown as it is
         w = make_window()
-        req = Request(id=1, priority=0, job=None, cancel=CancelToken(), tag=("prepare", "b"))  # type: ignore[arg-type]
-        w.controller._on_progress(req, 0.5, "Rendered step 12")
+        w.document.progress.emit(0.5, "Rendered step 12")
         assert w.status.message.text() == "已渲染第 12 步"
         box = QMessageBox(QMessageBox.Icon.Question, "t", "x", QMessageBox.StandardButton.Cancel)
         assert box.button(QMessageBox.StandardButton.Cancel).text() == "取消"  # Qt's own strings too

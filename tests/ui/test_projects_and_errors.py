@@ -27,7 +27,7 @@ def test_save_close_reopen_without_engine_calls(qtbot, make_window, small_artwor
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     assert "*" not in w.windowTitle()
     names = [b.name for b in w.document.branches]
-    saved_steps = {b.id: set(w.document.schedulers[b.id].available()) for b in w.document.branches}
+    saved_steps = {b.id: set(w.document.available(b.id)) for b in w.document.branches}
     assert 250 in saved_steps[w.document.branches[0].id]
     w.close()
 
@@ -38,7 +38,7 @@ def test_save_close_reopen_without_engine_calls(qtbot, make_window, small_artwor
     assert w2.viewer.comparing and len(w2.compare.panes) == 2
     assert [b.name for b in w2.document.branches] == names
     for b in w2.document.branches:
-        assert set(w2.document.schedulers[b.id].available()) == saved_steps[b.id]
+        assert set(w2.document.available(b.id)) == saved_steps[b.id]
     wait_exact(qtbot, w2)  # read back from the file on the worker, never on the UI thread
     assert w2.viewer.shown_kinds == [FrameKind.EXACT, FrameKind.EXACT]
     pane_after = [p.canvas.grab().toImage() for p in w2.compare.panes]

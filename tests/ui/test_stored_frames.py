@@ -33,11 +33,11 @@ def _saved_project(qtbot, make_window, small_artwork, tmp_path, steps=(900, 700,
     doc, bid = w.document, w.document.active_id
     for s in steps:
         doc.request(bid, s, -1)
-        qtbot.waitUntil(lambda s=s: doc.schedulers[bid].has(s) and not doc.is_busy(), timeout=30000)
+        qtbot.waitUntil(lambda s=s: doc.has_frame(bid, s) and not doc.is_busy(), timeout=30000)
     path = tmp_path / "stored.undoproj"
     assert w.controller.save(path=path)
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
-    stored = sorted(doc.schedulers[bid].available())
+    stored = sorted(doc.available(bid))
     w.close()
     return path, stored
 
@@ -69,19 +69,19 @@ def test_evicted_frames_show_a_preview_at_once_then_come_back_from_the_file(
     doc, bid = w.document, w.document.active_id
     for s in (600, 400):
         doc.request(bid, s, -1)
-        qtbot.waitUntil(lambda s=s: doc.schedulers[bid].has(s) and not doc.is_busy(), timeout=30000)
+        qtbot.waitUntil(lambda s=s: doc.has_frame(bid, s) and not doc.is_busy(), timeout=30000)
     assert w.controller.save(path=tmp_path / "evict.undoproj")
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     doc.cancel_all()
     qtbot.waitUntil(lambda: w.worker.queue_length() == 0 and w.worker.runner.running() is None)
-    doc.store.memory.clear()  # as if the memory LRU had evicted everything
+    doc._store.memory.clear()  # as if the memory LRU had evicted everything
     doc.request(bid, 999, -1)  # the white canvas end comes back first: something to blend with
     qtbot.waitUntil(lambda: doc.best_frame(bid, 999) is not None, timeout=10000)
     engine_log["calls"].clear()
 
     w.timeline.slider.setValue(400)
     assert w.viewer.shown_kinds == [FrameKind.PREVIEW], "the nearest frame in memory is shown at once"
-    assert doc.schedulers[bid].has(400), "a frame on its way from the file is not forgotten"
+    assert doc.has_frame(bid, 400), "a frame on its way from the file is not forgotten"
     qtbot.waitUntil(lambda: w.viewer.shown_kinds == [FrameKind.EXACT], timeout=10000)
     assert calls["ui"] == 0
     assert "render" not in engine_log["calls"], "the evicted frame came from the file, not the engine"
@@ -96,7 +96,7 @@ def test_a_superseded_load_is_cancelled_and_its_result_dropped(
     doc, bid = w.document, w.document.active_id
     doc.cancel_all()  # no prefetch, no planned loads: start from an empty memory cache
     qtbot.waitUntil(lambda: w.worker.queue_length() == 0 and w.worker.runner.running() is None)
-    doc.store.memory.clear()
+    doc._store.memory.clear()
     loaded: list[int] = []
     doc.frames_loaded.connect(lambda _bid, steps: loaded.extend(steps))
     release = threading.Event()

@@ -91,7 +91,7 @@ def test_zoom_fit_and_actual_size(qtbot, make_window, small_artwork):
 def test_track_shows_keyframes_stage_bands_change_curve_and_frame_kinds(qtbot, make_window, small_artwork):
     w = make_window()
     open_small(qtbot, w, small_artwork, step=420)
-    session = w.document.sessions[w.document.active_id]
+    session = w.document.session(w.document.active_id)
     track = w.timeline.track
     qtbot.waitUntil(lambda: len(track.available.data) > 0, timeout=5000)
     xs = sorted(int(x) for x in track.keyframes.getData()[0])

@@ -19,7 +19,6 @@ from app.ui.i18n import tr_engine
 
 class BranchesController(QObject):
     compare_requested = Signal(list)  # branch ids
-    active_changed = Signal(str)
 
     def __init__(
         self, panel: BranchesPanel, doc: Document, current_step: Callable[[], int], parent=None
@@ -106,7 +105,6 @@ class BranchesController(QObject):
             return
         branch_id = item.data(Qt.ItemDataRole.UserRole)
         self.doc.set_active(branch_id)
-        self.active_changed.emit(branch_id)
 
     def create_from_form(self) -> None:
         if self.doc.artwork is None:
@@ -114,17 +112,14 @@ class BranchesController(QObject):
         name = self.panel.engine.currentData()
         spec = BranchSpec.make(name, self.panel.seed.value(), self.panel.settings.values())
         self.doc.add_branch(spec)
-        self.active_changed.emit(self.doc.active_id or "")
 
     def _duplicate(self) -> None:
         if self.doc.active_id:
             self.doc.duplicate_branch(self.doc.active_id)
-            self.active_changed.emit(self.doc.active_id)
 
     def _fork(self) -> None:
         if self.doc.active_id:
             self.doc.fork_branch(self.doc.active_id, self.current_step())
-            self.active_changed.emit(self.doc.active_id)
 
     def _rename(self) -> None:
         branch = self.doc.active
@@ -139,4 +134,3 @@ class BranchesController(QObject):
     def _delete(self) -> None:
         if self.doc.active_id:
             self.doc.delete_branch(self.doc.active_id)
-            self.active_changed.emit(self.doc.active_id or "")

@@ -18,6 +18,7 @@ from app.ui.dialogs.export_dialog import ExportDialog
 from app.ui.document import Document
 from app.ui.error_text import error_text
 from app.ui.frame_source import branch_frame_source
+from app.ui.worker import EngineWorker
 
 PRIORITY_EXPORT = 50
 
@@ -27,31 +28,15 @@ class ExportController(QObject):
     failed = Signal(str)
     open_folder_when_done = True
 
-    def __init__(self, dialog: ExportDialog, doc: Document, branch_ids: list[str], parent=None) -> None:
+    def __init__(
+        self, dialog: ExportDialog, doc: Document, worker: EngineWorker, branch_ids: list[str], parent=None
+    ) -> None:
         super().__init__(parent)
-        self.dialog, self.doc, self.branch_ids = dialog, doc, list(branch_ids)
+        self.dialog, self.doc, self.worker, self.branch_ids = dialog, doc, worker, list(branch_ids)
         self.request: Request | None = None
         self.result: ExportResult | None = None
         dialog.export_button.clicked.connect(self.start)
         dialog.cancel_button.clicked.connect(self.cancel)
-        doc.worker.result.connect(self._on_result)
-        doc.worker.failed.connect(self._on_failed)
-        doc.worker.cancelled.connect(self._on_cancelled)
-        doc.worker.progress.connect(self._on_progress)
-        dialog.finished.connect(self._disconnect)
-
-    def _disconnect(self, *_args) -> None:
-        w = self.doc.worker
-        for sig, slot in (
-            (w.result, self._on_result),
-            (w.failed, self._on_failed),
-            (w.cancelled, self._on_cancelled),
-            (w.progress, self._on_progress),
-        ):
-            try:
-                sig.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
 
     def start(self) -> None:
         if self.request is not None or self.doc.artwork is None:
@@ -59,7 +44,8 @@ class ExportController(QObject):
         d = self.dialog
         out, steps, options = d.output_path(), d.steps(), d.options()
         token = CancelToken()
-        sources = [branch_frame_source(self.doc, bid, token) for bid in self.branch_ids]
+        # frozen now, on the UI thread: the export never reads the live document from the worker
+        sources = [branch_frame_source(self.doc.snapshot(bid), token) for bid in self.branch_ids]
         labels = [self.doc.branch(bid).name for bid in self.branch_ids]
 
         def run(cancel: CancelToken, progress: Callable[[float, str], None]) -> ExportResult:
@@ -77,14 +63,22 @@ class ExportController(QObject):
             ]
             return export_comparison(panes, steps, out, options, cancel, progress)
 
-        self.request = self.doc.worker.submit(CallJob(run, "export"), PRIORITY_EXPORT, tag=("export", None))
+        self.request = self.worker.submit(
+            CallJob(run, "export"),
+            PRIORITY_EXPORT,
+            "export",
+            on_result=self._on_result,
+            on_error=self._on_failed,
+            on_cancelled=self._on_cancelled,
+            on_progress=self._on_progress,
+        )
         d.progress.setValue(0)
         d.status.setText(self.tr("Exporting…"))
         d.set_running(True)
 
     def cancel(self) -> None:
         if self.request is not None:
-            self.doc.worker.cancel(self.request.id)
+            self.worker.cancel(self.request.id)
 
     def _mine(self, req: Request) -> bool:
         return self.request is not None and req.id == self.request.id
