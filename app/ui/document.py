@@ -28,6 +28,7 @@ from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchSpec
 from app.core.frames import Frame, FrameKey, FrameKind
 from app.core.scheduler import BranchScheduler, PlannedRequest
+from app.core.segments import SegmentLayout
 from app.errors import ProjectError, UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
 from app.inference.registry import DEFAULT_ENGINE, create_engine
@@ -376,7 +377,7 @@ class Document(QObject):
             engine = self.engine(self.branch(branch_id).spec.engine)
             sched.random_access = engine.capabilities.random_access
             if session.keyframe_steps:
-                sched.keyframe_steps = sorted(set(sched.keyframe_steps) | set(session.keyframe_steps))
+                sched.layout = SegmentLayout(tuple(session.keyframe_steps))
             keyframe_plan = getattr(engine, "keyframe_plan", None)
             if keyframe_plan is not None:  # the session's plan knows the user's own keyframes too
                 sched.key_for = keyframe_plan(session).key
