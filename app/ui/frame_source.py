@@ -1,9 +1,11 @@
 """Frame sources for export: "pixels for undo step s of branch b", called on the worker thread.
 
-Why: the exporter pulls frames one at a time (1000 frames of 1024² never sit in memory together). A
-source uses a stored exact/interpolated frame when there is one and otherwise renders the step with
-the branch's engine (random-access engines) or falls back to the best preview blend. It runs inside a
-runner `CallJob`, so engine calls happen on the one worker thread like all others.
+Why: the exporter pulls frames one at a time (1000 frames of 1024² never sit in memory together). The
+frames themselves come from `app.inference.frame_source.ProcessFrames`, the same source the CLI uses: a
+stored frame when there is one, else the branch's engine renders it (a random-access step, or a
+keyframe engine's missing keyframes and segments, each once). This module snapshots on the UI thread
+what those sources need, so the returned function touches no UI state while it runs inside a runner
+`CallJob` (engine calls on the one worker thread like all others).
 """
 
 from __future__ import annotations
@@ -12,42 +14,45 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.core.cancel import CancelToken, no_progress
-from app.core.frames import FrameKind
-from app.errors import EngineError
-from app.inference.engine import EngineSession
+from app.core.cancel import CancelToken
+from app.core.frames import Keyframe, Segment
+from app.core.scheduler import BranchScheduler
+from app.inference.frame_source import PartLookup, ProcessFrames
 from app.ui.document import Document
+
+
+def _stored(sched: BranchScheduler) -> PartLookup:
+    """Frames the branch already made, under the keys its scheduler stores them at (off the UI thread the
+    store reads through to the project file)."""
+
+    def lookup(part: Keyframe | Segment) -> np.ndarray | None:
+        frame = sched.store.get(sched.key_for_part(part))
+        return None if frame is None else frame.pixels
+
+    return lookup
 
 
 def branch_frame_source(doc: Document, branch_id: str, cancel: CancelToken) -> Callable[[int], np.ndarray]:
     """Snapshot what the source needs on the UI thread; the returned function runs on the worker."""
     assert doc.artwork is not None
-    artwork = doc.artwork
-    sessions: dict[str, EngineSession] = dict(doc.sessions)
     owners = {s: doc.owner_for(branch_id, s) for s in range(0, 1000)}
-    schedulers = dict(doc.schedulers)
-    specs = {b.id: b.spec for b in doc.branches}
-    engines = {b.id: doc.engine(b.spec.engine) for b in doc.branches if b.id in set(owners.values())}
+    sources: dict[str, ProcessFrames] = {}
+    for owner in set(owners.values()):
+        spec = doc.branch(owner).spec
+        session = doc.sessions.get(owner)
+        plan = doc.frame_plan(spec) if session is None else None  # a reopened project: no session yet
+        sources[owner] = ProcessFrames(
+            doc.engine(spec.engine),
+            doc.artwork,
+            spec,
+            cancel,
+            session=session,
+            layout=plan.layout if plan is not None else None,
+            lookup=_stored(doc.schedulers[owner]),
+        )
 
     def frame_for_step(step: int) -> np.ndarray:
         cancel.raise_if_cancelled()
-        owner = owners[int(step)]
-        sched = schedulers[owner]
-        frame = sched.frame_at(step)
-        if frame is not None and frame.kind is not FrameKind.PREVIEW:
-            return frame.pixels
-        engine = engines[owner]
-        if engine.capabilities.random_access:
-            session = sessions.get(owner)
-            if session is None:
-                session = engine.prepare(artwork, specs[owner], cancel, no_progress)
-                sessions[owner] = session
-            return engine.render(session, [int(step)], cancel, no_progress)[0]
-        best = sched.best_frame(step)
-        if best is None:
-            raise EngineError(
-                "This branch has no frames yet.", "Let it generate (scrub or play once), then export again."
-            )
-        return best.pixels
+        return sources[owners[int(step)]].frame_for_step(int(step))
 
     return frame_for_step
