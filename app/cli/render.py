@@ -2,7 +2,7 @@
 
 Random-access engines (procedural) render each exported step directly. Keyframe engines (Paints-UNDO)
 render their keyframes in one batch, then the 16-frame segments between them, chained in painting order
-like the reference's video (see app/core/segments.py).
+like the reference's video (app/core/segments.py); app/inference/frame_source.py makes the frames.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from app.cli.progress import TerminalProgress
 from app.core.artwork import fit_within, load_artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, scaled_progress
-from app.core.frames import MAX_STEP, Segment
-from app.core.segments import SEGMENT_FRAMES, segment_frames_for_steps, video_order
+from app.core.frames import MAX_STEP
 from app.errors import EngineError, ExportError
-from app.inference.engine import EngineSession, ProcessEngine
+from app.inference.frame_source import ProcessFrames
 from app.inference.registry import create_engine
 
 CONTACT_SHEET_STEPS = (999, 900, 700, 500, 300, 100, 0)
@@ -78,59 +77,21 @@ def parse_keyframes(pairs: list[str]) -> dict[int, Path]:
     return out
 
 
-class SegmentFrames:
-    """Frames of a keyframe engine, computed on first use and kept for the rest of the render."""
-
-    def __init__(self, engine: ProcessEngine, session: EngineSession, cancel: CancelToken, progress) -> None:
-        self.engine, self.session, self.cancel, self.progress = engine, session, cancel, progress
-        self.keyframe_steps = tuple(session.keyframe_steps)
-        self._segments: dict[tuple[int, int], list[np.ndarray]] = {}
-        self._keyframes: dict[int, np.ndarray] = {}
-
-    def render_keyframes(self) -> None:
-        steps = [0, *self.keyframe_steps]
-        frames = self.engine.render(self.session, steps, self.cancel, self.progress)
-        self._keyframes = dict(zip(steps, frames, strict=True))
-
-    def segment(self, a: int, b: int) -> list[np.ndarray]:
-        if (a, b) not in self._segments:
-            self._segments[(a, b)] = self.engine.interpolate(
-                self.session, a, b, SEGMENT_FRAMES, self.cancel, self.progress
-            )
-        return self._segments[(a, b)]
-
-    def by_segment(self, part: Segment) -> np.ndarray:
-        return self.segment(part.a, part.b)[part.index]
-
-    def by_step(self, step: int) -> np.ndarray:
-        if step in self._keyframes:
-            return self._keyframes[step]
-        return self.by_segment(segment_frames_for_steps(self.keyframe_steps)[step].segment)
-
-
 FrameFn = Callable[[int], np.ndarray]
 
 
-def _frame_source(
-    engine: ProcessEngine, session: EngineSession, args: argparse.Namespace, cancel: CancelToken, progress
-) -> tuple[list[int], FrameFn, FrameFn]:
+def _frame_source(source: ProcessFrames, args: argparse.Namespace) -> tuple[list[int], FrameFn, FrameFn]:
     """The exported sequence (in painting order), the frame for each of its entries, and the frame
     for an undo step (for the contact sheet)."""
     explicit = args.steps or (evenly_spaced_steps(args.frames) if args.frames else None)
-    if engine.capabilities.random_access:
+    if source.random_access:
         steps = sorted(explicit or evenly_spaced_steps(DEFAULT_FRAMES), reverse=True)
-
-        def by_step(step: int) -> np.ndarray:
-            return engine.render(session, [step], cancel, lambda f, m="": None)[0]
-
-        return steps, by_step, by_step
-    source = SegmentFrames(engine, session, cancel, progress)
-    source.render_keyframes()
+        return steps, source.frame_for_step, source.frame_for_step
     if explicit:
-        return sorted(explicit, reverse=True), source.by_step, source.by_step
-    order = video_order(source.keyframe_steps)
+        return sorted(explicit, reverse=True), source.frame_for_step, source.frame_for_step
+    order = source.video_parts()
     # Video of the whole chain: entries are positions in the chain, white canvas first.
-    return list(range(len(order))), lambda i: source.by_segment(order[i]), source.by_step
+    return list(range(len(order))), lambda i: source.frame_for_part(order[i]), source.frame_for_step
 
 
 def _write_manifest(path: Path, manifest: dict[str, object]) -> None:
@@ -199,9 +160,10 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
 
     bar = TerminalProgress("render")
     t0 = time.perf_counter()
-    steps, frame_for, frame_at_step = _frame_source(
-        engine, session, args, cancel, scaled_progress(bar, 0.0, 0.3)
+    source = ProcessFrames(
+        engine, artwork, spec, cancel, session=session, progress=scaled_progress(bar, 0.0, 0.3)
     )
+    steps, frame_for, frame_at_step = _frame_source(source, args)
     result = export_process(steps, frame_for, out, options, cancel, scaled_progress(bar, 0.3, 1.0))
     bar.done()
     timings["render_and_export_s"] = time.perf_counter() - t0

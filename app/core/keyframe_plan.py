@@ -19,10 +19,11 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from app.core.branch import BranchSpec
 from app.core.frames import FrameKey, Keyframe, Segment
-from app.core.segments import WHITE_STEP, anchors
+from app.core.segments import WHITE_STEP, SegmentLayout
 
 
 def _digest(*parts: object) -> str:
@@ -50,8 +51,13 @@ class KeyframePlan:
         values = self.spec.settings_dict()
         return {n: values.get(n) for n in names}
 
+    @cached_property
+    def layout(self) -> SegmentLayout:
+        """The chain these keys cover (app/core/segments.py)."""
+        return SegmentLayout(self.keyframe_steps)
+
     def anchors(self) -> tuple[int, ...]:
-        return anchors(self.keyframe_steps)
+        return self.layout.anchors()
 
     def keyframe_hash(self, step: int) -> str:
         if step in self.user_keyframes:
@@ -94,11 +100,10 @@ class KeyframePlan:
 
     def all_hashes(self) -> set[str]:
         """Every hash this plan's frames are stored under (to find them again in a project file)."""
-        a = self.anchors()
-        return {self.keyframe_hash(s) for s in a} | {
-            self.segment_hash(x, y) for x, y in zip(a[:-1], a[1:], strict=True)
+        layout = self.layout
+        return {self.keyframe_hash(s) for s in layout.anchors()} | {
+            self.segment_hash(x, y) for x, y in layout.segments()
         }
 
     def segments_touching(self, step: int) -> list[tuple[int, int]]:
-        a = self.anchors()
-        return [(x, y) for x, y in zip(a[:-1], a[1:], strict=True) if step in (x, y)]
+        return [(x, y) for x, y in self.layout.segments() if step in (x, y)]

@@ -22,7 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
-from app.core.frames import MAX_STEP, MIN_STEP, Frame, FrameKey, FrameKind, Keyframe, Segment, clamp_step
+from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind, Keyframe, Segment, clamp_step
+from app.core.segments import DEFAULT_LAYOUT, SegmentLayout, rounded_step
 from app.core.tiered_store import LoadResult, TieredFrameStore
 
 PRIORITY_LOAD = -1  # a stored frame costs one read and one decode: cheaper than any render, and exact
@@ -72,7 +73,7 @@ class PlannedRequest:
         if self.segment is None:
             return self.steps
         a, b, n = self.segment
-        return tuple(segment_steps(a, b, n))
+        return tuple(rounded_step(a, b, i, n) for i in range(n))
 
 
 class RequestSink(Protocol):
@@ -81,13 +82,6 @@ class RequestSink(Protocol):
     def submit(self, plan: PlannedRequest) -> int: ...
 
     def cancel(self, request_id: int) -> None: ...
-
-
-def segment_steps(a: int, b: int, count: int) -> list[int]:
-    """Undo steps of the `count` interpolated frames between keyframes a < b, endpoints included."""
-    if count <= 1:
-        return [a]
-    return [int(round(a + (b - a) * i / (count - 1))) for i in range(count)]
 
 
 def blend_preview(lo: Frame, hi: Frame, step: int) -> np.ndarray:
@@ -119,8 +113,7 @@ class BranchScheduler:
         store: TieredFrameStore,
         sink: RequestSink,
         random_access: bool,
-        keyframe_steps: Sequence[int] = (),
-        segment_frames: int = 16,
+        layout: SegmentLayout = DEFAULT_LAYOUT,
         batch: int = 8,
         lookahead_batches: int = 3,
         key_for: Callable[[Keyframe | Segment], FrameKey] | None = None,
@@ -131,8 +124,7 @@ class BranchScheduler:
         self.store = store
         self.sink = sink
         self.random_access = random_access
-        self.keyframe_steps = sorted({clamp_step(s) for s in keyframe_steps} | ({MIN_STEP, MAX_STEP}))
-        self.segment_frames = segment_frames
+        self.layout = layout  # keyframe engines: the segments of the chain (app/core/segments.py)
         self.batch = batch
         self.lookahead_batches = lookahead_batches
         # Keyframe engines key frames by what they depend on (app/core/keyframe_plan.py); others by spec.
@@ -156,6 +148,13 @@ class BranchScheduler:
         if self.key_for is not None:
             return self.key_for(part)
         return FrameKey(self.artwork_hash, self.branch_hash, part)
+
+    def key_function(self) -> Callable[[Keyframe | Segment], FrameKey]:
+        """`key_for_part` as a function that holds no reference to this scheduler (for other threads)."""
+        if self.key_for is not None:
+            return self.key_for
+        artwork_hash, branch_hash = self.artwork_hash, self.branch_hash
+        return lambda part: FrameKey(artwork_hash, branch_hash, part)
 
     def key_for_step(self, step: int) -> FrameKey:
         return self.key_for_part(Keyframe(int(step)))
@@ -272,13 +271,10 @@ class BranchScheduler:
                 if steps:
                     plans.append(PlannedRequest(PRIORITY_NEIGHBOURS + b, steps=steps))
             return plans
-        plans.append(PlannedRequest(PRIORITY_KEYFRAMES, steps=tuple(self.keyframe_steps)))
-        segs = list(zip(self.keyframe_steps, self.keyframe_steps[1:], strict=False))
-        here = next((i for i, (a, b) in enumerate(segs) if a <= step <= b), 0)
-        order = [here] + [here + d * k for k in range(1, len(segs))]
-        for rank, i in enumerate(j for j in order if 0 <= j < len(segs)):
-            a, b = segs[i]
-            plans.append(PlannedRequest(PRIORITY_PLAYHEAD + rank, segment=(a, b, self.segment_frames)))
+        plans.append(PlannedRequest(PRIORITY_KEYFRAMES, steps=self.layout.rendered_steps()))
+        n = self.layout.frames_per_segment
+        for rank, (a, b) in enumerate(self.layout.render_order(step, d)):
+            plans.append(PlannedRequest(PRIORITY_PLAYHEAD + rank, segment=(a, b, n)))
         return plans
 
     def _loadable(self, step: int) -> FrameKey | None:
@@ -342,14 +338,12 @@ class BranchScheduler:
             p.segment == plan.segment for p in self._inflight.values()
         ):
             return None
-        inner = plan.covers()[1:-1]
-        if inner and not any(self._needs_engine(s) for s in inner):
+        a, b, _n = plan.segment
+        shown = self.layout.timeline_frames(a, b)
+        if not any(self._needs_engine(self.layout.step_of(f)) for f in shown):
             return None
-        a, b, n = plan.segment
         if self.key_for is not None and all(
-            self._adopt(Segment(a, b, i), s, FrameKind.INTERPOLATED)
-            for i, s in enumerate(plan.covers())
-            if 0 < i < n - 1
+            self._adopt(f, self.layout.step_of(f), FrameKind.INTERPOLATED) for f in shown
         ):
             return None
         return plan
@@ -441,12 +435,15 @@ class BranchScheduler:
                 if self.add_frame(self.key_for_step(s), Frame(px, s, FrameKind.EXACT)):
                     stored.append(s)
             return stored
-        a, b, n = plan.segment
-        for i, (s, px) in enumerate(zip(segment_steps(a, b, n), result, strict=False)):
-            # end frames reproduce the anchors; an exact keyframe there wins (add_frame keeps the better kind)
-            key = self.key_for_part(Segment(a, b, i))
-            if self.add_frame(key, Frame(px, s, FrameKind.INTERPOLATED)):
-                stored.append(s)
+        a, b, _n = plan.segment
+        shown = set(self.layout.timeline_frames(a, b))
+        for i, px in enumerate(result):
+            # only the frame that shows its step: end frames copy the keyframes, frames past 999 are video-only
+            part = Segment(a, b, i)
+            if part in shown:
+                s = self.layout.step_of(part)
+                if self.add_frame(self.key_for_part(part), Frame(px, s, FrameKind.INTERPOLATED)):
+                    stored.append(s)
         return stored
 
     def finished(self, request_id: int) -> None:
@@ -476,21 +473,11 @@ class BranchScheduler:
         self._failed_segments.clear()
 
 
-def step_of_key(key: FrameKey, segment_frames: int = 16) -> int:
-    """The undo step a stored frame key shows (for re-indexing a reopened project)."""
-    if isinstance(key.part, Keyframe):
-        return key.part.step
-    part = key.part
-    return segment_steps(part.a, part.b, segment_frames)[part.index]
-
-
 __all__ = [
     "BranchScheduler",
     "PlannedRequest",
     "StepState",
     "RequestSink",
     "blend_preview",
-    "segment_steps",
-    "step_of_key",
     "MAX_STEP",
 ]

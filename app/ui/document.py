@@ -29,6 +29,7 @@ from app.core.branch import Branch, BranchSpec, BranchTree
 from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind
 from app.core.project import Project
 from app.core.scheduler import BranchScheduler, PlannedRequest, StepState
+from app.core.segments import SegmentLayout
 from app.core.tiered_store import LoadResult, TieredFrameStore
 from app.errors import UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
@@ -391,7 +392,7 @@ class Document(QObject):
         engine = self.engine(self.branch(branch_id).spec.engine)
         sched.random_access = engine.capabilities.random_access
         if session.keyframe_steps:
-            sched.keyframe_steps = sorted(set(sched.keyframe_steps) | set(session.keyframe_steps))
+            sched.layout = SegmentLayout(tuple(session.keyframe_steps))
         keyframe_plan = getattr(engine, "keyframe_plan", None)
         if keyframe_plan is not None:  # the session's plan knows the user's own keyframes too
             sched.key_for = keyframe_plan(session).key
@@ -446,12 +447,20 @@ class Document(QObject):
         return BranchSnapshot(
             artwork=self.artwork,
             owners=owners,
-            index={bid: self._schedulers[bid].snapshot() for bid in used},
             specs={bid: self.branch(bid).spec for bid in used},
             engines={bid: self.engine(self.branch(bid).spec.engine) for bid in used},
             sessions={bid: self._sessions[bid] for bid in used if bid in self._sessions},
+            layouts={bid: self._layout(bid) for bid in used},
+            keys={bid: self._schedulers[bid].key_function() for bid in used},
             store=self._store,
         )
+
+    def _layout(self, branch_id: str) -> SegmentLayout | None:
+        """A keyframe chain known without a session (a reopened project), else None: the session's."""
+        if branch_id in self._sessions:
+            return None
+        plan = self.frame_plan(self.branch(branch_id).spec)
+        return plan.layout if plan is not None else None
 
     def cache_bytes(self) -> int:
         return self._store.bytes_used

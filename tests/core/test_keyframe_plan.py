@@ -1,7 +1,7 @@
 from app.core.branch import BranchSpec
 from app.core.frames import Keyframe, Segment
 from app.core.keyframe_plan import KeyframePlan
-from app.core.segments import DEFAULT_KEYFRAME_STEPS, segments
+from app.core.segments import DEFAULT_KEYFRAME_STEPS, SegmentLayout
 
 KEY = ("prompt", "steps", "cfg")
 SEG = ("video_seed", "video_steps", "video_cfg")
@@ -13,7 +13,7 @@ def plan(spec: BranchSpec, users=None) -> KeyframePlan:
 
 def keys(p: KeyframePlan) -> tuple[dict, dict]:
     kf = {s: p.key(Keyframe(s)) for s in p.anchors()}
-    sg = {(a, b): p.key(Segment(a, b, 3)) for a, b in segments(DEFAULT_KEYFRAME_STEPS)}
+    sg = {(a, b): p.key(Segment(a, b, 3)) for a, b in SegmentLayout().segments()}
     return kf, sg
 
 
@@ -79,8 +79,7 @@ def test_a_branch_with_another_video_seed_reuses_the_keyframes_in_the_store() ->
             store,
             sink,
             random_access=False,
-            keyframe_steps=(500,),
-            segment_frames=4,
+            layout=SegmentLayout((500,), frames_per_segment=4),
             key_for=p.key,
         )
         sched.engine_ready = True
@@ -90,8 +89,8 @@ def test_a_branch_with_another_video_seed_reuses_the_keyframes_in_the_store() ->
     first = scheduler(spec, first_sink)
     first.show(700)
     keyframes = first_sink.submitted[0]
-    assert keyframes.steps == (0, 500, 999)
-    first.accept(1, [np.zeros((2, 2, 3), np.uint8)] * 3)
+    assert keyframes.steps == (0, 500)  # the chain ends on the white canvas, not on a keyframe at 999
+    first.accept(1, [np.zeros((2, 2, 3), np.uint8)] * 2)
     for rid in first.inflight():  # every segment
         first.accept(rid, [np.full((2, 2, 3), 9, np.uint8)] * 4)
 
@@ -100,7 +99,7 @@ def test_a_branch_with_another_video_seed_reuses_the_keyframes_in_the_store() ->
     second.show(700)
     assert all(p.steps == () or p.segment is not None for p in second_sink.submitted)
     assert not any(p.is_render for p in second_sink.submitted)  # keyframes found in the store
-    assert {p.segment[:2] for p in second_sink.submitted} == {(0, 500), (500, 999)}  # segments redone
+    assert {p.segment[:2] for p in second_sink.submitted} == {(0, 500), (500, 1000)}  # segments redone
 
     third_sink = _Sink()
     scheduler(spec, third_sink).show(700)
@@ -132,3 +131,15 @@ def test_a_reopened_project_finds_plan_keyed_frames(tmp_path) -> None:
     assert again.frame_index(spec.spec_hash()) == []  # not under the spec hash
     assert again.frame_index([]) == []
     again.close()
+
+
+def test_frame_keys_are_pinned_so_saved_projects_keep_finding_their_frames() -> None:
+    """Project files store frames under these hashes: a change here orphans every saved frame."""
+    spec = BranchSpec.make("paints-undo", 1, {"prompt": "cat"})
+    p = KeyframePlan("art", spec, DEFAULT_KEYFRAME_STEPS, KEY, SEG)
+    assert p.key(Keyframe(999)).branch_hash == "6547142393b81ce4"
+    assert p.key(Segment(999, 1000, 3)).branch_hash == "188c056479e30ba0"
+    assert len(p.all_hashes()) == len(p.anchors()) + len(p.layout.segments())
+    q = KeyframePlan("art", spec, (500,), KEY, SEG)
+    assert q.key(Keyframe(500)).branch_hash == "4c7e02bb2e4e2af1"
+    assert q.key(Segment(500, 1000, 3)).branch_hash == "29bcaefec9720090"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.frames import FrameKind, Segment
-from app.core.scheduler import BranchScheduler, PlannedRequest, segment_steps, step_of_key
+from app.core.frames import FrameKind, Keyframe
+from app.core.scheduler import BranchScheduler, PlannedRequest
+from app.core.segments import WHITE_STEP, SegmentLayout
 from app.core.tiered_store import TieredFrameStore
 
 
@@ -90,32 +91,43 @@ def test_best_frame_is_exact_when_cached_else_a_preview_blend():
 
 
 def test_keyframes_first_then_segment_under_playhead_then_neighbours():
-    sched, sink = make(random_access=False, keyframe_steps=(400, 600, 800), segment_frames=5)
+    sched, sink = make(random_access=False, layout=SegmentLayout((400, 600, 800), frames_per_segment=5))
     sched.show(700, direction=-1)
     plans = sorted(sink.submitted.values(), key=lambda p: p.priority)
-    assert plans[0].steps == (0, 400, 600, 800, 999)
+    # the input and the keyframes; the white canvas is not rendered
+    assert plans[0].steps == (0, 400, 600, 800)
     assert plans[1].segment == (600, 800, 5)
     assert plans[2].segment == (400, 600, 5)  # next in painting order (smaller steps)
+    assert plans[3].segment == (0, 400, 5)
+    assert len(plans) == 4  # (800, white) is behind the playhead in this scrub direction
 
 
-def test_segment_results_are_interpolated_frames_at_even_steps():
-    sched, sink = make(random_access=False, keyframe_steps=(400,), segment_frames=5)
+def test_segment_results_are_interpolated_frames_at_the_steps_they_show():
+    sched, sink = make(random_access=False, layout=SegmentLayout((400,), frames_per_segment=5))
     sched.show(100, -1)
     rid = next(r for r, p in sink.submitted.items() if p.segment == (0, 400, 5))
     stored = sched.accept(rid, [img(i) for i in range(5)])
-    assert stored == segment_steps(0, 400, 5) == [0, 100, 200, 300, 400]
-    assert sched.available()[100] is FrameKind.INTERPOLATED
-    assert sched.available()[0] is FrameKind.INTERPOLATED  # no exact keyframe there yet
+    assert stored == [100, 200, 300]  # the end frames are the keyframes' (0 and 400)
+    assert sched.available() == dict.fromkeys(stored, FrameKind.INTERPOLATED)
+    assert int(sched.best_frame(200).pixels[0, 0, 0]) == 2
 
 
-def test_an_exact_frame_is_not_replaced_by_an_interpolated_one():
-    sched, sink = make(random_access=False, keyframe_steps=(400,), segment_frames=5)
+def test_the_last_segment_ends_on_the_white_canvas_which_is_not_stored():
+    sched, sink = make(random_access=False, layout=SegmentLayout((400,), frames_per_segment=5))
+    sched.show(900, +1)
+    rid = next(r for r, p in sink.submitted.items() if p.segment == (400, WHITE_STEP, 5))
+    assert sched.accept(rid, [img(i) for i in range(5)]) == [550, 700, 850]
+
+
+def test_segment_end_frames_never_replace_the_exact_keyframes():
+    sched, sink = make(random_access=False, layout=SegmentLayout((400,), frames_per_segment=3))
     sched.show(100, -1)
     kf = next(r for r, p in sink.submitted.items() if p.is_render)
     sched.accept(kf, [img(9)] * len(sink.submitted[kf].steps))
-    seg = next(r for r, p in sink.submitted.items() if p.segment == (0, 400, 5))
-    sched.accept(seg, [img(i) for i in range(5)])
+    seg = next(r for r, p in sink.submitted.items() if p.segment == (0, 400, 3))
+    assert sched.accept(seg, [img(i) for i in range(3)]) == [200]
     assert int(sched.best_frame(400).pixels[0, 0, 0]) == 9
+    assert sched.entry(400)[0].part == Keyframe(400)
 
 
 def test_reopened_frames_are_indexed_without_rendering():
@@ -128,9 +140,3 @@ def test_reopened_frames_are_indexed_without_rendering():
     sched.index_existing([(key, 300, FrameKind.EXACT)])
     assert sched.best_frame(300).kind is FrameKind.EXACT
     assert sink.submitted == {}
-
-
-def test_step_of_key_for_segments():
-    from app.core.frames import FrameKey
-
-    assert step_of_key(FrameKey("a", "b", Segment(0, 400, 1)), 5) == 100

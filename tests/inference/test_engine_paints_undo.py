@@ -11,9 +11,10 @@ from test_single_frame_tiny import artwork, make_components, write_models_dir
 from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, no_progress
+from app.core.segments import DEFAULT_KEYFRAME_STEPS
 from app.errors import CancelledError, EngineError
 from app.inference.engine import ProcessEngine
-from app.inference.paints_undo.engine import DEFAULT_KEYFRAMES, PaintsUndoEngine, PaintsUndoSession
+from app.inference.paints_undo.engine import PaintsUndoEngine, PaintsUndoSession
 
 SETTINGS = {"size": "64", "steps": 2, "cfg": 3.0}
 
@@ -63,7 +64,7 @@ def test_protocol_and_settings(engine: PaintsUndoEngine) -> None:
         "size",
     } <= set(specs)
     assert specs["steps"].default == 50 and specs["cfg"].default == 3.0
-    assert tuple(specs["keyframe_steps"].default) == DEFAULT_KEYFRAMES == (400, 600, 800, 900, 950, 999)
+    assert tuple(specs["keyframe_steps"].default) == DEFAULT_KEYFRAME_STEPS == (400, 600, 800, 900, 950, 999)
     assert engine.availability().ready
 
 
@@ -89,7 +90,7 @@ def test_empty_prompt_is_generated_by_the_tagger(engine: PaintsUndoEngine) -> No
     session = _prepare(engine, art)
     assert session.prompt == "a girl, red hair" and engine._tagger.calls == [(48, 40, 3)]
     assert session.output_size == (40, 48) and session.working_size == (64, 64)
-    assert session.keyframe_steps == DEFAULT_KEYFRAMES
+    assert session.keyframe_steps == DEFAULT_KEYFRAME_STEPS
     typed = _prepare(engine, art, prompt="sky")
     assert typed.prompt == "sky" and len(engine._tagger.calls) == 1
     assert _prepare(engine, art, generate_prompt=False).prompt == ""

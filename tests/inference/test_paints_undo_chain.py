@@ -17,7 +17,7 @@ from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, no_progress
 from app.core.frames import Keyframe, Segment
-from app.core.segments import WHITE_STEP, segments, video_order
+from app.core.segments import WHITE_STEP, SegmentLayout
 from app.errors import CancelledError
 from app.inference.paints_undo.engine import PaintsUndoEngine
 
@@ -76,7 +76,7 @@ def test_cli_renders_the_whole_chain_to_a_video(models: Path, tmp_path: Path, mo
     assert main([*args, "--prompt", "a b"]) == 0, capsys.readouterr().err
     with av.open(str(out)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-    assert len(frames) == len(video_order((500, 999)))
+    assert len(frames) == len(SegmentLayout((500, 999)).video_order())
     assert frames[0].mean() > frames[-1].mean() - 200  # decodes, sized; content is random-weight noise
     assert frames[0].shape[:2] == (48, 64)
 
@@ -85,10 +85,10 @@ def test_segments_cover_the_chain_and_end_on_the_white_canvas(engine: PaintsUndo
     session = _session(engine)
     frames = engine.render(session, [0, 500, 999], CancelToken(), no_progress)
     assert np.array_equal(frames[0], session.artwork.pixels)
-    for a, b in segments(session.keyframe_steps):
+    for a, b in SegmentLayout(session.keyframe_steps).segments():
         seg = engine.interpolate(session, a, b, 16, CancelToken(), no_progress)
         assert len(seg) == 16 and all(f.shape == (48, 64, 3) for f in seg)
-    assert (999, WHITE_STEP) in segments(session.keyframe_steps)
+    assert (999, WHITE_STEP) in SegmentLayout(session.keyframe_steps).segments()
 
 
 def test_user_keyframe_is_used_and_changes_only_touching_segments(engine: PaintsUndoEngine) -> None:
@@ -105,7 +105,7 @@ def test_user_keyframe_is_used_and_changes_only_touching_segments(engine: Paints
     after = engine.keyframe_plan(session)
     changed = [
         (a, b)
-        for a, b in segments(session.keyframe_steps)
+        for a, b in SegmentLayout(session.keyframe_steps).segments()
         if before.key(Segment(a, b, 1)) != after.key(Segment(a, b, 1))
     ]
     assert changed == [(0, 500), (500, 999)]

@@ -27,13 +27,12 @@ from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, ProgressCallback, scaled_progress
 from app.core.keyframe_plan import KeyframePlan
-from app.core.segments import WHITE_STEP
+from app.core.segments import DEFAULT_KEYFRAME_STEPS, WHITE_STEP
 from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
 
 log = logging.getLogger(__name__)
 
-DEFAULT_KEYFRAMES = (400, 600, 800, 900, 950, 999)
 DEFAULT_NEGATIVE = "lowres, bad anatomy, bad hands, cropped, worst quality"  # the reference app's default
 SIZE_CHOICES = ("512", "640", "768", "1024")  # long side of the working size, in pixels
 SINGLE_FRAME_DIR = "paints_undo_single_frame"
@@ -140,7 +139,7 @@ class PaintsUndoEngine:
             SettingSpec("negative_prompt", "Negative prompt", "text", DEFAULT_NEGATIVE),
             SettingSpec("steps", "Sampler steps", "int", 50, minimum=1, maximum=200),
             SettingSpec("cfg", "Guidance (CFG)", "float", 3.0, minimum=1.0, maximum=20.0),
-            SettingSpec("keyframe_steps", "Keyframe steps", "steps", DEFAULT_KEYFRAMES, minimum=1, maximum=999,
+            SettingSpec("keyframe_steps", "Keyframe steps", "steps", DEFAULT_KEYFRAME_STEPS, minimum=1, maximum=999,
                         help="Undo steps rendered as keyframes (0 is the artwork, 999 the first stroke)."),
             SettingSpec("size", "Working size (long side)", "choice", "640", choices=SIZE_CHOICES,
                         help="Resolution the models run at; frames are resized to the artwork's size."),
@@ -399,7 +398,7 @@ class PaintsUndoEngine:
     def plan_for(self, artwork_hash: str, spec: BranchSpec) -> KeyframePlan:
         """The same plan from the spec alone (no session, nothing loaded): how the app finds a branch's
         frames in a reopened project and keys them before the models are ready."""
-        steps = parse_steps(spec.setting("keyframe_steps", DEFAULT_KEYFRAMES))
+        steps = parse_steps(spec.setting("keyframe_steps", DEFAULT_KEYFRAME_STEPS))
         return KeyframePlan(artwork_hash, spec, steps, self.KEYFRAME_SETTINGS, self.SEGMENT_SETTINGS)
 
     def set_user_keyframe(self, session: EngineSession, step: int, pixels: np.ndarray | None) -> None:
