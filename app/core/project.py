@@ -2,8 +2,9 @@
 in a `ProjectStore` (design §6).
 
 `Project` is the in-memory picture; `save_state()` writes the small parts (branches, active branch, view,
-settings) in one transaction, `put_frames()` autosaves a finished frame batch. Reopening gives back the
-same branches and every stored frame by key; nothing is regenerated.
+settings) in one transaction, `put_frames()` autosaves a finished frame batch, `put_recipe()` keeps a
+deterministic engine's recipe in place of its frames. Reopening gives back the same branches, every stored
+frame by key and every recipe; nothing is analysed or encoded again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchTree
 from app.core.frames import Frame, FrameKey, FrameKind, FramePart
+from app.core.project_recipes import RecipeRecord
 from app.core.project_store import PROJECT_SUFFIX, ProjectStore
 from app.errors import ProjectError
 
@@ -124,11 +126,12 @@ class Project:
         self.tree.add(branch, activate)
 
     def remove_branch(self, branch_id: str, delete_frames: bool = True) -> None:
-        """Remove a branch; its frames go too unless another branch has the same spec."""
+        """Remove a branch; its frames and recipe go too unless another branch has the same spec."""
         doomed = self.tree.remove(branch_id)
         spec_hash = doomed.spec.spec_hash()
         if delete_frames and all(b.spec.spec_hash() != spec_hash for b in self.branches):
             self.store.delete_frames(spec_hash)
+            self.store.delete_recipe(spec_hash)
 
     # ---------------------------------------------------------------------------------- frames
     def frame_key(self, branch: Branch, part: FramePart) -> FrameKey:
@@ -151,6 +154,23 @@ class Project:
             except ProjectError:
                 if self.store is store:
                     raise
+
+    # ---------------------------------------------------------------------------------- recipes
+    def put_recipe(self, branch: Branch, data: bytes, seen_steps: Iterable[int] = ()) -> None:
+        """Keep the recipe of `branch` (a deterministic engine's), keyed like its frames."""
+        spec = branch.spec
+        self._on_current_store(
+            lambda store: store.put_recipe(spec.spec_hash(), spec.engine, data, seen_steps)
+        )
+
+    def put_seen_steps(self, branch: Branch, seen_steps: Iterable[int]) -> bool:
+        """Update the steps seen on `branch`; False when it has no stored recipe."""
+        return self._on_current_store(lambda store: store.put_seen_steps(branch.spec.spec_hash(), seen_steps))
+
+    def get_recipe(self, branch: Branch) -> RecipeRecord | None:
+        """The stored recipe of `branch`, or None (none stored, damaged, or made by another engine)."""
+        record = self._on_current_store(lambda store: store.get_recipe(branch.spec.spec_hash()))
+        return record if record is not None and record.engine == branch.spec.engine else None
 
     def stored_frames(
         self, branch: Branch, hashes: Iterable[str] | None = None

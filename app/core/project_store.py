@@ -3,25 +3,18 @@
 Why SQLite: atomic transactions and WAL make autosave after every frame batch crash-safe (a crash loses
 at most the batch being written, never the file), and frames are found by key without loading the rest.
 
-Tables (schema version 1):
-  schema_version(version)                      one row; migrations run in one transaction on open
-  artwork(id=1, png, content_hash, source_path, width, height, layer_names JSON)
-  state(key, value JSON)                       "branches", "active_branch", "view", "engine_settings", ...
-  frames(key, branch_hash, part, kind, rank, step, width, height, data)
-                                               key = FrameKey.as_text(); data = PNG bytes
-`PRAGMA application_id` marks the file as ours. Opening never regenerates anything: frames come back
-by key. All methods are thread-safe (one connection behind a lock).
+The tables, migrations and SQLite plumbing are in project_db.py; recipe rows in project_recipes.py.
+Opening never regenerates anything: frames come back by key, a deterministic engine's branch comes back
+as its recipe. All methods are thread-safe (one connection behind a lock).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import struct
 import threading
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,41 +23,34 @@ import numpy as np
 
 from app.core.artwork import DEFAULT_MAX_PIXELS, Artwork
 from app.core.frames import Frame, FrameKey, FrameKind
+from app.core.project_db import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    PROJECT_SUFFIX,
+    SCHEMA_VERSION,
+    check_and_migrate,
+    connect,
+    create_schema,
+    damaged,
+    location_writable,
+    transaction,
+    write_atomically,
+    write_error,
+)
+from app.core.project_recipes import RecipeRecord, format_steps, parse_steps
 from app.errors import ProjectError
 
-PROJECT_SUFFIX = ".undoproj"
-SCHEMA_VERSION = 1
-APPLICATION_ID = 0x554E444F  # "UNDO"
-_TABLES = {"schema_version", "artwork", "state", "frames"}
+__all__ = [
+    "MIGRATIONS",
+    "PROJECT_SUFFIX",
+    "SCHEMA_VERSION",
+    "ProjectStore",
+    "RecipeRecord",
+    "decode_png",
+    "encode_png",
+]
+
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-_SCHEMA_V1 = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE artwork (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    png BLOB NOT NULL,
-    content_hash TEXT NOT NULL,
-    source_path TEXT,
-    width INTEGER NOT NULL,
-    height INTEGER NOT NULL,
-    layer_names TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE frames (
-    key TEXT PRIMARY KEY,
-    branch_hash TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    rank INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    width INTEGER NOT NULL,
-    height INTEGER NOT NULL,
-    data BLOB NOT NULL
-);
-CREATE INDEX frames_by_branch ON frames (branch_hash, step);
-"""
-
-# version -> function upgrading a database at that version to version + 1 (inside one transaction).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 
 def encode_png(pixels: np.ndarray, compression: int = 3) -> bytes:
@@ -118,9 +104,8 @@ class ProjectStore:
         def fill(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript("BEGIN;" + _SCHEMA_V1 + "COMMIT;")
-            with _transaction(conn):
-                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            create_schema(conn)
+            with transaction(conn):
                 conn.execute(
                     "INSERT INTO artwork (id, png, content_hash, source_path, width, height, layer_names)"
                     " VALUES (1, ?, ?, ?, ?, ?, ?)",
@@ -134,7 +119,7 @@ class ProjectStore:
                     ),
                 )
 
-        _write_atomically(path, fill)
+        write_atomically(path, fill)
         return cls.open(path)
 
     @classmethod
@@ -148,13 +133,13 @@ class ProjectStore:
             raise ProjectError(
                 f"'{path}' is a folder, not a project file.", f"Choose a {PROJECT_SUFFIX} file."
             )
-        if not read_only and not _location_writable(path):
+        if not read_only and not location_writable(path):
             raise ProjectError(
                 f"'{name}' is in a read-only location, so changes could not be saved.",
                 "Copy it to a folder you can write to (or open it read-only and use Save As).",
             )
         try:
-            conn = _connect(path, read_only=read_only)
+            conn = connect(path, read_only=read_only)
         except sqlite3.Error as exc:
             raise ProjectError(
                 f"'{name}' could not be opened ({exc}).", "Check that the file is readable."
@@ -170,62 +155,11 @@ class ProjectStore:
             raise
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise _damaged(name, exc) from exc
+            raise damaged(name, exc) from exc
         return store
 
     def _check_and_migrate(self) -> None:
-        conn = self._connection()
-        name = self.path.name
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        if "schema_version" not in tables:
-            raise ProjectError(
-                f"'{name}' is not an Undo Studio project (or it is badly damaged).",
-                f"Open a {PROJECT_SUFFIX} file made by Undo Studio, or open the artwork image instead.",
-            )
-        if app_id not in (0, APPLICATION_ID):  # before any migration: never rewrite another app's file
-            raise ProjectError(
-                f"'{name}' is not an Undo Studio project (it belongs to another application).",
-                f"Open a {PROJECT_SUFFIX} file made by Undo Studio, or open the artwork image instead.",
-            )
-        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        raw = row[0] if row else None
-        if raw is not None and (not isinstance(raw, int) or isinstance(raw, bool)):
-            raise ProjectError(
-                f"'{name}' is damaged (its format version reads {raw!r}).",
-                "Restore it from a backup, or start a new project from the artwork.",
-            )
-        version = raw if raw is not None else 0
-        if version > SCHEMA_VERSION:
-            raise ProjectError(
-                f"'{name}' was made by a newer Undo Studio (project format {version}; this app reads up to "
-                f"{SCHEMA_VERSION}).",
-                "Update the app to open it.",
-            )
-        if version < SCHEMA_VERSION:
-            if self.read_only:
-                raise ProjectError(
-                    f"'{name}' uses an older project format that must be upgraded, which needs write access.",
-                    "Open it from a folder you can write to.",
-                )
-            with _transaction(conn):
-                for v in range(version, SCHEMA_VERSION):
-                    if v not in MIGRATIONS:
-                        raise ProjectError(f"'{name}' uses project format {v}, which cannot be upgraded.", "")
-                    MIGRATIONS[v](conn)
-                conn.execute("DELETE FROM schema_version")
-                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        missing = _TABLES - tables
-        if missing:
-            raise ProjectError(
-                f"'{name}' is damaged (missing: {', '.join(sorted(missing))}).",
-                "Restore it from a backup, or start a new project from the artwork.",
-            )
-        if conn.execute("SELECT COUNT(*) FROM artwork").fetchone()[0] != 1:
-            raise ProjectError(
-                f"'{name}' is damaged (it has no artwork).", "Start a new project from the artwork."
-            )
+        check_and_migrate(self._connection(), self.path.name, self.read_only)
 
     def close(self) -> None:
         """Close the file (SQLite checkpoints the WAL into the main file). Safe to call twice."""
@@ -385,6 +319,49 @@ class ProjectStore:
         with self._writing() as conn:
             return conn.execute("DELETE FROM frames WHERE branch_hash = ?", (branch_hash,)).rowcount
 
+    # ---------------------------------------------------------------------------------- recipes
+    def put_recipe(self, branch_hash: str, engine: str, data: bytes, seen_steps: Iterable[int] = ()) -> None:
+        """Store (or replace) the recipe of the branch whose frames are keyed by `branch_hash`."""
+        row = (branch_hash, str(engine), bytes(data), format_steps(seen_steps))
+        with self._writing() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO recipes (branch_hash, engine, data, seen_steps) VALUES (?, ?, ?, ?)",
+                row,
+            )
+
+    def put_seen_steps(self, branch_hash: str, seen_steps: Iterable[int]) -> bool:
+        """Replace the seen steps of a stored recipe without rewriting its data (cheap enough to call
+        as the user scrubs). False when the branch has no recipe."""
+        text = format_steps(seen_steps)
+        with self._writing() as conn:
+            cursor = conn.execute(
+                "UPDATE recipes SET seen_steps = ? WHERE branch_hash = ?", (text, branch_hash)
+            )
+            return cursor.rowcount == 1
+
+    def get_recipe(self, branch_hash: str) -> RecipeRecord | None:
+        """The stored recipe, or None when there is none or its row is damaged: a damaged recipe is a
+        branch to analyse again, never a reason to refuse the project (like a damaged frame row)."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT engine, data, seen_steps FROM recipes WHERE branch_hash = ?", (branch_hash,)
+            ).fetchone()
+        if row is None:
+            return None
+        engine, data, seen = row
+        if not isinstance(engine, str) or not engine or not isinstance(data, bytes):
+            return None
+        try:
+            steps = parse_steps(seen)
+        except ValueError:
+            return None
+        return RecipeRecord(branch_hash, engine, data, steps)
+
+    def delete_recipe(self, branch_hash: str) -> bool:
+        """Forget a branch's recipe (e.g. a deleted branch); False when it had none."""
+        with self._writing() as conn:
+            return conn.execute("DELETE FROM recipes WHERE branch_hash = ?", (branch_hash,)).rowcount == 1
+
     # ---------------------------------------------------------------------------------- save as
     def copy_to(self, path: Path) -> None:
         """Write a consistent copy to `path` atomically (temp file beside it, then rename)."""
@@ -393,7 +370,7 @@ class ProjectStore:
             with self._lock:
                 self._connection().backup(dst)
 
-        _write_atomically(Path(path), fill)
+        write_atomically(Path(path), fill)
 
     def save_as(self, path: Path) -> ProjectStore:
         """Copy to `path`, close this store, and return the store opened at the new path."""
@@ -416,7 +393,7 @@ class ProjectStore:
             try:
                 yield self._connection()
             except sqlite3.DatabaseError as exc:
-                raise _damaged(self.path.name, exc) from exc
+                raise damaged(self.path.name, exc) from exc
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -425,117 +402,9 @@ class ProjectStore:
         with self._lock:
             conn = self._connection()
             try:
-                with _transaction(conn):
+                with transaction(conn):
                     yield conn
             except sqlite3.OperationalError as exc:
-                raise _write_error(self.path, exc) from exc
+                raise write_error(self.path, exc) from exc
             except sqlite3.DatabaseError as exc:
-                raise _damaged(self.path.name, exc) from exc
-
-
-# -------------------------------------------------------------------------------------- helpers
-
-
-def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
-    if read_only:
-        # In a read-only folder SQLite cannot create the WAL index; `immutable` reads the file as is.
-        immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
-        uri = f"{path.resolve().as_uri()}?mode=ro{immutable}"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    else:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 5000")
-    return conn
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _temp_beside(path: Path) -> Path:
-    return path.with_name(f".{path.name}.saving-{uuid.uuid4().hex[:8]}")
-
-
-def _replace(tmp: Path, path: Path) -> None:
-    # A stale -wal/-shm beside the old file would be replayed onto the new one: remove them first.
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.replace(tmp, path)
-
-
-def _remove_db(path: Path) -> None:
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        try:
-            p.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-def _location_writable(path: Path) -> bool:
-    """Writable file AND folder: WAL needs to create `-wal`/`-shm` files beside the project."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-
-
-def _ensure_writable_folder(path: Path) -> None:
-    folder = path.parent
-    if folder.exists() and not folder.is_dir():
-        raise ProjectError(f"'{folder}' is a file, not a folder.", "Choose a folder to save the project in.")
-    if not folder.is_dir():
-        raise ProjectError(f"The folder '{folder}' does not exist.", "Choose an existing folder.")
-    if not os.access(folder, os.W_OK):
-        raise ProjectError(
-            f"Cannot save '{path.name}': the folder '{folder}' is read-only.",
-            "Choose a folder you can write to.",
-        )
-
-
-def _damaged(name: str, exc: BaseException) -> ProjectError:
-    return ProjectError(
-        f"'{name}' is not an Undo Studio project or it is damaged ({exc}).",
-        "Restore it from a backup, or start a new project from the artwork.",
-    )
-
-
-def _write_error(path: Path, exc: BaseException) -> ProjectError:
-    text = str(exc).lower()
-    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
-        return ProjectError(
-            f"Cannot write '{path.name}': the location is read-only ({exc}).", "Choose another folder."
-        )
-    if "full" in text or "disk" in text:
-        return ProjectError(
-            f"Cannot write '{path.name}': the disk is full.", "Free some space and try again."
-        )
-    return ProjectError(f"Cannot write '{path.name}' ({exc}).", "Check the disk and try again.")
-
-
-def _write_atomically(path: Path, fill: Callable[[sqlite3.Connection], None]) -> None:
-    """Build a database in a temp file beside `path` with `fill`, then rename it over `path`: a crash or an
-    error leaves any existing file untouched and no temp file behind."""
-    _ensure_writable_folder(path)
-    if path.is_dir():
-        raise ProjectError(
-            f"Cannot save '{path.name}': a folder of that name is in the way.",
-            f"Choose another name for the {PROJECT_SUFFIX} file.",
-        )
-    tmp = _temp_beside(path)
-    try:
-        conn = _connect(tmp)
-        try:
-            fill(conn)
-        finally:
-            conn.close()
-        _replace(tmp, path)
-    except (sqlite3.Error, OSError) as exc:  # OSError: the rename (disk full, target turned read-only...)
-        _remove_db(tmp)
-        raise _write_error(path, exc) from exc
-    except BaseException:
-        _remove_db(tmp)
-        raise
+                raise damaged(self.path.name, exc) from exc

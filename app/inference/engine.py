@@ -5,6 +5,19 @@ once-per-branch work (analysis, tagging, encoding) and returns a session; `rende
 keyframe steps; `interpolate` (engines with `capabilities.interpolation`) fills a segment between two
 keyframes. Every long call takes a cancel token and a progress callback and raises `CancelledError`
 when cancelled. Frames are RGB uint8 arrays (H, W, 3) at the session's output size.
+
+Deterministic engines (`capabilities.deterministic`: frames are a pure function of artwork + spec) may
+also implement two optional methods, so a project keeps a compact *recipe* instead of frames and treats a
+re-render as a cache read (see `app.inference.recipe`; call `supports_recipe(engine)`, never getattr):
+
+- `recipe(session) -> bytes`: the versioned, compressed state `render` needs for any step (the analysis
+  and plan, not frames), small enough to live in the project file;
+- `restore(artwork, spec, recipe, cancel, progress) -> EngineSession`: that session again without any
+  analysis. Raises `EngineError` when the recipe is damaged, from another format version, or made for
+  another artwork or spec; the caller then falls back to `prepare`. Frames rendered from a restored
+  session are identical to those of the prepared one.
+
+Engines without them (or with `deterministic=False`) keep their frames as images.
 """
 
 from __future__ import annotations
@@ -26,6 +39,8 @@ class EngineCapabilities:
     interpolation: bool  # `interpolate` produces in-between frames for a segment
     needs_weights: bool
     devices: tuple[str, ...] = ("cpu",)
+    # Frames are a pure function of artwork + spec: the project keeps a recipe instead of frames.
+    deterministic: bool = False
 
 
 @dataclass(frozen=True)

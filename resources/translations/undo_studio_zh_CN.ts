@@ -1165,5 +1165,9 @@
       <source>Try another seed or engine.</source>
       <translation>请换一个种子或引擎再试。</translation>
     </message>
+    <message>
+      <source>The branch is analysed again instead; nothing is lost.</source>
+      <translation>将改为重新分析这个分支，不会丢失任何内容。</translation>
+    </message>
   </context>
 </TS>

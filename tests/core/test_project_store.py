@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -253,13 +254,9 @@ def test_read_only_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     path = tmp_path / "a.undoproj"
     with ProjectStore.create(path, _artwork()) as store:
         store.put_frame(FrameKey("a", "b", Keyframe(1)), _frame(1))
-    real_access = project_store.os.access
+    real_access = os.access
     # Tests may run as root, where chmod does not stop writes: simulate the read-only folder instead.
-    monkeypatch.setattr(
-        project_store.os,
-        "access",
-        lambda p, mode: False if mode == project_store.os.W_OK else real_access(p, mode),
-    )
+    monkeypatch.setattr(os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode))
     with pytest.raises(ProjectError, match="read-only location") as info:
         ProjectStore.open(path)
     assert "Save As" in info.value.hint

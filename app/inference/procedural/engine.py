@@ -28,6 +28,7 @@ from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec, StageBand
 from app.inference.procedural.analysis import Analysis, analyse
 from app.inference.procedural.compositor import PENCILS, Compositor, build_layers
+from app.inference.procedural.recipe import decode_recipe, encode_recipe
 from app.inference.procedural.schedule import ORDERS, STAGES, TIMING_PRESETS, make_plan
 from app.inference.procedural.strokes import sketch_alpha
 
@@ -70,12 +71,44 @@ def _bands(windows: tuple[tuple[float, float], ...]) -> tuple[StageBand, ...]:
     return tuple(bands)
 
 
+def _session(
+    artwork: Artwork,
+    spec: BranchSpec,
+    image: np.ndarray,
+    compositor: Compositor,
+    windows: tuple[tuple[float, float], ...],
+    background_first: bool,
+    change: np.ndarray,
+    settings: dict,
+) -> ProceduralSession:
+    """The session for a plan, whether just made (`prepare`) or read back from a recipe (`restore`)."""
+    bands = _bands(windows)
+    keyframes = {MAX_STEP, MIN_STEP}
+    for band in bands:
+        keyframes.add((band.first_step + band.last_step) // 2)
+    return ProceduralSession(
+        artwork=artwork,
+        spec=spec,
+        output_size=(int(image.shape[1]), int(image.shape[0])),
+        keyframe_steps=tuple(sorted(keyframes, reverse=True)),
+        stage_bands=bands,
+        change_curve=change,
+        compositor=compositor,
+        final=image,
+        stage_windows=windows,
+        background_first=background_first,
+        settings_used=settings,
+    )
+
+
 class ProceduralEngine:
     """Deterministic, CPU-only process reconstruction; see module docstring."""
 
     name = "procedural"
     display_name = "Procedural (no weights)"
-    capabilities = EngineCapabilities(random_access=True, interpolation=True, needs_weights=False)
+    capabilities = EngineCapabilities(
+        random_access=True, interpolation=True, needs_weights=False, deterministic=True
+    )
 
     def __init__(self, max_working_side: int = MAX_WORKING_SIDE, analysis_cache_size: int = 2) -> None:
         self.max_working_side = int(max_working_side)
@@ -169,23 +202,51 @@ class ProceduralEngine:
         compositor = Compositor(build_layers(an, plan.sketch, pencil), plan.times)
         cancel.raise_if_cancelled()
         change = compositor.change_per_tick()[::-1].copy()  # index by undo step
-        bands = _bands(plan.windows)
-        keyframes = {MAX_STEP, MIN_STEP}
-        for band in bands:
-            keyframes.add((band.first_step + band.last_step) // 2)
         progress(1.0, "Ready")
-        return ProceduralSession(
-            artwork=artwork,
-            spec=spec,
-            output_size=(an.width, an.height),
-            keyframe_steps=tuple(sorted(keyframes, reverse=True)),
-            stage_bands=bands,
-            change_curve=change,
-            compositor=compositor,
-            final=an.image,
-            stage_windows=plan.windows,
-            background_first=plan.background_first,
-            settings_used=settings,
+        return _session(
+            artwork, spec, an.image, compositor, plan.windows, plan.background_first, change, settings
+        )
+
+    # -- recipe ----------------------------------------------------------------------------------
+    def recipe(self, session: EngineSession) -> bytes:
+        """The session's layers, tick maps and plan, compressed (about 1 MB at 1024x1024; recipe.py)."""
+        comp, _ = self._compositor(session)
+        assert isinstance(session, ProceduralSession)
+        return encode_recipe(
+            session.artwork.content_hash,
+            session.spec.spec_hash(),
+            comp,
+            session.stage_windows,
+            session.background_first,
+            session.change_curve if session.change_curve is not None else np.zeros(MAX_STEP + 1),
+        )
+
+    def restore(
+        self,
+        artwork: Artwork,
+        spec: BranchSpec,
+        recipe: bytes,
+        cancel: CancelToken,
+        progress: ProgressCallback,
+    ) -> ProceduralSession:
+        """The session `recipe` was made from, without analysis: it renders the same pixels. Raises
+        `EngineError` when the recipe is damaged, of another format version or for another artwork or
+        spec (the caller then calls `prepare`)."""
+        settings = self._read_settings(spec)
+        cancel.raise_if_cancelled()
+        progress(0.0, "Restoring the stored recipe")
+        image = working_image(artwork.pixels, self.max_working_side)
+        plan = decode_recipe(recipe, artwork.content_hash, spec.spec_hash(), image)
+        progress(1.0, "Ready")
+        return _session(
+            artwork,
+            spec,
+            image,
+            plan.compositor,
+            plan.stage_windows,
+            plan.background_first,
+            plan.change_curve,
+            settings,
         )
 
     # -- render ----------------------------------------------------------------------------------
