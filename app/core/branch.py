@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-SettingValue = str | int | float | bool | tuple
+SettingValue = str | int | float | bool | tuple[Any, ...]
 
 
 def _canonical(value: Any) -> Any:

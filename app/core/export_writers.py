@@ -11,12 +11,14 @@ import io
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from PIL import GifImagePlugin, Image, PngImagePlugin
 
 if TYPE_CHECKING:
+    from av.video.stream import VideoStream
+
     from app.core.export import ExportOptions, _Shot
 
 Render = Callable[[int], np.ndarray]
@@ -67,7 +69,9 @@ def _write_video(
             container.metadata["comment"] = _note(options)
             container.metadata["description"] = _note(options)
             container.metadata["title"] = options.label_text
-        stream = container.add_stream(codec, rate=Fraction(int(options.fps), 1), options=codec_options)
+        # add_stream is typed by codec-name literal; ours are video codecs named at run time.
+        rate = Fraction(int(options.fps), 1)
+        stream = cast("VideoStream", container.add_stream(codec, rate=rate, options=codec_options))
         ctx = stream.codec_context
         stream.pix_fmt = "yuv420p"
         stream.thread_type = "AUTO"

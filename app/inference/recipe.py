@@ -97,7 +97,9 @@ def pack_recipe(
         if a.dtype.str not in _DTYPES:
             raise ValueError(f"recipe array {name!r} has unsupported dtype {a.dtype}")
         prepared.append((name, a))
-    streams = _map_threads(lambda item: zlib.compress(item[1].reshape(-1).view(np.uint8), level), prepared)
+    streams = _map_threads(
+        lambda item: zlib.compress(item[1].reshape(-1).view(np.uint8).data, level), prepared
+    )
     entries = [
         {"name": name, "dtype": a.dtype.str, "shape": list(a.shape), "size": len(data)}
         for (name, a), data in zip(prepared, streams, strict=True)
