@@ -9,7 +9,11 @@ slider -> the stored frame itself painted (reopened_settle_p50/p95_ms), how many
 the stored frame, the longest UI stall meanwhile (reopened_stall_max_ms) and how often the project file
 was read on the UI thread (reopened_ui_reads: the design wants 0; every read is SQLite + a PNG decode).
 
+"Project size" scenario (skip with --no-size): one procedural branch with all 1000 steps played, saved;
+`project_mb_per_branch` is the project file's size (target <= 10 MB at 1024²).
+
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/scrub.py [--json] [--samples 150] [--no-reopened]
+        [--no-size]
 
 Targets: cached p95 <= 8 ms, preview p95 <= 33 ms, stall max <= 50 ms.
 """
@@ -158,12 +162,38 @@ def reopened_scenario(app, window, samples: int, rng: random.Random, folder: Pat
     }
 
 
+def project_size_scenario(app, window, artwork: Path, folder: Path) -> dict[str, float | int]:
+    """Open the artwork afresh, play all 1000 steps of its one branch, save, and weigh the file."""
+    assert window.controller.open_artwork(artwork, 999)
+    pump_until(app, window.viewer.all_exact, 120)
+    doc, bid = window.document, window.document.active_id
+    t0 = time.perf_counter()
+    for s in range(999, -1, -1):
+        doc.request(bid, s, -1)
+        pump_until(app, lambda s=s: doc.has_frame(bid, s), 30)
+    played_s = time.perf_counter() - t0
+    path = folder / "size.undoproj"
+    t0 = time.perf_counter()
+    assert window.controller.save(path=path)
+    pump_until(app, lambda: not window.projects.busy(), 600)
+    saved_s = time.perf_counter() - t0
+    window.projects.close_project()  # checkpoints the write-ahead log into the file
+    size = sum(p.stat().st_size for p in folder.glob("size.undoproj*"))
+    return {
+        "project_mb_per_branch": round(size / 1e6, 2),
+        "project_played_steps": len(doc.available(bid)),
+        "project_play_s": round(played_s, 2),
+        "project_save_s": round(saved_s, 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     ap.add_argument("--samples", type=int, default=150)
     ap.add_argument("--image", type=Path, default=SAMPLES_DIR / "cat_window.png")
     ap.add_argument("--no-reopened", action="store_true", help="skip the reopened-project scenario")
+    ap.add_argument("--no-size", action="store_true", help="skip the project-size scenario")
     args = ap.parse_args(argv)
 
     from PySide6.QtCore import QSettings
@@ -232,6 +262,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     window.playback.pause()
     heart.stop()
     reopened = {} if args.no_reopened else reopened_scenario(app, window, args.samples, rng, workdir)
+    sized = {} if args.no_size else project_size_scenario(app, window, args.image, workdir)
     window.close()
 
     def pct(values, q):
@@ -247,6 +278,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         "preview_p95_ms": round(pct(preview_times, 95), 2),
         "ui_stall_max_ms": round(heart.max_late * 1000.0, 2),
         **reopened,
+        **sized,
     }
     print(f"artwork {result['image']}, cached n={result['cached_n']}, preview n={result['preview_n']}")
     print(
@@ -264,6 +296,11 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
             f" {result['reopened_exact_at_once']}/{result['reopened_n']} at once;"
             f" stall max {result['reopened_stall_max_ms']} ms (target <= 50);"
             f" project reads on the UI thread: {result['reopened_ui_reads']}"
+        )
+    if sized:
+        print(
+            f"project with all 1000 steps played: {result['project_mb_per_branch']} MB per branch (target <= 10),"
+            f" saved in {result['project_save_s']} s"
         )
     if args.json:
         print(json.dumps(result))

@@ -167,6 +167,12 @@ class Project:
         """Update the steps seen on `branch`; False when it has no stored recipe."""
         return self._on_current_store(lambda store: store.put_seen_steps(branch.spec.spec_hash(), seen_steps))
 
+    def get_seen_steps(self, branch: Branch) -> frozenset[int]:
+        """The steps seen on `branch` when it keeps a recipe (empty when it has none)."""
+        return (
+            self._on_current_store(lambda store: store.get_seen_steps(branch.spec.spec_hash())) or frozenset()
+        )
+
     def get_recipe(self, branch: Branch) -> RecipeRecord | None:
         """The stored recipe of `branch`, or None (none stored, damaged, or made by another engine)."""
         record = self._on_current_store(lambda store: store.get_recipe(branch.spec.spec_hash()))

@@ -357,6 +357,18 @@ class ProjectStore:
             return None
         return RecipeRecord(branch_hash, engine, data, steps)
 
+    def get_seen_steps(self, branch_hash: str) -> frozenset[int] | None:
+        """The seen steps of a stored recipe without reading the recipe itself (for indexing a reopened
+        project on the UI thread); None when there is no recipe or its row is damaged."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT seen_steps FROM recipes WHERE branch_hash = ?", (branch_hash,)
+            ).fetchone()
+        try:
+            return None if row is None else parse_steps(row[0])
+        except ValueError:
+            return None
+
     def delete_recipe(self, branch_hash: str) -> bool:
         """Forget a branch's recipe (e.g. a deleted branch); False when it had none."""
         with self._writing() as conn:

@@ -278,9 +278,15 @@ class BranchScheduler:
         return plans
 
     def _loadable(self, step: int) -> FrameKey | None:
-        """The key to load for `step` when its frame waits in the backing store, else None."""
+        """The key to load for `step` when its frame waits in the backing store, else None (a recipe
+        branch re-renders instead: a render costs less than a PNG decode)."""
         entry = self._index.get(step)
-        if entry is None or self.store.contains(entry[0]) or not self.store.may_hold(entry[0]):
+        if (
+            entry is None
+            or self.rerender
+            or self.store.contains(entry[0])
+            or not self.store.may_hold(entry[0])
+        ):
             return None
         return entry[0]
 
@@ -319,7 +325,7 @@ class BranchScheduler:
         entry = self._index.get(step)
         if entry is None:
             return True
-        return not (self.store.contains(entry[0]) or self.store.may_hold(entry[0]))
+        return not (self.store.contains(entry[0]) or self._loadable(step) is not None)
 
     def _missing(self, plan: PlannedRequest, busy: set[int]) -> PlannedRequest | None:
         """The part of `plan` that is neither done nor in flight (nor failed before)."""

@@ -68,6 +68,26 @@ def supports_recipe(engine: object) -> bool:
     return bool(getattr(caps, "deterministic", False)) and isinstance(engine, RecipeEngine)
 
 
+def prepare_or_restore(
+    engine: Any,
+    artwork: Artwork,
+    spec: BranchSpec,
+    recipe: bytes | None,
+    cancel: CancelToken,
+    progress: ProgressCallback,
+) -> EngineSession:
+    """A session from the stored `recipe` when the engine keeps recipes and it restores; otherwise (none
+    stored, damaged, another version or artwork) prepared afresh: analysis costs time, never work."""
+    if recipe is not None and supports_recipe(engine):
+        try:
+            session: EngineSession = engine.restore(artwork, spec, recipe, cancel, progress)
+            return session
+        except EngineError:  # a cancel (CancelledError) is no EngineError: it goes up
+            pass
+    prepared: EngineSession = engine.prepare(artwork, spec, cancel, progress)
+    return prepared
+
+
 @dataclass(frozen=True)
 class ArraySpec:
     """The dtype (a little-endian numpy dtype string such as "<u2") and shape an array must have."""

@@ -26,13 +26,15 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchSpec, BranchTree
+from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind
 from app.core.project import Project
 from app.core.scheduler import BranchScheduler, PlannedRequest, StepState
-from app.core.segments import SegmentLayout
+from app.core.segments import DEFAULT_LAYOUT, SegmentLayout
 from app.core.tiered_store import LoadResult, TieredFrameStore
 from app.errors import UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
+from app.inference.recipe import prepare_or_restore, supports_recipe
 from app.inference.registry import DEFAULT_ENGINE, create_engine
 from app.inference.runner import CallJob, InterpolateJob, PrepareJob, RenderJob, Request
 from app.ui.error_text import error_text
@@ -75,6 +77,7 @@ class Document(QObject):
         self._engine_factory = engine_factory or (lambda name: create_engine(name))
         self._engines: dict[str, ProcessEngine] = {}
         self._store = self._new_store()
+        self._project: Project | None = None
         self.artwork: Artwork | None = None
         self.tree = BranchTree()
         self._sessions: dict[str, EngineSession] = {}
@@ -123,19 +126,25 @@ class Document(QObject):
 
     def open_project(self, project: Project) -> None:
         """Make an opened project the document: its artwork, its branch tree (shared, not copied) and an
-        index of its stored frames. No engine call and no image decoding."""
+        index of its stored frames (no image decoded). Branches that keep a recipe index the steps the
+        user had seen and restore their session on the worker at once (no analysis, tens of ms)."""
         self.set_artwork(project.artwork, project.tree)
         self.attach_project(project)
         for b in project.tree:
             plan = self.frame_plan(b.spec)
             hashes = plan.all_hashes() if plan is not None else None
-            self._schedulers[b.id].index_existing(
-                (key, step, kind) for key, kind, step in project.stored_frames(b, hashes)
-            )
+            sched = self._schedulers[b.id]
+            sched.index_existing((key, step, kind) for key, kind, step in project.stored_frames(b, hashes))
+            if sched.rerender:
+                seen = sorted(project.get_seen_steps(b))
+                sched.index_existing((sched.key_for_step(s), s, FrameKind.EXACT) for s in seen)
+                if seen:
+                    self._prepare(b.id)
         self.set_dirty(False)
 
     def attach_project(self, project: Project | None) -> None:
-        """Put (or take away) the project file behind the memory frame store."""
+        """Put (or take away) the project file behind the memory frame store (and the recipes)."""
+        self._project = project
         self._store.attach(project)
 
     def close(self) -> None:
@@ -146,6 +155,7 @@ class Document(QObject):
         self._schedulers.clear()
         self._failed.clear()
         self._store = self._new_store()
+        self._project = None
         self.set_dirty(False)
 
     @property
@@ -198,6 +208,8 @@ class Document(QObject):
             _BranchSink(self, b.id),
             random_access=self._random_access(b.spec),
             key_for=plan.key if plan is not None else None,
+            layout=plan.layout if plan is not None else DEFAULT_LAYOUT,
+            rerender=self._keeps_recipe(b.spec),
         )
 
     def _random_access(self, spec: BranchSpec) -> bool:
@@ -205,6 +217,30 @@ class Document(QObject):
             return bool(self.engine(spec.engine).capabilities.random_access)
         except UndoStudioError:
             return True  # the engine cannot load: nothing is planned for it anyway
+
+    def _keeps_recipe(self, spec: BranchSpec) -> bool:
+        try:
+            return supports_recipe(self.engine(spec.engine))
+        except UndoStudioError:
+            return False
+
+    def keeps_recipe(self, branch_id: str) -> bool:
+        """True when the branch's frames are re-rendered from a recipe, not stored as images."""
+        return self._schedulers[branch_id].rerender
+
+    def recipe_maker(self, branch_id: str) -> Callable[[], bytes] | None:
+        """A function that serialises the branch's session into its recipe (run it on the worker), or
+        None while there is no session or the engine keeps no recipes."""
+        session = self._sessions.get(branch_id)
+        engine = self.engine(self.branch(branch_id).spec.engine)
+        if session is None or not supports_recipe(engine):
+            return None
+        recipe: Callable[[EngineSession], bytes] = engine.recipe  # type: ignore[attr-defined]
+        return lambda: recipe(session)
+
+    def seen_steps(self, branch_id: str) -> list[int]:
+        """The steps the branch itself has frames for (not its fork parent's): what its recipe keeps."""
+        return sorted(self._schedulers[branch_id].available())
 
     def frame_plan(self, spec: BranchSpec) -> Any:
         """The engine's KeyframePlan for `spec`, or None for engines keyed by the whole spec."""
@@ -366,8 +402,18 @@ class Document(QObject):
             self._failed[branch_id] = error_text(exc)
             self.error.emit(error_text(exc))
             return
+        project, artwork, branch = self._project, self.artwork, self.branch(branch_id)
+        job: Any = PrepareJob(engine, artwork, spec)
+        if project is not None and supports_recipe(engine):
+
+            def restore(cancel: CancelToken, progress: ProgressCallback) -> EngineSession:
+                record = project.get_recipe(branch)  # on the worker: the recipe is a blob in the file
+                data = None if record is None else record.data
+                return prepare_or_restore(engine, artwork, spec, data, cancel, progress)
+
+            job = CallJob(restore, "prepare")
         req = self._worker.submit(
-            PrepareJob(engine, self.artwork, spec),
+            job,
             PRIORITY_PREPARE,
             "prepare",
             on_result=lambda r, session: self._on_prepared(branch_id, r, session),

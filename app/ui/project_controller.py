@@ -3,6 +3,8 @@
 - Save (first time) creates the file and writes every frame generated so far on the worker thread.
 - Autosave: once a project has a file, each completed frame batch is written (debounced, on the worker,
   low priority) and the branch tree/view state after every change, so a crash loses nothing.
+- Branches of a deterministic engine (procedural) keep a recipe instead of frames: written once per
+  branch when its session exists, then only the steps seen are updated (a few bytes per batch).
 - Open restores the artwork, branches, active branch, view state and the frame index without any engine
   call; frames are read back from the file on demand, on the worker (`app.core.tiered_store`).
 
@@ -12,6 +14,7 @@ writes what the user sees.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,12 +64,14 @@ class ProjectController(QObject):
         self.view_state = view_state
         self.project: Project | None = None
         self._pending: dict[FrameKey, Frame] = {}
+        self._recipes: set[str] = set()  # branches whose recipe or seen steps are to be written
         self._writes: set[int] = set()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(300)
         self.timer.timeout.connect(self.flush)
         doc.frames_added.connect(self._on_frames)
+        doc.branch_ready.connect(self._on_branch_ready)
         doc.branches_changed.connect(self._on_state_changed)
 
     @property
@@ -77,9 +82,17 @@ class ProjectController(QObject):
     def _on_frames(self, branch_id: str, steps: list[int]) -> None:
         if self.project is None or not self.doc.has_branch(branch_id):
             return
-        for key, frame in self.doc.frames_in_memory(branch_id, steps):
-            self._pending[key] = frame
+        if self.doc.keeps_recipe(branch_id):
+            self._recipes.add(branch_id)
+        else:
+            for key, frame in self.doc.frames_in_memory(branch_id, steps):
+                self._pending[key] = frame
         self.timer.start()
+
+    def _on_branch_ready(self, branch_id: str) -> None:
+        if self.project is not None and self.doc.keeps_recipe(branch_id):
+            self._recipes.add(branch_id)
+            self.timer.start()
 
     def _on_state_changed(self) -> None:
         if self.project is not None and self.doc.artwork is not None:
@@ -94,15 +107,39 @@ class ProjectController(QObject):
             self.error.emit(error_text(exc))
 
     def flush(self) -> None:
-        """Write pending frames on the worker thread (one transaction per batch)."""
-        if self.project is None or not self._pending:
+        """Write pending frames (one transaction per batch) and recipes on the worker thread."""
+        if self.project is None:
+            return
+        project = self.project
+        for branch_id in sorted(self._recipes):
+            if self.doc.has_branch(branch_id):
+                self._write_recipe(project, branch_id)
+        self._recipes.clear()
+        if not self._pending:
             return
         items, self._pending = list(self._pending.items()), {}
-        project = self.project
 
         def write(cancel, progress) -> int:
             return project.put_frames(items)
 
+        self._submit_write(write)
+
+    def _write_recipe(self, project: Project, branch_id: str) -> None:
+        """The branch's seen steps, with its recipe when the file has none yet (made on the worker:
+        serialising a 1024² analysis takes a few hundred ms). Without a session the steps wait for one."""
+        branch, seen = self.doc.branch(branch_id), self.doc.seen_steps(branch_id)
+        make = self.doc.recipe_maker(branch_id)
+
+        def write(cancel, progress) -> int:
+            if project.put_seen_steps(branch, seen):
+                return 0
+            if make is not None:
+                project.put_recipe(branch, make(), seen)
+            return 0
+
+        self._submit_write(write)
+
+    def _submit_write(self, write: Callable[[Any, Any], int]) -> None:
         req = self.worker.submit(
             CallJob(write, "autosave"),
             PRIORITY_AUTOSAVE,
@@ -114,7 +151,7 @@ class ProjectController(QObject):
         self._writes.add(req.id)
 
     def busy(self) -> bool:
-        return bool(self._pending) or bool(self._writes)
+        return bool(self._pending) or bool(self._recipes) or bool(self._writes)
 
     def _written(self, req: Request, _count: int) -> None:
         self._writes.discard(req.id)
@@ -141,6 +178,9 @@ class ProjectController(QObject):
                 self.project = Project.create(path, self.doc.artwork, self.doc.tree)
                 self.doc.attach_project(self.project)
                 for b in self.doc.branches:
+                    if self.doc.keeps_recipe(b.id):
+                        self._recipes.add(b.id)
+                        continue
                     for key, frame in self.doc.frames_in_memory(b.id):
                         self._pending[key] = frame
             elif path is not None and path != self.project.path:
@@ -186,17 +226,24 @@ class ProjectController(QObject):
         return state
 
     def close_project(self) -> None:
+        """Write what is pending (frames, recipes, the view) and close the file. The document's own
+        work is cancelled first: it is being replaced, and its renders would hold back the writes."""
         self.timer.stop()
         if self.project is not None:
+            self.doc.cancel_all()
             if self.doc.artwork is not None:
                 self.save_state()  # the view (step, compare) as the user left it
-            if self._pending:
-                try:
-                    self.project.put_frames(list(self._pending.items()))
-                except UndoStudioError:
-                    pass
-            self._pending.clear()
-            self.worker.runner.wait_idle(5.0) if self._writes else None
+            self.flush()
+            self._wait_for_writes()
             self.project.close()
             self.project = None
             self.doc.attach_project(None)
+        self._pending.clear()
+        self._recipes.clear()
+
+    def _wait_for_writes(self, timeout: float = 30.0) -> None:
+        """Block (closing only) until this controller's writes have finished on the worker."""
+        deadline = time.monotonic() + timeout
+        while self._writes and time.monotonic() < deadline:
+            self.worker.drain()  # delivers the write handlers, which forget finished writes
+            time.sleep(0.005)

@@ -143,6 +143,8 @@ class ViewerController(QObject):
         owners = {self.doc.owner_for(b, self.playback.step) for b in visible}
         if branch_id in owners and (self.playback.step in steps or not self.all_exact()):
             self.refresh()
+            if self.playback.step in steps and not self.all_exact():
+                self.show_step(self.playback.step, self._direction)  # not in the file: plan a render
         if branch_id in visible or branch_id in owners:
             self.track_timer.start()
 

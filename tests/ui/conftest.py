@@ -59,9 +59,37 @@ class SpyEngine:
         return self.inner.interpolate(session, a, b, n, cancel, progress)
 
 
+class RecipeSpyEngine(SpyEngine):
+    """A SpyEngine over a deterministic engine that keeps its recipe/restore (projects store recipes)."""
+
+    def recipe(self, session):
+        self.log["calls"].append("recipe")
+        return self.inner.recipe(session)
+
+    def restore(self, artwork, spec, recipe, cancel, progress):
+        self.log["calls"].append("restore")
+        return self.inner.restore(artwork, spec, recipe, cancel, progress)
+
+
+def spy(engine, log: dict):
+    """Deterministic engines keep their recipes only when a test asks (`engine_log["recipes"] = True`):
+    the other tests exercise frames stored as images, which is what neural engines do."""
+    from app.inference.recipe import supports_recipe
+
+    if log["recipes"] and supports_recipe(engine):
+        return RecipeSpyEngine(engine, log)
+    return SpyEngine(engine, log)
+
+
 @pytest.fixture
 def engine_log():
-    return {"calls": [], "fail_seeds": set(), "slow_seeds": set(), "slow_started": threading.Event()}
+    return {
+        "calls": [],
+        "fail_seeds": set(),
+        "slow_seeds": set(),
+        "slow_started": threading.Event(),
+        "recipes": False,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +133,7 @@ def make_window(qtbot, engine_log):
 
     def factory(**kwargs):
         w = MainWindow(
-            engine_factory=lambda name: SpyEngine(create_engine(name), engine_log),
+            engine_factory=lambda name: spy(create_engine(name), engine_log),
             probe_system=False,
             **kwargs,
         )
