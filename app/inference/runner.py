@@ -156,7 +156,8 @@ class Runner:
             return self._cancel_locked(predicate)
 
     def _cancel_locked(self, predicate: Callable[[Request], bool]) -> int:
-        kept, dropped = [], []
+        kept: list[_Entry] = []
+        dropped: list[_Entry] = []
         for entry in self._heap:
             (dropped if predicate(entry.request) else kept).append(entry)
         if dropped:

@@ -46,6 +46,10 @@ PRIORITY_PREPARE = -10
 INACTIVE_OFFSET = 3  # the active branch's work goes first
 
 
+def void(_value: object) -> None:
+    """Drop a handler's return value (worker handlers return nothing)."""
+
+
 class _BranchSink:
     """A scheduler's `RequestSink`: its plans become the document's worker jobs for that branch."""
 
@@ -418,7 +422,7 @@ class Document(QObject):
             "prepare",
             on_result=lambda r, session: self._on_prepared(branch_id, r, session),
             on_error=lambda r, exc: self._on_prepare_failed(branch_id, r, exc),
-            on_cancelled=lambda r: self._drop_prepare(branch_id, r),
+            on_cancelled=lambda r: void(self._drop_prepare(branch_id, r)),
             on_progress=self._on_progress,
         )
         self._preparing[branch_id] = req.id

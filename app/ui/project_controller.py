@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
+from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import Frame, FrameKey
 from app.core.project import PROJECT_SUFFIX, Project
 from app.errors import ProjectError, UndoStudioError
@@ -35,7 +36,7 @@ MAX_RECENT = 8
 
 
 def recent_projects() -> list[Path]:
-    items = QSettings().value(RECENT_KEY, []) or []
+    items: Any = QSettings().value(RECENT_KEY, []) or []
     if isinstance(items, str):
         items = [items]
     return [Path(p) for p in items if Path(p).is_file()]
@@ -119,7 +120,7 @@ class ProjectController(QObject):
             return
         items, self._pending = list(self._pending.items()), {}
 
-        def write(cancel, progress) -> int:
+        def write(cancel: CancelToken, progress: ProgressCallback) -> int:
             return project.put_frames(items)
 
         self._submit_write(write)
@@ -130,7 +131,7 @@ class ProjectController(QObject):
         branch, seen = self.doc.branch(branch_id), self.doc.seen_steps(branch_id)
         make = self.doc.recipe_maker(branch_id)
 
-        def write(cancel, progress) -> int:
+        def write(cancel: CancelToken, progress: ProgressCallback) -> int:
             if project.put_seen_steps(branch, seen):
                 return 0
             if make is not None:

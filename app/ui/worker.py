@@ -51,7 +51,7 @@ class EngineWorker(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._inbox: queue.SimpleQueue[tuple[str, tuple]] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[tuple[str, tuple[Any, ...]]] = queue.SimpleQueue()
         self._posted = False
         self._lock = threading.Lock()
         self._handlers: dict[int, Handlers] = {}
