@@ -128,7 +128,7 @@ def format_results(results: list[ParityResult]) -> str:
 def main(folder: str | Path | None = None) -> int:
     """Print the report; 0 when everything passed (and something ran), 1 otherwise."""
     if folder is None:
-        folder = Path(__file__).resolve().parents[4].parent / "shared" / "reference"
+        folder = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "reference"
     folder = Path(folder)
     if not folder.is_dir():
         print(f"parity folder not found: {folder}", file=sys.stderr)
