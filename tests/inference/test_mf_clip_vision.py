@@ -18,8 +18,8 @@ TINY = dict(hidden_size=32, intermediate_size=64, projection_dim=16, num_hidden_
 
 
 def test_clip_vision_parity_both_inputs(reference_file) -> None:
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi_io import HANDLERS
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi_io import HANDLERS
 
     case = ParityCase.load(reference_file("mf_clip_vision_nonsquare.json"))
     results = HANDLERS[case.component](case)

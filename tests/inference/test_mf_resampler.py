@@ -12,8 +12,8 @@ TINY = dict(dim=48, depth=2, dim_head=8, heads=3, num_queries=4, embedding_dim=4
 
 
 def test_resampler_parity(reference_file) -> None:
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi_io import HANDLERS
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi_io import HANDLERS
 
     case = ParityCase.load(reference_file("mf_resampler.json"))
     results = HANDLERS[case.component](case)

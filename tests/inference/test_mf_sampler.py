@@ -16,8 +16,8 @@ from app.inference.paints_undo.multi_frame.sampler import (
 
 
 def test_sampler_chain_matches_reference(reference_file):
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi import HANDLERS
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi import HANDLERS
 
     case = ParityCase.load(reference_file("mf_tsnr_sampler.json"))
     results = HANDLERS[case.component](case)

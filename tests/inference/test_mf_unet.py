@@ -19,8 +19,8 @@ def _manifest() -> dict:
 
 @pytest.mark.parametrize("name", ["mf_unet_forward", "mf_unet_forward_learnable_alpha"])
 def test_unet_forward_matches_reference(name, reference_file):
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi import HANDLERS
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi import HANDLERS
 
     case = ParityCase.load(reference_file(f"{name}.json"))
     results = HANDLERS[case.component](case)
@@ -31,8 +31,8 @@ def test_unet_forward_matches_reference(name, reference_file):
 
 def test_learnable_alpha_changes_the_output(reference_file):
     """The alpha scalars are really used: the same weights without them give another output."""
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi import _load_unet_weights
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi import _load_unet_weights
 
     case = ParityCase.load(reference_file("mf_unet_forward_learnable_alpha.json"))
     state = _load_unet_weights(case)

@@ -34,8 +34,8 @@ def _randomize(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
 
 
 def test_mf_vae_parity_with_reference(reference_file) -> None:
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi_io import HANDLERS
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi_io import HANDLERS
 
     case = ParityCase.load(reference_file("mf_vae.json"))
     results = HANDLERS[case.component](case)

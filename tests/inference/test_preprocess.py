@@ -10,8 +10,8 @@ import torch
 from PIL import Image
 
 from app.inference.paints_undo import preprocess as pp
-from app.inference.paints_undo.parity.case import ParityCase
-from app.inference.paints_undo.parity.handlers_misc import HANDLERS
+from tools.parity.case import ParityCase
+from tools.parity.handlers_misc import HANDLERS
 
 
 @pytest.mark.parametrize("size", ["48x40", "40x48", "64x64"])

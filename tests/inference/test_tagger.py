@@ -12,8 +12,8 @@ from PIL import Image
 
 from app.errors import WeightsError
 from app.inference.paints_undo import tagger as wd14
-from app.inference.paints_undo.parity.case import ParityCase
-from app.inference.paints_undo.parity.handlers_misc import HANDLERS
+from tools.parity.case import ParityCase
+from tools.parity.handlers_misc import HANDLERS
 
 
 @pytest.fixture(scope="module")
