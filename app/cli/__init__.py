@@ -19,7 +19,6 @@ from app.errors import CancelledError, UndoStudioError
 
 SUBCOMMANDS = ("render", "tag", "models")
 EXIT_ERROR = 1
-EXIT_USAGE = 2
 EXIT_CANCELLED = 130
 
 

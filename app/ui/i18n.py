@@ -29,7 +29,6 @@ from app.paths import TRANSLATIONS_DIR
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = ("en", "zh_CN")
 SETTINGS_KEY = "ui/language"
 _current = "en"
 

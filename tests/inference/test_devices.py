@@ -21,7 +21,6 @@ def test_import_does_not_import_torch() -> None:
     modules = [
         "app.inference.devices",
         "app.inference.model_manager",
-        "app.inference.frame_store",
         "app.inference.paints_undo.layout",
         "app.inference.paints_undo.weights",
         "app.inference.paints_undo.hub",

@@ -337,7 +337,3 @@ def dtype_summary(infos: Mapping[str, TensorInfo]) -> str:
     """The dtype(s) of the floating-point tensors: "float16", or "float16+float32" for mixed files."""
     floats = sorted({i.dtype for i in infos.values() if i.dtype.startswith(("float", "bfloat"))})
     return "+".join(floats) or "+".join(sorted({i.dtype for i in infos.values()})) or "empty"
-
-
-def header_dtype(path_or_folder: str | Path) -> str:
-    return dtype_summary(read_headers(path_or_folder))

@@ -291,7 +291,8 @@ def load_image_encoder(folder: Path, dtype: torch.dtype | None = torch.float32, 
 
 def load_unet(folder: Path, dtype: torch.dtype | None = torch.float32, device: Any = "cpu",
               notes: list[str] | None = None) -> tuple[torch.nn.Module, dict[str, Any]]:  # fmt: skip
-    """UNet3DModel (H5's); `image_cross_attention_scale_learnable` is decided by the `attn2.alpha` keys."""
+    """The multi-frame `UNet3DModel`; `image_cross_attention_scale_learnable` is decided by the
+    `attn2.alpha` keys."""
     from . import unet3d
     from .unet3d import UNet3DModel
     from .unet3d_config import infer_unet3d_config
