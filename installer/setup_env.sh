@@ -44,6 +44,22 @@ install_system_libs() {
   fi
 }
 
+compile_translations() {
+  # Qt loads compiled .qm catalogs (build output, gitignored) made from the .ts sources. Cheap, so it runs
+  # on every start and only recompiles a .qm older than its .ts.
+  local tool="$VENV/bin/pyside6-lrelease" ts qm
+  if [ ! -x "$tool" ]; then
+    log "note: $tool not found; the UI compiles its translations on first start or stays English"
+    return 0
+  fi
+  for ts in "$ROOT"/resources/translations/*.ts; do
+    [ -f "$ts" ] || continue
+    qm="${ts%.ts}.qm"
+    [ -f "$qm" ] && [ "$qm" -nt "$ts" ] && continue
+    "$tool" -silent "$ts" -qm "$qm" || log "warning: could not compile $ts (the UI will show English)"
+  done
+}
+
 setup_env() {
   local extras="${1:-}"
   local spec="."
@@ -59,6 +75,7 @@ setup_env() {
   want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-$extras"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     install_system_libs
+    compile_translations
     return 0
   fi
   if ! "$PY" -c 'import torch' >/dev/null 2>&1; then
@@ -73,5 +90,6 @@ setup_env() {
     quiet_pip >&2 || true
   "$PY" -c 'import app, torch, PySide6, av' || { log "error: installation failed (see the messages above)."; exit 1; }
   install_system_libs
+  compile_translations
   echo "$want" > "$stamp"
 }

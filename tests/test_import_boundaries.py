@@ -38,3 +38,18 @@ def test_registry_and_cli_import_no_engine_stack() -> None:
 
 def test_ui_imports_no_neural_stack() -> None:
     assert _imported_after("import app.ui.main_window, app.ui.launch", HEAVY) == []
+
+
+def test_app_never_imports_the_developer_tools() -> None:
+    """`tools/` (parity harness, not shipped in the wheel) may import `app`; `app` must not import `tools`."""
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            offenders += [f"{path.name}: {n}" for n in names if n == "tools" or n.startswith("tools.")]
+    assert offenders == []

@@ -1,7 +1,7 @@
 """`undo-studio` / `python -m app`: the headless commands and the GUI entry (design §1).
 
 Without a subcommand the desktop app starts (options such as --open/--screenshot go to it); with one
-of `render`, `tag`, `models`, `parity` the same engines and core run headless for batch work.
+of `render`, `tag`, `models` the same engines and core run headless for batch work.
 Every failure we expect is an `UndoStudioError`: one line on stderr and a non-zero exit, no traceback.
 """
 
@@ -17,9 +17,8 @@ from app import __version__
 from app.core.cancel import CancelToken
 from app.errors import CancelledError, UndoStudioError
 
-SUBCOMMANDS = ("render", "tag", "models", "parity")
+SUBCOMMANDS = ("render", "tag", "models")
 EXIT_ERROR = 1
-EXIT_USAGE = 2
 EXIT_CANCELLED = 130
 
 
@@ -137,14 +136,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="download missing weights with huggingface_hub (needs internet)",
     )
-
-    p = sub.add_parser(
-        "parity",
-        help="check the engines against reference fixtures",
-        description="Run every <case>.json + <case>.safetensors fixture in DIR against our "
-        "implementation; prints one line per output and 'N passed, M failed'.",
-    )
-    p.add_argument("folder", type=Path)
     return parser
 
 
@@ -178,10 +169,6 @@ def run_command(args: argparse.Namespace) -> int:
         from app.cli.tools import models_command
 
         return models_command(args)
-    if args.command == "parity":
-        from app.cli.tools import parity_command
-
-        return parity_command(args)
     raise AssertionError(args.command)
 
 

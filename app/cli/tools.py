@@ -1,4 +1,4 @@
-"""`undo-studio tag`, `models` and `parity`: thin commands over the Paints-UNDO infrastructure.
+"""`undo-studio tag` and `models`: thin commands over the Paints-UNDO infrastructure.
 Imports are local so `undo-studio render` with the procedural engine never loads the neural stack."""
 
 from __future__ import annotations
@@ -46,9 +46,3 @@ def models_command(args: argparse.Namespace) -> int:
     print(f"models folder: {models_dir}")
     print(format_models_table(models_report(models_dir)))
     return 0
-
-
-def parity_command(args: argparse.Namespace) -> int:
-    from app.inference.paints_undo.parity.runner import main as parity_main
-
-    return parity_main(args.folder)

@@ -20,25 +20,21 @@ def no_progress(fraction: float, message: str = "") -> None:
 
 
 class CancelToken:
-    """Thread-safe, one-way cancel flag. A child token is cancelled when its parent is."""
+    """Thread-safe, one-way cancel flag."""
 
-    def __init__(self, parent: CancelToken | None = None) -> None:
+    def __init__(self) -> None:
         self._event = threading.Event()
-        self._parent = parent
 
     def cancel(self) -> None:
         self._event.set()
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set() or (self._parent is not None and self._parent.cancelled)
+        return self._event.is_set()
 
     def raise_if_cancelled(self) -> None:
         if self.cancelled:
             raise CancelledError()
-
-    def child(self) -> CancelToken:
-        return CancelToken(parent=self)
 
 
 NEVER_CANCELLED = CancelToken()

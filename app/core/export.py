@@ -22,7 +22,6 @@ import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -356,7 +355,3 @@ def _remove(tmp: Path) -> None:
             tmp.unlink()
     except OSError:
         pass
-
-
-def video_rate(fps: int) -> Fraction:
-    return Fraction(int(fps), 1)

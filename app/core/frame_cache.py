@@ -1,7 +1,7 @@
 """Byte-budget LRU cache policy for frames, behind a `FrameStore` protocol (design §2).
 
-The protocol lets the UI and scheduler not care whether frames live in RAM (`LruFrameCache`), on a GPU
-(app/inference/frame_store.py) or in a project file. The cache is thread-safe: the engine worker puts
+The protocol lets the UI and scheduler not care whether frames live in RAM (`LruFrameCache`) or in a
+project file. The cache is thread-safe: the engine worker puts
 frames while the UI thread gets them. Replacing policy: a frame never replaces a *better* kind of frame
 for the same key (an exact render is not overwritten by a preview blend that arrives late).
 """

@@ -69,9 +69,6 @@ class TimelineEvents:
 class Timeline:
     """Current undo step, keyframe steps and playback state for one view (or a synchronised group)."""
 
-    min_step = MIN_STEP
-    max_step = MAX_STEP
-
     def __init__(self, step: int = MAX_STEP, keyframes: Iterable[int] = ()) -> None:
         self.events = TimelineEvents()
         self._step = self._clamp(step)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,7 +247,3 @@ class Runner:
             import traceback
 
             traceback.print_exc()
-
-
-def render_steps_job(engine: ProcessEngine, session: EngineSession, steps: Sequence[int]) -> RenderJob:
-    return RenderJob(engine=engine, session=session, steps=tuple(int(s) for s in steps))

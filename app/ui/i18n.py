@@ -1,17 +1,19 @@
 """Languages: English source strings, Simplified Chinese from resources/translations (design §1).
 
 Which language: `--lang` beats the saved setting, which beats the system locale. The `.ts` file is the
-source of truth; we compile it to `.qm` with `pyside6-lrelease` into the user's cache when that tool is
-there, and otherwise read the `.ts` XML directly (`TsTranslator`), so translations work without it.
+source of truth and Qt loads its compiled `.qm` (build output, gitignored): `installer/setup_env.sh`
+compiles it next to the `.ts` with `pyside6-lrelease` (shipped with PySide6-Essentials). A source tree
+nobody ran the installer in compiles it once into the user's cache on start; without the tool the app
+says in the log how to build it and stays English.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -25,43 +27,15 @@ from PySide6.QtCore import (
 
 from app.paths import TRANSLATIONS_DIR
 
-SUPPORTED = ("en", "zh_CN")
+log = logging.getLogger(__name__)
+
 SETTINGS_KEY = "ui/language"
 _current = "en"
 
 
 def current_language() -> str:
-    """The language the running app was started in."""
+    """The language the running app was started in (English when its translations could not load)."""
     return _current
-
-
-class TsTranslator(QTranslator):
-    """Reads a Qt Linguist `.ts` file. Lookup by (context, source), then by source alone."""
-
-    def __init__(self, path: Path, parent=None) -> None:
-        super().__init__(parent)
-        self.by_context: dict[tuple[str, str], str] = {}
-        self.by_source: dict[str, str] = {}
-        root = ET.parse(path).getroot()
-        for ctx in root.iter("context"):
-            name = ctx.findtext("name") or ""
-            for msg in ctx.iter("message"):
-                source = msg.findtext("source") or ""
-                tr = msg.find("translation")
-                if (
-                    tr is None
-                    or not (tr.text or "")
-                    or tr.get("type") in ("unfinished", "obsolete", "vanished")
-                ):
-                    continue
-                self.by_context[(name, source)] = tr.text or ""
-                self.by_source.setdefault(source, tr.text or "")
-
-    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401 - Qt override
-        return self.by_context.get((context, source_text)) or self.by_source.get(source_text) or ""
-
-    def isEmpty(self) -> bool:  # noqa: N802
-        return not self.by_source
 
 
 def choose_language(explicit: str | None = None) -> str:
@@ -73,49 +47,81 @@ def save_language(lang: str) -> None:
     QSettings().setValue(SETTINGS_KEY, lang)
 
 
-def _lrelease() -> str | None:
+def lrelease_tool() -> str | None:
+    """`pyside6-lrelease` of this Python's environment, else one on PATH."""
     local = Path(sys.executable).parent / "pyside6-lrelease"
     return str(local) if local.is_file() else shutil.which("pyside6-lrelease")
 
 
-def _compiled_qm(ts: Path) -> Path | None:
-    """Compile `ts` to a `.qm` in the cache (once per change of the .ts); None when no tool is there."""
-    tool = _lrelease()
+def compile_ts(ts: Path, qm: Path) -> bool:
+    """Compile a Qt Linguist `.ts` to `.qm` with `pyside6-lrelease`; False when that is not possible."""
+    tool = lrelease_tool()
     if tool is None:
-        return None
-    cache = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation) or "/tmp")
-    qm = cache / "translations" / (ts.stem + ".qm")
+        return False
     try:
-        if not qm.is_file() or qm.stat().st_mtime < ts.stat().st_mtime:
-            qm.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(
-                [tool, "-silent", str(ts), "-qm", str(qm)], check=True, timeout=30, capture_output=True
-            )
-        return qm if qm.is_file() else None
-    except (OSError, subprocess.SubprocessError):
-        return None
+        qm.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [tool, "-silent", str(ts), "-qm", str(qm)], check=True, timeout=30, capture_output=True
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("pyside6-lrelease could not compile %s: %s", ts, exc)
+        return False
+    return qm.is_file()
+
+
+def _fresh(qm: Path, ts: Path) -> bool:
+    return qm.is_file() and (not ts.is_file() or qm.stat().st_mtime >= ts.stat().st_mtime)
+
+
+def translations_cache() -> Path:
+    """Where a source tree's translations are compiled on start (the user's cache folder)."""
+    cache = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
+    return Path(cache or "/tmp") / "translations"
+
+
+def qm_file(lang: str) -> Path | None:
+    """The compiled translations for `lang`: the installer's next to the `.ts`, else one compiled now
+    into the user's cache (once per change of the `.ts`); None (and a log line saying how to build it)
+    when neither is possible."""
+    ts = TRANSLATIONS_DIR / f"undo_studio_{lang}.ts"
+    installed = ts.with_suffix(".qm")
+    if _fresh(installed, ts):
+        return installed
+    cached = translations_cache() / installed.name
+    if ts.is_file() and (_fresh(cached, ts) or compile_ts(ts, cached)):
+        return cached
+    if installed.is_file():  # older than its .ts, but better than English
+        return installed
+    log.warning(
+        "No compiled %s translations (%s); showing English. Build them with: pyside6-lrelease %s -qm %s "
+        "(installer/setup_env.sh does this).",
+        lang,
+        installed,
+        ts,
+        installed,
+    )
+    return None
 
 
 def install_translator(lang: str) -> QTranslator | None:
-    """Install the translator for `lang` on the running application; returns it (keep a reference)."""
+    """Install the translator for `lang` on the running application; returns it (keep a reference).
+    English (None) when `lang` is English or its compiled translations cannot be loaded."""
     global _current
     app = QCoreApplication.instance()
-    _current = lang
+    _current = "en"
     if app is None or lang == "en":
         return None
-    ts = TRANSLATIONS_DIR / f"undo_studio_{lang}.ts"
-    if not ts.is_file():
+    qm = qm_file(lang)
+    if qm is None:
         return None
-    translator: QTranslator | None = None
-    qm = _compiled_qm(ts)
-    if qm is not None:
-        candidate = QTranslator(app)
-        if candidate.load(str(qm)):
-            translator = candidate
-    if translator is None:
-        translator = TsTranslator(ts, app)
+    translator = QTranslator(app)
+    if not translator.load(str(qm)):
+        log.warning("Qt could not load %s; showing English. Delete it and start again.", qm)
+        translator.deleteLater()
+        return None
     app.installTranslator(translator)
     install_qt_translator(lang)
+    _current = lang
     return translator
 
 

@@ -104,6 +104,22 @@ def test_webp_animation_frames_and_metadata(tmp_path: Path) -> None:
         assert im.info["duration"] == 600
 
 
+@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+def test_animation_has_one_frame_per_shot_with_its_duration(tmp_path: Path, suffix: str) -> None:
+    """Final first (1 s), 30 steps of 1/10 s, the last held 0.5 s longer: 31 frames, each its own delay."""
+    out = tmp_path / f"p{suffix}"
+    options = ExportOptions(fps=10, hold_last_s=0.5, show_final_first=True)
+    result = export_process(STEPS, frame_for_step, out, options)
+    with Image.open(out) as im:
+        durations = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            im.load()
+            durations.append(im.info["duration"])
+    assert durations == [1000] + [100] * 29 + [600]
+    assert len(durations) == result.frame_count and sum(durations) == 1000 * result.duration_s
+
+
 def test_png_sequence_names_and_text_chunk(tmp_path: Path) -> None:
     out = tmp_path / "frames"
     result = export_process(STEPS, frame_for_step, out, ExportOptions(max_size=25))

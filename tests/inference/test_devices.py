@@ -21,13 +21,12 @@ def test_import_does_not_import_torch() -> None:
     modules = [
         "app.inference.devices",
         "app.inference.model_manager",
-        "app.inference.frame_store",
         "app.inference.paints_undo.layout",
         "app.inference.paints_undo.weights",
         "app.inference.paints_undo.hub",
         "app.inference.paints_undo.tagger",
         "app.inference.paints_undo.preprocess",
-        "app.inference.paints_undo.parity.handlers_misc",
+        "tools.parity.handlers_misc",
     ]
     code = f"import sys, importlib; [importlib.import_module(m) for m in {modules!r}]; "
     code += "print(sorted(m for m in ('torch', 'onnxruntime', 'huggingface_hub', 'cv2') if m in sys.modules))"

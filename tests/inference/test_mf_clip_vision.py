@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -14,22 +11,17 @@ from app.inference.paints_undo.multi_frame.clip_vision import (
     preprocess,
     target_size,
 )
+from app.inference.paints_undo.weights import manifest as packaged_manifest
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-needs_reference = pytest.mark.skipif(
-    not (REFERENCE / "mf_clip_vision_nonsquare.json").is_file(),
-    reason=f"reference fixtures not found at {REFERENCE}",
-)
 TINY = dict(hidden_size=32, intermediate_size=64, projection_dim=16, num_hidden_layers=2, num_attention_heads=4,
             patch_size=14, image_size=224, hidden_act="gelu")  # fmt: skip
 
 
-@needs_reference
-def test_clip_vision_parity_both_inputs() -> None:
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi_io import HANDLERS
+def test_clip_vision_parity_both_inputs(reference_file) -> None:
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi_io import HANDLERS
 
-    case = ParityCase.load(REFERENCE / "mf_clip_vision_nonsquare.json")
+    case = ParityCase.load(reference_file("mf_clip_vision_nonsquare.json"))
     results = HANDLERS[case.component](case)
     assert len(results) == 8  # 4 outputs x 2 inputs
     assert {r.output for r in results} >= {"output.last_hidden_state", "output.large.last_hidden_state"}
@@ -37,9 +29,8 @@ def test_clip_vision_parity_both_inputs() -> None:
     assert not failed, failed
 
 
-@needs_reference
 def test_full_size_skeleton_matches_manifest() -> None:
-    manifest = json.loads((REFERENCE / "manifests" / "multi_frame_image_encoder.json").read_text())
+    manifest = packaged_manifest("multi_frame_image_encoder")
     with torch.device("meta"):
         model = build_image_encoder(manifest["config"])
     sd = model.state_dict()

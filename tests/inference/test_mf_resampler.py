@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pytest
 import torch
 
 from app.inference.paints_undo.multi_frame.resampler import Resampler, resampler_config_from_dict
+from app.inference.paints_undo.weights import manifest as packaged_manifest
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-needs_reference = pytest.mark.skipif(
-    not (REFERENCE / "mf_resampler.json").is_file(), reason=f"reference fixtures not found at {REFERENCE}"
-)
 TINY = dict(dim=48, depth=2, dim_head=8, heads=3, num_queries=4, embedding_dim=40, output_dim=32, ff_mult=2,
             video_length=4, input_frames_length=2)  # fmt: skip
 
 
-@needs_reference
-def test_resampler_parity() -> None:
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi_io import HANDLERS
+def test_resampler_parity(reference_file) -> None:
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi_io import HANDLERS
 
-    case = ParityCase.load(REFERENCE / "mf_resampler.json")
+    case = ParityCase.load(reference_file("mf_resampler.json"))
     results = HANDLERS[case.component](case)
     assert [r.output for r in results] == ["output.image_cond"]
     assert all(r.passed for r in results), results
 
 
-@needs_reference
 def test_full_size_skeleton_matches_manifest() -> None:
-    manifest = json.loads((REFERENCE / "manifests" / "multi_frame_image_projection.json").read_text())
+    manifest = packaged_manifest("multi_frame_image_projection")
     with torch.device("meta"):
         model = Resampler(**manifest["config"])
     sd = model.state_dict()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -16,18 +14,12 @@ from app.inference.paints_undo.multi_frame.sampler import (
     rescale_noise_cfg,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"reference fixtures not found at {REFERENCE}"
-)
 
+def test_sampler_chain_matches_reference(reference_file):
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi import HANDLERS
 
-@needs_reference
-def test_sampler_chain_matches_reference():
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi import HANDLERS
-
-    case = ParityCase.load(REFERENCE / "mf_tsnr_sampler.json")
+    case = ParityCase.load(reference_file("mf_tsnr_sampler.json"))
     results = HANDLERS[case.component](case)
     outputs = {r.output for r in results}
     steps = case.meta["sampler_config"]["steps"]

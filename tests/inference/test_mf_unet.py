@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -12,58 +9,32 @@ from app.errors import WeightsError
 from app.inference.paints_undo.multi_frame.attention import temporal_window
 from app.inference.paints_undo.multi_frame.unet3d import UNet3DModel
 from app.inference.paints_undo.multi_frame.unet3d_config import infer_unet3d_config
-
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"reference fixtures not found at {REFERENCE}"
-)
-
-
-PACKAGED_MANIFEST = (
-    Path(__file__).resolve().parents[2]
-    / "app"
-    / "inference"
-    / "paints_undo"
-    / "manifests"
-    / "multi_frame_unet.json"
-)
+from app.inference.paints_undo.weights import manifest as packaged_manifest
 
 
 def _manifest() -> dict:
-    """The packaged copy of the README manifest (identical file), else the reference folder's."""
-    path = (
-        PACKAGED_MANIFEST
-        if PACKAGED_MANIFEST.is_file()
-        else REFERENCE / "manifests" / "multi_frame_unet.json"
-    )
-    return json.loads(path.read_text())
+    """The packaged manifest (an unchanged copy of the reference folder's manifests/multi_frame_unet.json)."""
+    return packaged_manifest("multi_frame_unet")
 
 
-needs_manifest = pytest.mark.skipif(
-    not PACKAGED_MANIFEST.is_file() and not REFERENCE.is_dir(), reason="multi_frame_unet manifest not found"
-)
-
-
-@needs_reference
 @pytest.mark.parametrize("name", ["mf_unet_forward", "mf_unet_forward_learnable_alpha"])
-def test_unet_forward_matches_reference(name):
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi import HANDLERS
+def test_unet_forward_matches_reference(name, reference_file):
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi import HANDLERS
 
-    case = ParityCase.load(REFERENCE / f"{name}.json")
+    case = ParityCase.load(reference_file(f"{name}.json"))
     results = HANDLERS[case.component](case)
     assert results and all(r.passed for r in results), results
     # README tolerance: 1e-5 x max|ref| for a single forward
     assert all(r.tolerance <= 1e-5 * 2.6 for r in results)
 
 
-@needs_reference
-def test_learnable_alpha_changes_the_output():
+def test_learnable_alpha_changes_the_output(reference_file):
     """The alpha scalars are really used: the same weights without them give another output."""
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi import _load_unet_weights
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi import _load_unet_weights
 
-    case = ParityCase.load(REFERENCE / "mf_unet_forward_learnable_alpha.json")
+    case = ParityCase.load(reference_file("mf_unet_forward_learnable_alpha.json"))
     state = _load_unet_weights(case)
     alphas = [k for k in state if k.endswith("attn2.alpha")]
     assert alphas and all(state[k].shape == () for k in alphas)
@@ -86,7 +57,6 @@ def test_learnable_alpha_changes_the_output():
     assert (with_alpha - plain).abs().max() > 1e-3
 
 
-@needs_manifest
 def test_full_size_skeleton_matches_manifest_on_meta():
     manifest = _manifest()
     with torch.device("meta"):
@@ -104,7 +74,6 @@ def test_full_size_skeleton_matches_manifest_on_meta():
     assert extra == set(manifest["extra_keys_if_image_cross_attention_scale_learnable"])
 
 
-@needs_manifest
 def test_infer_config_from_manifest_shapes():
     manifest = _manifest()
     shapes = {**manifest["params"], **manifest["buffers"]}
@@ -126,7 +95,6 @@ def test_infer_config_from_manifest_shapes():
     )
 
 
-@needs_manifest
 def test_infer_config_names_the_keys_that_do_not_fit():
     manifest = _manifest()
     shapes = dict(manifest["params"])

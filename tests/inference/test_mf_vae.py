@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
 from app.inference.paints_undo.multi_frame.vae import VideoAutoencoderKL, vae_config_from_dict
-
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-needs_reference = pytest.mark.skipif(
-    not (REFERENCE / "mf_vae.json").is_file(), reason=f"reference fixtures not found at {REFERENCE}"
-)
+from app.inference.paints_undo.weights import manifest as packaged_manifest
 
 TINY = dict(ch=32, ch_mult=[1, 2], num_res_blocks=1, attn_resolutions=[], resolution=16, z_channels=4)
 
@@ -40,12 +33,11 @@ def _randomize(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
     return module.eval()
 
 
-@needs_reference
-def test_mf_vae_parity_with_reference() -> None:
-    from app.inference.paints_undo.parity.case import ParityCase
-    from app.inference.paints_undo.parity.handlers_multi_io import HANDLERS
+def test_mf_vae_parity_with_reference(reference_file) -> None:
+    from tools.parity.case import ParityCase
+    from tools.parity.handlers_multi_io import HANDLERS
 
-    case = ParityCase.load(REFERENCE / "mf_vae.json")
+    case = ParityCase.load(reference_file("mf_vae.json"))
     results = HANDLERS[case.component](case)
     outputs = {r.output for r in results}
     assert {"output.z", "output.pixels", "output.hidden_states.0", "output.hidden_states.3"} <= outputs
@@ -53,9 +45,8 @@ def test_mf_vae_parity_with_reference() -> None:
     assert not failed, failed
 
 
-@needs_reference
 def test_full_size_skeleton_matches_manifest_keys_order_and_shapes() -> None:
-    manifest = json.loads((REFERENCE / "manifests" / "multi_frame_vae.json").read_text())
+    manifest = packaged_manifest("multi_frame_vae")
     with torch.device("meta"):
         vae = VideoAutoencoderKL(**manifest["config"])
     sd = vae.state_dict()

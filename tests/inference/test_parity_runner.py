@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.inference.paints_undo.parity import runner
-from app.inference.paints_undo.parity.case import ParityResult
+from tools.parity import runner
+from tools.parity.case import ParityResult
 
 
 def _link_case(reference_dir: Path, folder: Path, name: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,46 +10,39 @@ import torch
 from PIL import Image
 
 from app.inference.paints_undo import preprocess as pp
-from app.inference.paints_undo.parity.case import ParityCase
-from app.inference.paints_undo.parity.handlers_misc import HANDLERS
-
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-needs_reference = pytest.mark.skipif(
-    not (REFERENCE / "app_preprocess.json").is_file(), reason=f"reference fixtures not found at {REFERENCE}"
-)
+from tools.parity.case import ParityCase
+from tools.parity.handlers_misc import HANDLERS
 
 
-@needs_reference
 @pytest.mark.parametrize("size", ["48x40", "40x48", "64x64"])
-def test_resize_and_center_crop_matches(size: str) -> None:
-    image = np.array(Image.open(REFERENCE / "app_input.png"))
+def test_resize_and_center_crop_matches(size: str, reference_file) -> None:
+    image = np.array(Image.open(reference_file("app_input.png")))
     w, h = (int(v) for v in size.split("x"))
     got = pp.resize_and_center_crop(image, target_width=w, target_height=h)
-    assert np.array_equal(got, np.load(REFERENCE / f"app_resize_and_center_crop_{size}.npy"))
+    assert np.array_equal(got, np.load(reference_file(f"app_resize_and_center_crop_{size}.npy")))
 
 
-@needs_reference
-def test_tensor_conversions_match() -> None:
-    x = torch.from_numpy(np.load(REFERENCE / "app_pytorch2numpy_input.npy"))
-    assert np.array_equal(np.stack(pp.pytorch2numpy(x)), np.load(REFERENCE / "app_pytorch2numpy_output.npy"))
-    image = np.array(Image.open(REFERENCE / "app_input.png"))
+def test_tensor_conversions_match(reference_file) -> None:
+    x = torch.from_numpy(np.load(reference_file("app_pytorch2numpy_input.npy")))
+    assert np.array_equal(
+        np.stack(pp.pytorch2numpy(x)), np.load(reference_file("app_pytorch2numpy_output.npy"))
+    )
+    image = np.array(Image.open(reference_file("app_input.png")))
     got = pp.numpy2pytorch([image[:8, :8], image[-8:, -8:]])
     assert got.dtype == torch.float32
-    assert np.array_equal(got.numpy(), np.load(REFERENCE / "app_numpy2pytorch_output.npy"))
+    assert np.array_equal(got.numpy(), np.load(reference_file("app_numpy2pytorch_output.npy")))
 
 
-@needs_reference
-def test_buckets_match_reference() -> None:
-    meta = json.loads((REFERENCE / "app_preprocess.json").read_text())["find_best_bucket"]
+def test_buckets_match_reference(reference_file) -> None:
+    meta = json.loads(reference_file("app_preprocess.json").read_text())["find_best_bucket"]
     assert [list(b) for b in pp.VIDEO_BUCKETS] == meta["options_hw"]
     for size, want in meta["results_hw_for_input_hw"].items():
         h, w = (int(v) for v in size.split("x"))
         assert list(pp.find_best_bucket(h, w)) == want, size
 
 
-@needs_reference
-def test_parity_handler_passes() -> None:
-    results = HANDLERS["app_preprocess"](ParityCase.load(REFERENCE / "app_preprocess.json"))
+def test_parity_handler_passes(reference_file) -> None:
+    results = HANDLERS["app_preprocess"](ParityCase.load(reference_file("app_preprocess.json")))
     assert len(results) == 13 and all(r.passed for r in results), [r for r in results if not r.passed]
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.inference.paints_undo.parity.case import ParityCase
-from app.inference.paints_undo.parity.handlers_single import HANDLERS
-from app.inference.paints_undo.parity.runner import collect_handlers, handler_for, run_case
+from tools.parity.case import ParityCase
+from tools.parity.handlers_single import HANDLERS
+from tools.parity.runner import collect_handlers, handler_for, run_case
 
 CASES = ["sf_unet_forward", "sf_sampler", "text_encoder_clip_skip", "text_encoder_sd21", "vae_roundtrip"]
 

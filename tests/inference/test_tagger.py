@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,35 +12,32 @@ from PIL import Image
 
 from app.errors import WeightsError
 from app.inference.paints_undo import tagger as wd14
-from app.inference.paints_undo.parity.case import ParityCase
-from app.inference.paints_undo.parity.handlers_misc import HANDLERS
-
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-needs_reference = pytest.mark.skipif(
-    not (REFERENCE / "wd14.json").is_file(), reason=f"reference fixtures not found at {REFERENCE}"
-)
+from tools.parity.case import ParityCase
+from tools.parity.handlers_misc import HANDLERS
 
 
 @pytest.fixture(scope="module")
-def meta() -> dict:
-    return json.loads((REFERENCE / "wd14.json").read_text())
+def meta(reference_file: Callable[[str], Path]) -> dict:
+    return json.loads(reference_file("wd14.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def tagger() -> wd14.Wd14Tagger:
-    return wd14.Wd14Tagger(REFERENCE / "wd14_tiny_tagger.onnx", REFERENCE / "wd14_tiny_tagger.csv")
+def tagger(reference_file: Callable[[str], Path]) -> wd14.Wd14Tagger:
+    return wd14.Wd14Tagger(reference_file("wd14_tiny_tagger.onnx"), reference_file("wd14_tiny_tagger.csv"))
 
 
-def image(name: str) -> np.ndarray:
-    return np.array(Image.open(REFERENCE / f"wd14_{name}.png"))
+@pytest.fixture(scope="module")
+def image(reference_file: Callable[[str], Path]) -> Callable[[str], np.ndarray]:
+    return lambda name: np.array(Image.open(reference_file(f"wd14_{name}.png")))
 
 
-@needs_reference
 @pytest.mark.parametrize("name", ["nonsquare_100x70", "square_49x49"])
-def test_matches_reference_exactly(tagger: wd14.Wd14Tagger, meta: dict, name: str) -> None:
+def test_matches_reference_exactly(
+    tagger: wd14.Wd14Tagger, meta: dict, image: Callable[[str], np.ndarray], reference_file, name: str
+) -> None:
     assert tagger.input_size == meta["model_input_size"] == 64
     model_input = tagger.model_input(image(name))
-    want = np.load(REFERENCE / f"wd14_{name}_model_input.npy")
+    want = np.load(reference_file(f"wd14_{name}_model_input.npy"))
     assert model_input.dtype == np.float32 and np.array_equal(model_input, want)
     probs = tagger.probabilities(image(name))
     assert np.max(np.abs(probs - np.asarray(meta["probabilities"][name]))) <= 1e-6
@@ -48,20 +46,18 @@ def test_matches_reference_exactly(tagger: wd14.Wd14Tagger, meta: dict, name: st
     assert tagger.tag(image(name), exclude_tags=excl["exclude_tags"]) == excl["prompts"][name]
 
 
-@needs_reference
-def test_parity_handler_passes() -> None:
-    results = HANDLERS["wd14"](ParityCase.load(REFERENCE / "wd14.json"))
+def test_parity_handler_passes(reference_file) -> None:
+    results = HANDLERS["wd14"](ParityCase.load(reference_file("wd14.json")))
     assert len(results) == 9 and all(r.passed for r in results), [r for r in results if not r.passed]
 
 
-@needs_reference
-def test_preprocessing_details_are_load_bearing(meta: dict) -> None:
+def test_preprocessing_details_are_load_bearing(meta: dict, image, reference_file) -> None:
     """The sensitivity the README lists: truncation + centring + BGR all change the input."""
     img = image("square_49x49")
     exact = wd14.preprocess(img, 64)
     assert (exact[0, 63, :, :] == 255).all()  # 49 * 64/49 truncates to 63: white last row
     rgb = exact[..., ::-1]
-    assert not np.array_equal(rgb, np.load(REFERENCE / "wd14_square_49x49_model_input.npy"))
+    assert not np.array_equal(rgb, np.load(reference_file("wd14_square_49x49_model_input.npy")))
     nonsq = wd14.preprocess(image("nonsquare_100x70"), 64)
     offset = meta["preprocessing_as_observed"]["nonsquare_100x70"]["paste_offset_xy"][1]
     assert (nonsq[0, :offset] == 255).all() and not (nonsq[0, offset] == 255).all()
@@ -95,24 +91,22 @@ def test_missing_and_corrupt_files(tmp_path: Path) -> None:
         wd14.Wd14Tagger(bad, csv).tag(np.zeros((8, 8, 3), np.uint8))
 
 
-@needs_reference
-def test_tag_count_mismatch_is_reported(tmp_path: Path) -> None:
+def test_tag_count_mismatch_is_reported(tmp_path: Path, reference_file) -> None:
     csv = tmp_path / "t.csv"
     csv.write_text("tag_id,name,category,count\n1,a,0,5\n")
     with pytest.raises(WeightsError, match="predicts 26 tags but 't.csv' lists 1"):
-        wd14.Wd14Tagger(REFERENCE / "wd14_tiny_tagger.onnx", csv).tag(np.zeros((8, 8, 3), np.uint8))
+        wd14.Wd14Tagger(reference_file("wd14_tiny_tagger.onnx"), csv).tag(np.zeros((8, 8, 3), np.uint8))
 
 
-@needs_reference
-def test_tag_file_uses_models_dir_layout(tmp_path: Path, meta: dict) -> None:
+def test_tag_file_uses_models_dir_layout(tmp_path: Path, meta: dict, reference_file) -> None:
     (tmp_path / "wd14").mkdir()
     (tmp_path / "wd14/wd-v1-4-moat-tagger-v2.onnx").write_bytes(
-        (REFERENCE / "wd14_tiny_tagger.onnx").read_bytes()
+        reference_file("wd14_tiny_tagger.onnx").read_bytes()
     )
     (tmp_path / "wd14/wd-v1-4-moat-tagger-v2.csv").write_bytes(
-        (REFERENCE / "wd14_tiny_tagger.csv").read_bytes()
+        reference_file("wd14_tiny_tagger.csv").read_bytes()
     )
-    prompt = wd14.tag_file(REFERENCE / "wd14_square_49x49.png", models_dir=tmp_path)
+    prompt = wd14.tag_file(reference_file("wd14_square_49x49.png"), models_dir=tmp_path)
     assert prompt == meta["expected_prompts"]["square_49x49"]
 
 

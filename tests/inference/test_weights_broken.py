@@ -76,6 +76,19 @@ def test_unknown_dtype_is_named(tmp_path: Path) -> None:
         safetensors_files.read_safetensors_header(path)
 
 
+def test_dtype_the_library_reads_but_torch_cannot_is_named(tmp_path: Path) -> None:
+    """C64 is a valid safetensors dtype (the library opens the file) that we cannot load: named too."""
+    path = _safetensors(
+        tmp_path / "model.safetensors",
+        {"a": {"dtype": "C64", "shape": [1], "data_offsets": [0, 8]}},
+        b"\0" * 8,
+    )
+    with safe_open(str(path), framework="numpy") as fh:
+        assert fh.get_slice("a").get_dtype() == "C64"
+    with pytest.raises(WeightsError, match="tensor 'a' has the data type 'C64'"):
+        safetensors_files.read_safetensors_header(path)
+
+
 def test_git_lfs_pointer_is_recognised(tmp_path: Path) -> None:
     path = tmp_path / "model.safetensors"
     path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0123\nsize 3438167536\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from app.paths import TRANSLATIONS_DIR
+from ts_catalog import finished_translations
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = (ROOT / "app" / "core", ROOT / "app" / "inference")
@@ -86,19 +86,13 @@ def fixed_hints() -> dict[str, list[str]]:
 
 
 def test_every_fixed_error_hint_has_a_chinese_translation() -> None:
-    from app.ui.i18n import TsTranslator
-
-    translator = TsTranslator(TRANSLATIONS_DIR / "undo_studio_zh_CN.ts")
+    translated = finished_translations()
     hints = fixed_hints()
     assert len(hints) > 80  # the scan found the hints (about 90 when this was written)
     assert "Open it in your painting app and export it again as PNG." in hints  # a module constant
-    missing = [
-        f"{where[0]}: {hint!r}"
-        for hint, where in hints.items()
-        if ("Errors", hint) not in translator.by_context
-    ]
+    missing = [f"{where[0]}: {hint!r}" for hint, where in hints.items() if ("Errors", hint) not in translated]
     assert not missing, "Error hints without a Chinese translation in the Errors context:\n" + "\n".join(
         missing
     )
-    untranslated = [hint for hint in hints if translator.by_context[("Errors", hint)] == hint]
+    untranslated = [hint for hint in hints if translated[("Errors", hint)] == hint]
     assert not untranslated, f"Hints 'translated' to the English text: {untranslated}"

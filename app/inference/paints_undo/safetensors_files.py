@@ -1,9 +1,9 @@
 """Safetensors files of a model component: finding them and reading their headers, never their data.
 
 Why a module of its own: the models report (`undo-studio models`, the start page) must judge 5 GB of
-weights instantly and safely, from headers alone. A header comes from the internet, so it is checked by
-the safetensors library's own rules (sizes, offsets, dtypes, no overlaps or gaps) before anything trusts
-it; pickle checkpoints (`.bin/.pt/.ckpt/.pth`) are refused, never opened; Git LFS pointer files, broken
+weights instantly and safely, from headers alone. A header comes from the internet, so it is read by the
+safetensors library itself (`safe_open`: sizes, offsets, dtypes, no overlaps or gaps) before anything
+trusts it, and a refusal is turned into a message that names the tensor or the bytes; pickle checkpoints (`.bin/.pt/.ckpt/.pth`) are refused, never opened; Git LFS pointer files, broken
 links, pipes and malformed shard indexes are named as such. Loading tensors is `weights.load_safetensors`.
 """
 
@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from safetensors import SafetensorError, safe_open
 
 from app.errors import WeightsError
 
@@ -92,116 +95,131 @@ def lfs_pointer_error(path: Path) -> WeightsError:
     )
 
 
-def _is_count(value: Any) -> bool:
-    """A JSON unsigned integer: what the safetensors format requires for offsets and dimensions (the
-    library rejects 8.0, "8", true and -1, so the header check must too or it would pass files that
-    then fail to load)."""
-    return type(value) is int and value >= 0
-
-
 def read_safetensors_header(path: str | Path) -> dict[str, TensorInfo]:
-    """Parse and validate the header (8-byte little-endian length + JSON) without reading tensor data.
+    """The tensors' dtypes and shapes, read by the safetensors library (`safe_open`) without their data.
 
-    Validation catches truncated downloads, Git LFS pointers and non-safetensors files, and applies the
-    safetensors library's own rules (unsigned integer shapes and offsets, tensors packed end to end
-    covering the data section exactly, string metadata), so a file this function accepts is one the
-    library will load: the models report must never call a file fine that loading then refuses.
+    The library is the judge of a valid file (unsigned integer shapes and offsets, tensors packed end to
+    end covering the data section exactly, string metadata), so a file this accepts is one loading
+    accepts: the models report must never call a file fine that loading then refuses. Only our own
+    limit is added: a dtype we cannot turn into a torch dtype is named.
     """
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise _pickle_error(path)
     try:
+        with safe_open(str(path), framework="numpy") as fh:
+            entries = {key: fh.get_slice(key) for key in fh.keys()}  # noqa: SIM118 (not a Mapping)
+            found = {key: (s.get_dtype(), tuple(s.get_shape())) for key, s in entries.items()}
+    except SafetensorError as exc:
+        raise _explain(path, str(exc)) from exc
+    except OSError as exc:
+        raise WeightsError(
+            f"Cannot read '{path}': {exc.strerror or exc}.", "Check the file and its permissions."
+        ) from exc
+    out: dict[str, TensorInfo] = {}
+    for key, (code, shape) in found.items():
+        if code not in DTYPES:
+            raise _dtype_error(path, key, code)
+        name, itemsize = DTYPES[code]
+        out[key] = TensorInfo(name, shape, math.prod(shape) * itemsize)
+    return out
+
+
+def _dtype_error(path: Path, key: str, code: Any) -> WeightsError:
+    return WeightsError(
+        f"'{path}': tensor '{key}' has the data type {code!r}, which Undo Studio cannot read "
+        f"(known: {', '.join(DTYPES)}).",
+        "Download the published float16/float32 safetensors files of the model.",
+    )
+
+
+def _explain(path: Path, message: str) -> WeightsError:
+    """Our message for a file `safe_open` refused.
+
+    Why we read the header ourselves here: the library names the broken rule but rarely the tensor or
+    the byte count ("incomplete metadata, file not fully covered" is both a truncated download and junk
+    after the last tensor), calls a Git LFS pointer "header too large" and a Python-side user cannot
+    tell which of a dozen files to download again from "invalid JSON in header". This runs only after
+    the library refused the file; what it cannot place keeps the library's own words.
+    """
+    detail = message.removeprefix("Error while deserializing header: ")
+    generic = WeightsError(f"'{path}' is corrupt or not a safetensors file ({detail}).", _REDOWNLOAD)
+    if is_lfs_pointer(path):
+        return lfs_pointer_error(path)
+    try:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8)
-            if head + fh.read(len(_LFS_POINTER) - 8) == _LFS_POINTER:
-                raise lfs_pointer_error(path)
             if len(head) < 8:
-                raise WeightsError(
+                return WeightsError(
                     f"'{path}' is not a safetensors file: it is only {size} bytes long.", _REDOWNLOAD
                 )
-            (n,) = struct.unpack("<Q", head)
+            (n,) = struct.unpack("<Q", head)  # the format: 8-byte little-endian header length, JSON
             if n > MAX_HEADER_BYTES or 8 + n > size:
-                raise WeightsError(
+                return WeightsError(
                     f"'{path}' is corrupt or not a safetensors file: its header claims {n} bytes "
                     f"but the file has {size} bytes.",
                     _REDOWNLOAD,
                 )
             fh.seek(8)
-            raw = fh.read(n)
-    except OSError as exc:
-        raise WeightsError(
-            f"Cannot read '{path}': {exc.strerror or exc}.", "Check the file and its permissions."
-        ) from exc
-    try:
-        header = json.loads(raw.decode("utf-8"))
-        if not isinstance(header, dict):
-            raise ValueError("header is not a JSON object")
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise WeightsError(
-            f"'{path}' is corrupt or not a safetensors file (bad header: {reason}).", _REDOWNLOAD
-        ) from exc
-    return _validated_entries(path, header, size - 8 - n)
+            header = json.loads(fh.read(n).decode("utf-8"))
+    except RecursionError:  # a few kilobytes of `[[[[` make Python's parser raise it
+        return WeightsError(
+            f"'{path}' is corrupt or not a safetensors file (bad header: nested too deeply).", _REDOWNLOAD
+        )
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+        return generic
+    if not isinstance(header, dict):
+        return generic
+    return _header_problem(path, header, size - 8 - n, detail) or generic
 
 
-def _validated_entries(path: Path, header: dict[str, Any], data_size: int) -> dict[str, TensorInfo]:
-    """The header's tensors, checked as the safetensors library checks them (see the caller)."""
-    metadata = header.get("__metadata__", {})
+def _is_count(value: Any) -> bool:
+    """A JSON unsigned integer, as the format requires for offsets and dimensions (the library rejects
+    8.0, "8", true and -1)."""
+    return type(value) is int and value >= 0
+
+
+def _header_problem(path: Path, header: dict[str, Any], data_size: int, detail: str) -> WeightsError | None:
+    """Which tensor or which bytes make the library refuse this header, if we can tell."""
+    metadata = header.pop("__metadata__", {})
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise WeightsError(f"'{path}' is corrupt: its __metadata__ is not a map of strings.", _REDOWNLOAD)
-    out: dict[str, TensorInfo] = {}
-    spans: list[tuple[int, int, str]] = []
+        return WeightsError(f"'{path}' is corrupt: its __metadata__ is not a map of strings.", _REDOWNLOAD)
+    ends: dict[str, int] = {}
     for key, entry in header.items():
-        if key == "__metadata__":
-            continue
-        bad = WeightsError(f"'{path}' is corrupt: bad header entry for tensor '{key}'.", _REDOWNLOAD)
-        if not isinstance(entry, dict):
-            raise bad
-        code, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
         if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
-            raise bad
+            return WeightsError(f"'{path}' is corrupt: bad header entry for tensor '{key}'.", _REDOWNLOAD)
         if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_count(o) for o in offsets):
-            raise bad
-        if code not in DTYPES:
-            raise WeightsError(
-                f"'{path}': tensor '{key}' has the data type {code!r}, which Undo Studio cannot read "
-                f"(known: {', '.join(DTYPES)}).",
-                "Download the published float16/float32 safetensors files of the model.",
-            )
-        name, itemsize = DTYPES[code]
-        begin, end = offsets
-        nbytes = math.prod(shape) * itemsize
-        if end - begin != nbytes:
-            raise WeightsError(
+            return WeightsError(f"'{path}' is corrupt: bad header entry for tensor '{key}'.", _REDOWNLOAD)
+        if entry.get("dtype") not in DTYPES:
+            return _dtype_error(path, key, entry.get("dtype"))
+        if offsets[1] - offsets[0] != math.prod(shape) * DTYPES[entry["dtype"]][1]:
+            return WeightsError(
                 f"'{path}' is corrupt: tensor '{key}' has inconsistent byte offsets.", _REDOWNLOAD
             )
-        out[key] = TensorInfo(name, tuple(shape), nbytes)
-        spans.append((begin, end, key))
-    spans.sort()
-    last_end = max((end for _, end, _ in spans), default=0)
+        ends[key] = offsets[1]
+    misplaced = re.search(r"invalid offset for tensor `(.*)`", detail)
+    if misplaced:
+        return WeightsError(
+            f"'{path}' is corrupt: the data of tensor '{misplaced.group(1)}' is misplaced "
+            "(tensors overlap or leave a gap).",
+            _REDOWNLOAD,
+        )
+    last_end, last_key = max(((end, key) for key, end in ends.items()), default=(0, ""))
     if last_end > data_size:
-        key = next(k for _, end, k in spans if end == last_end)
-        raise WeightsError(
-            f"'{path}' is truncated: tensor '{key}' ends at byte {last_end} of the data section but the "
-            f"file holds only {data_size} data bytes.",
+        return WeightsError(
+            f"'{path}' is truncated: tensor '{last_key}' ends at byte {last_end} of the data section but "
+            f"the file holds only {data_size} data bytes.",
             _REDOWNLOAD,
         )
-    position = 0
-    for begin, end, key in spans:
-        if begin != position:
-            raise WeightsError(
-                f"'{path}' is corrupt: tensor '{key}' starts at byte {begin} of the data section where "
-                f"byte {position} was expected (tensors overlap or leave a gap).",
-                _REDOWNLOAD,
-            )
-        position = end
-    if position != data_size:
-        raise WeightsError(
-            f"'{path}' is corrupt: {data_size - position} bytes after its last tensor belong to none.",
+    if last_end < data_size:
+        return WeightsError(
+            f"'{path}' is corrupt: {data_size - last_end} bytes after its last tensor belong to none.",
             _REDOWNLOAD,
         )
-    return out
+    return None
 
 
 def _index_shards(index: Path) -> list[Path]:
@@ -319,7 +337,3 @@ def dtype_summary(infos: Mapping[str, TensorInfo]) -> str:
     """The dtype(s) of the floating-point tensors: "float16", or "float16+float32" for mixed files."""
     floats = sorted({i.dtype for i in infos.values() if i.dtype.startswith(("float", "bfloat"))})
     return "+".join(floats) or "+".join(sorted({i.dtype for i in infos.values()})) or "empty"
-
-
-def header_dtype(path_or_folder: str | Path) -> str:
-    return dtype_summary(read_headers(path_or_folder))

@@ -32,7 +32,6 @@ class ComparePane(QWidget):
 class CompareView(QWidget):
     export_requested = Signal()
     close_requested = Signal()
-    MODES = ("side", "wipe", "onion")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -11,7 +11,10 @@ exist) is taken from the weights; the rest comes from `config.json` (or, if that
 inferred full-size config). Unknown config keys such as `_class_name` are ignored with a note. The modules are
 built on the `meta` device (no memory, no random init) and loaded strictly: a key that does not fit raises a
 `WeightsError` naming the first missing/unexpected/mis-shaped keys, their shapes and the file.
-Safetensors only: pickle checkpoints are refused (by `weights.py`).
+Safetensors only: pickle checkpoints are refused (by `weights.py`). Not `from_pretrained`, even for the
+stock `CLIPTextModel`: configs come partly from the weights (above), the image encoder is our subclass, and
+`from_pretrained` loads a checkpoint with missing keys by randomly initialising them (see
+`single_frame.checkpoint`).
 """
 
 from __future__ import annotations
@@ -288,7 +291,8 @@ def load_image_encoder(folder: Path, dtype: torch.dtype | None = torch.float32, 
 
 def load_unet(folder: Path, dtype: torch.dtype | None = torch.float32, device: Any = "cpu",
               notes: list[str] | None = None) -> tuple[torch.nn.Module, dict[str, Any]]:  # fmt: skip
-    """UNet3DModel (H5's); `image_cross_attention_scale_learnable` is decided by the `attn2.alpha` keys."""
+    """The multi-frame `UNet3DModel`; `image_cross_attention_scale_learnable` is decided by the
+    `attn2.alpha` keys."""
     from . import unet3d
     from .unet3d import UNet3DModel
     from .unet3d_config import infer_unet3d_config

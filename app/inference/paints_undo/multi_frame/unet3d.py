@@ -19,7 +19,7 @@ from torch import nn
 
 from app.inference.paints_undo.multi_frame.module_info import DeviceDtypeMixin
 
-from .attention import CrossAttention, SpatialTransformer, TemporalTransformer
+from .attention import SpatialTransformer, TemporalTransformer
 from .unet3d_blocks import Downsample, ResBlock, TimestepEmbedSequential, Upsample
 
 # Constructor kwargs the reference accepts that do not change the modules or the maths at inference.
@@ -263,8 +263,3 @@ class UNet3DModel(DeviceDtypeMixin, nn.Module):
             hidden = block(torch.cat([hidden, skips.pop()], dim=1), emb, context, b)
         y = self.out(hidden.to(x.dtype))
         return y.view(b, t, *y.shape[1:]).transpose(1, 2)
-
-
-def image_attention_modules(model: nn.Module) -> list[CrossAttention]:
-    """The attn2 modules that carry image cross-attention (where a learnable `alpha` would live)."""
-    return [m for m in model.modules() if isinstance(m, CrossAttention) and m.image_cross_attention]

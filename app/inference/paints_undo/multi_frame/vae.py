@@ -28,7 +28,6 @@ from .vae_decoder import VideoDecoder
 from .vae_encoder import Encoder
 
 SCALE_FACTOR = 0.18215
-LOGVAR_CLAMP = (-30.0, 20.0)
 
 # The reference constructor's arguments and the VideoDecoder extras; anything else in a config is ignored.
 VAE_CONFIG_KEYS = (

@@ -12,7 +12,8 @@ Half precision (bf16/fp16, chosen by whoever loaded the models) falls back to fp
 the stage whose result is NaN or black.
 
 Models are reached through a provider with `use(name)` (a context manager yielding the module on the
-compute device): H3's `ModelManager` in the engine, `StaticModels` for explicitly given components.
+compute device): the model manager (`ModelManager`) in the engine, `StaticModels` for explicitly
+given components.
 Names: "single_frame_unet", "single_frame_vae", "single_frame_text_encoder".
 """
 

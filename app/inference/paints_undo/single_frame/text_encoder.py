@@ -4,7 +4,8 @@ used by the multi-frame model (23 layers, gelu). Both are plain transformers `CL
 Why the key mapping: the published checkpoints (and the fixtures) use transformers-4 names with a
 `text_model.` prefix; transformers 5 names its parameters without it. A bare `load_state_dict` with
 `strict=False` then loads nothing at all. We map the names explicitly in whichever direction the
-installed transformers needs and load strictly.
+installed transformers needs and load strictly. (`CLIPTextModel.from_pretrained` maps the prefix too,
+but loads a checkpoint with missing keys by randomly initialising them; see `checkpoint`'s docstring.)
 
 Prompts are always padded/truncated to 77 tokens and encoded with `attention_mask=None` (only the
 causal mask), and the conditioning is `last_hidden_state` (after `final_layer_norm`), as the reference.

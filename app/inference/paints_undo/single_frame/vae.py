@@ -2,6 +2,8 @@
 
 `encode` returns `latent_dist.mode() * scaling_factor` (the artwork's latent, `concat_conds`), and
 `decode` takes sampler latents (already scaled) and divides by `scaling_factor`, as the reference app.
+Loaded by `checkpoint.assign_state_dict`, not `AutoencoderKL.from_pretrained`, which would accept a
+checkpoint with missing keys (randomly initialised); see `checkpoint`'s docstring.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.inference.paints_undo.parity.case import ParityCase, ParityHandler, ParityResult
+from tools.parity.case import ParityCase, ParityHandler, ParityResult
 
 PROBABILITY_TOLERANCE = 1e-6
 

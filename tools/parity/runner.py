@@ -8,7 +8,8 @@ dispatched by its JSON `component`, else by the longest registered case-name pre
 defensively: a missing module or key gives one failed result "not implemented", and a handler that
 raises gives a failed result with the error text, never a crash of the whole run.
 
-    python -m app.inference.paints_undo.parity.runner [folder]     # exit code 1 on any failure
+    python -m tools.parity [folder]     # from the repo root; default tests/fixtures/reference;
+                                        # exit code 1 on any failure, 2 when the folder is missing
 """
 
 from __future__ import annotations
@@ -21,16 +22,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.inference.paints_undo.parity.case import ParityCase, ParityHandler, ParityResult, relative_tolerance
+from tools.parity.case import ParityCase, ParityHandler, ParityResult, relative_tolerance
 
 log = logging.getLogger(__name__)
 
 HANDLER_MODULES = (
-    "app.inference.paints_undo.parity.handlers_single",
-    "app.inference.paints_undo.parity.handlers_misc",
-    "app.inference.paints_undo.parity.handlers_multi",
-    "app.inference.paints_undo.parity.handlers_multi_io",
+    "tools.parity.handlers_single",
+    "tools.parity.handlers_misc",
+    "tools.parity.handlers_multi",
+    "tools.parity.handlers_multi_io",
 )
+DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "reference"
 FORWARD_REL = 1e-5  # README: single forward passes
 SAMPLER_REL = 1e-4  # README: sampler chains and CLIP-vision
 
@@ -128,7 +130,7 @@ def format_results(results: list[ParityResult]) -> str:
 def main(folder: str | Path | None = None) -> int:
     """Print the report; 0 when everything passed (and something ran), 1 otherwise."""
     if folder is None:
-        folder = Path(__file__).resolve().parents[4].parent / "shared" / "reference"
+        folder = DEFAULT_FOLDER
     folder = Path(folder)
     if not folder.is_dir():
         print(f"parity folder not found: {folder}", file=sys.stderr)
@@ -160,7 +162,3 @@ def compare(case: str, output: str, ours: Any, reference: Any, rel: float, note:
         err = math.inf
     tol = relative_tolerance(float(ref.double().abs().max()) if ref.numel() else 0.0, rel)
     return ParityResult(case, output, err, tol, err <= tol, note)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app.inference.paints_undo.parity.case import ParityCase, ParityHandler, ParityResult
-from app.inference.paints_undo.parity.runner import FORWARD_REL, SAMPLER_REL, compare
+from tools.parity.case import ParityCase, ParityHandler, ParityResult
+from tools.parity.runner import FORWARD_REL, SAMPLER_REL, compare
 
 
 def _outputs(case: ParityCase) -> dict[str, Any]:

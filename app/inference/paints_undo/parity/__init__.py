@@ -1,1 +1,0 @@
-"""Parity runner over folders of reference fixtures (`<case>.json` + `<case>.safetensors`)."""
