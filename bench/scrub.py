@@ -38,8 +38,8 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.core.frame_index import StepState  # noqa: E402
 from app.core.frames import FrameKind  # noqa: E402
-from app.core.scheduler import StepState  # noqa: E402
 from app.paths import SAMPLES_DIR  # noqa: E402
 
 _EVENTS: QEventLoop | None = None

@@ -1,10 +1,12 @@
-"""Turns "show undo step s" into prioritised engine requests, and answers "best frame for step s" (§3).
+"""Turns "show undo step s" into prioritised requests: loads of stored frames and engine work (§3).
 
 Why a separate, Qt-free module: the slider fires far faster than engines work. On every slider move the UI
-thread asks the scheduler (cheap, no engine call) for the best frame available *now* and for the requests
-that would improve it. The scheduler de-duplicates against the frame store and against requests already in
-flight, cancels in-flight work the new position supersedes, and ignores results of requests it no longer
-tracks (stale by request id). It never runs an engine itself: requests go to a `RequestSink` (the runner).
+thread asks the scheduler (cheap, no engine call, no file read) for the best frame available *now* (the
+frame index, app/core/frame_index.py, which it extends) and for the requests that would improve it. Loads
+from the project file and engine work are requests of the same kind: the scheduler de-duplicates them
+against the store and against requests in flight, cancels what a new position supersedes, and ignores
+results of requests it no longer tracks (stale by request id). It never runs anything itself: requests go
+to a `RequestSink` (the document, which turns them into worker jobs).
 
 Ordering (design §3): random-access engines (procedural) render the step under the playhead, then batches
 of its neighbours in the scrub direction. Engines without random access get their keyframes first (one
@@ -14,15 +16,14 @@ batch), then the segment under the playhead, then the segments next to it in the
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
-from types import MappingProxyType
 from typing import Protocol
 
 import numpy as np
 
-from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind, Keyframe, Segment, clamp_step
+from app.core.frame_index import BranchFrameIndex, StepState
+from app.core.frames import Frame, FrameKey, FrameKind, Keyframe, Segment, clamp_step
 from app.core.segments import DEFAULT_LAYOUT, SegmentLayout, rounded_step
 from app.core.tiered_store import LoadResult, TieredFrameStore
 
@@ -35,15 +36,6 @@ LOAD_AHEAD = 6  # stored frames loaded per position in the scrub direction (the 
 LOAD_BEHIND = 2  # ...and behind it (the other side of the preview blend)
 PREFETCH_CHUNK = 2  # frames per prefetch request: the runner re-reads its queue between chunks
 PREFETCH_FILL = 0.8  # a prefetch stops when memory is this full (it must not evict what is on screen)
-
-
-class StepState(Enum):
-    """Where the frame for one undo step of one branch is, as the UI thread sees it."""
-
-    MISSING = "missing"  # nothing indexed, nothing on its way: an engine must make it
-    QUEUED = "queued"  # a request (engine work or a load) that covers it is in flight
-    STORED = "stored"  # indexed, not in memory: a load (project file) or a re-render (recipe) brings it
-    IN_MEMORY = "in_memory"  # `best_frame` returns it now
 
 
 @dataclass(frozen=True)
@@ -84,21 +76,7 @@ class RequestSink(Protocol):
     def cancel(self, request_id: int) -> None: ...
 
 
-def blend_preview(lo: Frame, hi: Frame, step: int) -> np.ndarray:
-    """Linear blend of the nearest frames on both sides of `step` (uint8, same shape)."""
-    if lo.step == hi.step or lo.pixels.shape != hi.pixels.shape:
-        return lo.pixels
-    t = (step - lo.step) / (hi.step - lo.step)
-    try:
-        import cv2
-
-        return cv2.addWeighted(lo.pixels, 1.0 - t, hi.pixels, t, 0.0)
-    except ImportError:  # opencv is a dependency, but keep the maths usable without it
-        out = lo.pixels.astype(np.float32) * (1.0 - t) + hi.pixels.astype(np.float32) * t
-        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
-
-
-class BranchScheduler:
+class BranchScheduler(BranchFrameIndex):
     """Scheduling state for one branch: its frame index (step -> key and kind), the work in flight for
     it (engine requests and loads alike: one supersede/cancel/stale-drop routine), and what failed.
 
@@ -119,93 +97,20 @@ class BranchScheduler:
         key_for: Callable[[Keyframe | Segment], FrameKey] | None = None,
         rerender: bool = False,
     ) -> None:
-        self.artwork_hash = artwork_hash
-        self.branch_hash = branch_hash
-        self.store = store
+        super().__init__(artwork_hash, branch_hash, store, key_for, rerender)
         self.sink = sink
         self.random_access = random_access
         self.layout = layout  # keyframe engines: the segments of the chain (app/core/segments.py)
         self.batch = batch
         self.lookahead_batches = lookahead_batches
-        # Keyframe engines key frames by what they depend on (app/core/keyframe_plan.py); others by spec.
-        self.key_for = key_for
-        # Deterministic engines keep a recipe, not frames: an indexed step that is not in memory is
-        # rendered again (a cache read that costs ~1 ms), never forgotten.
-        self.rerender = rerender
         # Engine work is planned only once the engine session exists; until then `wants_engine` says
         # that the step the last `show` was for needs an engine (the owner then prepares a session).
         self.engine_ready = False
         self.wants_engine = False
-        self._index: dict[int, tuple[FrameKey, FrameKind]] = {}
-        self._sorted_steps: list[int] = []
         self._inflight: dict[int, PlannedRequest] = {}
         self._prefetch: list[PlannedRequest] = []
         self._failed_steps: set[int] = set()  # work that failed is not retried until `clear_failures`
         self._failed_segments: set[tuple[int, int, int]] = set()
-
-    # -- the frame index -------------------------------------------------------------------------
-    def key_for_part(self, part: Keyframe | Segment) -> FrameKey:
-        if self.key_for is not None:
-            return self.key_for(part)
-        return FrameKey(self.artwork_hash, self.branch_hash, part)
-
-    def key_function(self) -> Callable[[Keyframe | Segment], FrameKey]:
-        """`key_for_part` as a function that holds no reference to this scheduler (for other threads)."""
-        if self.key_for is not None:
-            return self.key_for
-        artwork_hash, branch_hash = self.artwork_hash, self.branch_hash
-        return lambda part: FrameKey(artwork_hash, branch_hash, part)
-
-    def key_for_step(self, step: int) -> FrameKey:
-        return self.key_for_part(Keyframe(int(step)))
-
-    def add_frame(self, key: FrameKey, frame: Frame) -> bool:
-        """Store a frame unless a better kind is already indexed for its step; True when stored."""
-        known = self._index.get(frame.step)
-        if known is not None and known[1].rank < frame.kind.rank and self._reachable(known[0]):
-            return False
-        self.store.put(key, frame)
-        self._set(frame.step, key, frame.kind)
-        return True
-
-    def index_existing(self, entries: Iterable[tuple[FrameKey, int, FrameKind]]) -> None:
-        """Register frames the store can give back (a reopened project) without touching the store."""
-        for key, step, kind in entries:
-            known = self._index.get(step)
-            if known is not None and known[1].rank <= kind.rank:
-                continue
-            self._set(step, key, kind)
-
-    def _set(self, step: int, key: FrameKey, kind: FrameKind) -> None:
-        if step not in self._index:
-            bisect.insort(self._sorted_steps, step)
-        self._index[step] = (key, kind)
-
-    def _reachable(self, key: FrameKey) -> bool:
-        """In memory, or brought back without new engine work: loaded from the file, or re-rendered
-        from the recipe of a deterministic engine."""
-        return self.store.contains(key) or self.store.may_hold(key) or self.rerender
-
-    def frame_at(self, step: int) -> Frame | None:
-        """The indexed frame for `step` if it is in memory now (never blocks). An indexed frame that
-        left memory and cannot come back (no project file holds it) is forgotten, so it is made again."""
-        entry = self._index.get(step)
-        if entry is None:
-            return None
-        frame = self.store.peek(entry[0])
-        if frame is None and not self._reachable(entry[0]):
-            self._forget(step)
-        return frame
-
-    def _forget(self, step: int) -> None:
-        self._index.pop(step, None)
-        i = bisect.bisect_left(self._sorted_steps, step)
-        if i < len(self._sorted_steps) and self._sorted_steps[i] == step:
-            self._sorted_steps.pop(i)
-
-    def entry(self, step: int) -> tuple[FrameKey, FrameKind] | None:
-        """The indexed key and kind for `step` (no store access)."""
-        return self._index.get(step)
 
     def state(self, step: int) -> StepState:
         """Where the frame for `step` is now (see `StepState`)."""
@@ -217,44 +122,6 @@ class BranchScheduler:
         if entry is not None and self._reachable(entry[0]):
             return StepState.STORED
         return StepState.MISSING
-
-    def available(self) -> dict[int, FrameKind]:
-        """Every indexed step with its kind, in memory or stored (what the timeline track shows)."""
-        return {s: k for s, (_, k) in self._index.items()}
-
-    def has(self, step: int) -> bool:
-        return step in self._index
-
-    def snapshot(self) -> Mapping[int, tuple[FrameKey, FrameKind]]:
-        """An immutable copy of the index for work on another thread: an export reads frames by key
-        through the store and never touches this live scheduler."""
-        return MappingProxyType(dict(self._index))
-
-    def _nearest(self, step: int, below: bool) -> Frame | None:
-        i = bisect.bisect_left(self._sorted_steps, step)
-        candidates = range(i - 1, -1, -1) if below else range(i, len(self._sorted_steps))
-        for j in candidates:
-            if j >= len(self._sorted_steps):
-                break
-            frame = self.frame_at(self._sorted_steps[j])
-            if frame is not None:
-                return frame
-        return None
-
-    def best_frame(self, step: int) -> Frame | None:
-        """Exact/interpolated frame when in memory, else a PREVIEW blend of the nearest ones, else None."""
-        step = clamp_step(step)
-        frame = self.frame_at(step)
-        if frame is not None:
-            return frame
-        lo, hi = self._nearest(step, below=True), self._nearest(step + 1, below=False)
-        if lo is None and hi is None:
-            return None
-        if lo is None or hi is None:
-            only = lo or hi
-            assert only is not None
-            return Frame(only.pixels, step, FrameKind.PREVIEW)
-        return Frame(blend_preview(lo, hi, step), step, FrameKind.PREVIEW)
 
     # -- planning --------------------------------------------------------------------------------
     def wanted(self, step: int, direction: int) -> list[PlannedRequest]:
@@ -276,19 +143,6 @@ class BranchScheduler:
         for rank, (a, b) in enumerate(self.layout.render_order(step, d)):
             plans.append(PlannedRequest(PRIORITY_PLAYHEAD + rank, segment=(a, b, n)))
         return plans
-
-    def _loadable(self, step: int) -> FrameKey | None:
-        """The key to load for `step` when its frame waits in the backing store, else None (a recipe
-        branch re-renders instead: a render costs less than a PNG decode)."""
-        entry = self._index.get(step)
-        if (
-            entry is None
-            or self.rerender
-            or self.store.contains(entry[0])
-            or not self.store.may_hold(entry[0])
-        ):
-            return None
-        return entry[0]
 
     def _loads_near(self, step: int, d: int) -> list[PlannedRequest]:
         """Stored frames to load for `step`: its own (a request of its own, so it is painted after one
@@ -319,13 +173,6 @@ class BranchScheduler:
 
     def _busy(self) -> set[int]:
         return {s for p in self._inflight.values() for s in p.covers()}
-
-    def _needs_engine(self, step: int) -> bool:
-        """True when only an engine can bring `step` into memory (not in memory, not loadable)."""
-        entry = self._index.get(step)
-        if entry is None:
-            return True
-        return not (self.store.contains(entry[0]) or self._loadable(step) is not None)
 
     def _missing(self, plan: PlannedRequest, busy: set[int]) -> PlannedRequest | None:
         """The part of `plan` that is neither done nor in flight (nor failed before)."""
@@ -479,11 +326,4 @@ class BranchScheduler:
         self._failed_segments.clear()
 
 
-__all__ = [
-    "BranchScheduler",
-    "PlannedRequest",
-    "StepState",
-    "RequestSink",
-    "blend_preview",
-    "MAX_STEP",
-]
+__all__ = ["BranchScheduler", "PlannedRequest", "RequestSink"]

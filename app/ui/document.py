@@ -26,28 +26,23 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchSpec, BranchTree
-from app.core.cancel import CancelToken, ProgressCallback
+from app.core.frame_index import StepState
 from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind
+from app.core.keyframe_plan import KeyframePlan
 from app.core.project import Project
-from app.core.scheduler import BranchScheduler, PlannedRequest, StepState
+from app.core.scheduler import BranchScheduler, PlannedRequest
 from app.core.segments import DEFAULT_LAYOUT, SegmentLayout
 from app.core.tiered_store import LoadResult, TieredFrameStore
 from app.errors import UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
-from app.inference.recipe import prepare_or_restore, supports_recipe
 from app.inference.registry import DEFAULT_ENGINE, create_engine
-from app.inference.runner import CallJob, InterpolateJob, PrepareJob, RenderJob, Request
+from app.inference.runner import CallJob, InterpolateJob, RenderJob, Request
+from app.ui.branch_sessions import BranchSessions, EngineFactory
 from app.ui.error_text import error_text
 from app.ui.frame_source import BranchSnapshot
 from app.ui.worker import EngineWorker
 
-EngineFactory = Callable[[str], ProcessEngine]
-PRIORITY_PREPARE = -10
 INACTIVE_OFFSET = 3  # the active branch's work goes first
-
-
-def void(_value: object) -> None:
-    """Drop a handler's return value (worker handlers return nothing)."""
 
 
 class _BranchSink:
@@ -78,16 +73,18 @@ class Document(QObject):
     ) -> None:
         super().__init__(parent)
         self._worker = worker
-        self._engine_factory = engine_factory or (lambda name: create_engine(name))
-        self._engines: dict[str, ProcessEngine] = {}
+        self._sessions = BranchSessions(
+            worker,
+            engine_factory or (lambda name: create_engine(name)),
+            on_ready=self._on_prepared,
+            on_failed=lambda _bid, text: self.error.emit(text),
+            on_progress=self._on_progress,
+        )
         self._store = self._new_store()
         self._project: Project | None = None
         self.artwork: Artwork | None = None
         self.tree = BranchTree()
-        self._sessions: dict[str, EngineSession] = {}
         self._schedulers: dict[str, BranchScheduler] = {}
-        self._failed: dict[str, str] = {}
-        self._preparing: dict[str, int] = {}
         self._dirty = False
 
     @staticmethod
@@ -98,9 +95,7 @@ class Document(QObject):
 
     # -- engines ---------------------------------------------------------------------------------
     def engine(self, name: str) -> ProcessEngine:
-        if name not in self._engines:
-            self._engines[name] = self._engine_factory(name)
-        return self._engines[name]
+        return self._sessions.engine(name)
 
     # -- dirty state -----------------------------------------------------------------------------
     @property
@@ -157,7 +152,6 @@ class Document(QObject):
         self.tree = BranchTree()
         self._sessions.clear()
         self._schedulers.clear()
-        self._failed.clear()
         self._store = self._new_store()
         self._project = None
         self.set_dirty(False)
@@ -210,23 +204,11 @@ class Document(QObject):
             b.spec.spec_hash(),
             self._store,
             _BranchSink(self, b.id),
-            random_access=self._random_access(b.spec),
+            random_access=self._sessions.random_access(b.spec),
             key_for=plan.key if plan is not None else None,
             layout=plan.layout if plan is not None else DEFAULT_LAYOUT,
-            rerender=self._keeps_recipe(b.spec),
+            rerender=self._sessions.keeps_recipe(b.spec),
         )
-
-    def _random_access(self, spec: BranchSpec) -> bool:
-        try:
-            return bool(self.engine(spec.engine).capabilities.random_access)
-        except UndoStudioError:
-            return True  # the engine cannot load: nothing is planned for it anyway
-
-    def _keeps_recipe(self, spec: BranchSpec) -> bool:
-        try:
-            return supports_recipe(self.engine(spec.engine))
-        except UndoStudioError:
-            return False
 
     def keeps_recipe(self, branch_id: str) -> bool:
         """True when the branch's frames are re-rendered from a recipe, not stored as images."""
@@ -235,29 +217,16 @@ class Document(QObject):
     def recipe_maker(self, branch_id: str) -> Callable[[], bytes] | None:
         """A function that serialises the branch's session into its recipe (run it on the worker), or
         None while there is no session or the engine keeps no recipes."""
-        session = self._sessions.get(branch_id)
-        engine = self.engine(self.branch(branch_id).spec.engine)
-        if session is None or not supports_recipe(engine):
-            return None
-        recipe: Callable[[EngineSession], bytes] = engine.recipe  # type: ignore[attr-defined]
-        return lambda: recipe(session)
+        return self._sessions.recipe_maker(self.branch(branch_id))
 
     def seen_steps(self, branch_id: str) -> list[int]:
         """The steps the branch itself has frames for (not its fork parent's): what its recipe keeps."""
         return sorted(self._schedulers[branch_id].available())
 
-    def frame_plan(self, spec: BranchSpec) -> Any:
+    def frame_plan(self, spec: BranchSpec) -> KeyframePlan | None:
         """The engine's KeyframePlan for `spec`, or None for engines keyed by the whole spec."""
         assert self.artwork is not None
-        try:
-            engine = self.engine(spec.engine)
-        except UndoStudioError:
-            return None
-        plan_for = getattr(engine, "plan_for", None)
-        try:
-            return plan_for(self.artwork.content_hash, spec) if plan_for is not None else None
-        except UndoStudioError:
-            return None
+        return self._sessions.frame_plan(self.artwork.content_hash, spec)
 
     def new_seed(self) -> int:
         used = {b.spec.seed for b in self.tree}
@@ -286,11 +255,7 @@ class Document(QObject):
         if len(self.tree) <= 1:
             return
         self._schedulers.pop(branch_id).cancel_all()
-        rid = self._preparing.pop(branch_id, None)
-        if rid is not None:
-            self._worker.cancel(rid)
-        self._sessions.pop(branch_id, None)
-        self._failed.pop(branch_id, None)
+        self._sessions.remove(branch_id)
         self.tree.remove(branch_id)
         self.set_dirty(True)
         self.branches_changed.emit()
@@ -308,7 +273,7 @@ class Document(QObject):
         owner = self.owner_for(branch_id, step)
         sched = self._schedulers[owner]
         frame = sched.show(step, direction, want_frame)
-        if sched.wants_engine and owner not in self._failed:
+        if sched.wants_engine:
             self._prepare(owner)
         return frame
 
@@ -337,11 +302,11 @@ class Document(QObject):
     def session(self, branch_id: str) -> EngineSession | None:
         """The prepared engine session whose frames show the finished end of `branch_id` (stage bands,
         change curve and keyframes for the track), or None while it is not prepared."""
-        return self._sessions.get(self.owner_for(branch_id, 0))
+        return self._sessions.session(self.owner_for(branch_id, 0))
 
     def failure(self, branch_id: str) -> str | None:
-        """Why the branch whose frames show `branch_id` could not be generated, or None."""
-        return self._failed.get(branch_id)
+        """Why the branch could not be generated, or None."""
+        return self._sessions.failure(branch_id)
 
     def prefetch(self, step: int) -> None:
         """Load every branch's stored frames into memory in the background, nearest to `step` first."""
@@ -358,7 +323,8 @@ class Document(QObject):
             job = CallJob(lambda cancel, _progress: store.load_many(loads, cancel, fill), "load frames")
         else:
             engine = self.engine(self.branch(branch_id).spec.engine)
-            session = self._sessions[branch_id]
+            session = self._sessions.session(branch_id)
+            assert session is not None, "engine work is planned only once the session exists"
             if plan.segment is None:
                 job = RenderJob(engine, session, plan.steps)
             else:
@@ -397,48 +363,13 @@ class Document(QObject):
 
     # -- sessions --------------------------------------------------------------------------------
     def _prepare(self, branch_id: str) -> None:
-        if branch_id in self._preparing or branch_id in self._sessions or self.artwork is None:
+        if self.artwork is not None:
+            self._sessions.prepare(self.branch(branch_id), self.artwork, self._project)
+
+    def _on_prepared(self, branch_id: str, session: EngineSession) -> None:
+        sched = self._schedulers.get(branch_id)
+        if sched is None:
             return
-        spec = self.branch(branch_id).spec
-        try:
-            engine = self.engine(spec.engine)
-        except UndoStudioError as exc:
-            self._failed[branch_id] = error_text(exc)
-            self.error.emit(error_text(exc))
-            return
-        project, artwork, branch = self._project, self.artwork, self.branch(branch_id)
-        job: Any = PrepareJob(engine, artwork, spec)
-        if project is not None and supports_recipe(engine):
-
-            def restore(cancel: CancelToken, progress: ProgressCallback) -> EngineSession:
-                record = project.get_recipe(branch)  # on the worker: the recipe is a blob in the file
-                data = None if record is None else record.data
-                return prepare_or_restore(engine, artwork, spec, data, cancel, progress)
-
-            job = CallJob(restore, "prepare")
-        req = self._worker.submit(
-            job,
-            PRIORITY_PREPARE,
-            "prepare",
-            on_result=lambda r, session: self._on_prepared(branch_id, r, session),
-            on_error=lambda r, exc: self._on_prepare_failed(branch_id, r, exc),
-            on_cancelled=lambda r: void(self._drop_prepare(branch_id, r)),
-            on_progress=self._on_progress,
-        )
-        self._preparing[branch_id] = req.id
-
-    def _drop_prepare(self, branch_id: str, req: Request) -> bool:
-        """Forget a prepare request that ended; False when it was not the current one (stale)."""
-        if self._preparing.get(branch_id) != req.id:
-            return False
-        del self._preparing[branch_id]
-        return True
-
-    def _on_prepared(self, branch_id: str, req: Request, session: EngineSession) -> None:
-        if not self._drop_prepare(branch_id, req) or branch_id not in self._schedulers:
-            return
-        self._sessions[branch_id] = session
-        sched = self._schedulers[branch_id]
         engine = self.engine(self.branch(branch_id).spec.engine)
         sched.random_access = engine.capabilities.random_access
         if session.keyframe_steps:
@@ -449,30 +380,14 @@ class Document(QObject):
         sched.engine_ready = True
         self.branch_ready.emit(branch_id)
 
-    def _on_prepare_failed(self, branch_id: str, req: Request, exc: UndoStudioError) -> None:
-        if not self._drop_prepare(branch_id, req):
-            return
-        self._failed[branch_id] = error_text(exc)
-        self.error.emit(error_text(exc))
-
-    def retry(self, branch_id: str) -> None:
-        self._failed.pop(branch_id, None)
-        self._schedulers[branch_id].clear_failures()
-        self._prepare(branch_id)
-
-    def is_ready(self, branch_id: str) -> bool:
-        return branch_id in self._sessions
-
     def is_busy(self) -> bool:
-        return bool(self._preparing) or any(s.inflight() for s in self._schedulers.values())
+        return self._sessions.busy() or any(s.inflight() for s in self._schedulers.values())
 
     def cancel_all(self) -> None:
         """Cancel every load and engine job of this document (not autosave, not an export)."""
         for sched in self._schedulers.values():
             sched.cancel_all()
-        for rid in self._preparing.values():
-            self._worker.cancel(rid)
-        self._preparing.clear()
+        self._sessions.cancel_all()
 
     # -- saving and export -----------------------------------------------------------------------
     def frames_in_memory(
@@ -499,7 +414,7 @@ class Document(QObject):
             owners=owners,
             specs={bid: self.branch(bid).spec for bid in used},
             engines={bid: self.engine(self.branch(bid).spec.engine) for bid in used},
-            sessions={bid: self._sessions[bid] for bid in used if bid in self._sessions},
+            sessions={bid: sess for bid, sess in self._sessions.sessions().items() if bid in used},
             layouts={bid: self._layout(bid) for bid in used},
             keys={bid: self._schedulers[bid].key_function() for bid in used},
             store=self._store,
@@ -507,7 +422,7 @@ class Document(QObject):
 
     def _layout(self, branch_id: str) -> SegmentLayout | None:
         """A keyframe chain known without a session (a reopened project), else None: the session's."""
-        if branch_id in self._sessions:
+        if self._sessions.session(branch_id) is not None:
             return None
         plan = self.frame_plan(self.branch(branch_id).spec)
         return plan.layout if plan is not None else None

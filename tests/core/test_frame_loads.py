@@ -11,8 +11,9 @@ import pytest
 
 from app.core.cancel import CancelToken
 from app.core.frame_cache import LruFrameCache
+from app.core.frame_index import StepState
 from app.core.frames import Frame, FrameKey, FrameKind, Keyframe
-from app.core.scheduler import PRIORITY_LOAD, BranchScheduler, PlannedRequest, StepState
+from app.core.scheduler import PRIORITY_LOAD, BranchScheduler, PlannedRequest
 from app.core.tiered_store import LoadResult, TieredFrameStore
 
 STORED = (100, 200, 300, 400, 500, 600, 700, 800)
