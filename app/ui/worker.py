@@ -1,4 +1,4 @@
-"""Hosts the Qt-free `Runner` for the UI: its callbacks (worker thread) become Qt signals (main thread).
+"""Hosts the Qt-free `Runner` for the UI: its callbacks (worker thread) reach the submitter on the main thread.
 
 Why not emit signals from the worker thread directly: the runner's thread is a plain Python thread, and
 emitting PySide signals with Python-object arguments from it crashed PySide6 6.12 under load (a refcount
