@@ -19,13 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.core.artwork import SUPPORTED_SUFFIXES, Artwork, load_artwork
+from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import MAX_STEP
 from app.core.project import PROJECT_SUFFIX, Project
 from app.errors import CancelledError, UndoStudioError
 from app.inference.runner import CallJob
+from app.ui.async_slot import async_slot
 from app.ui.error_text import error_text
 from app.ui.project_controller import open_project_file
 
@@ -44,7 +47,7 @@ class OpenSave(QObject):
         super().__init__(window)
         self.w, self.start, self.compare = window, start, compare
         self.confirm_close: Callable[[], str] = self.ask_save  # "save", "discard" or "cancel"
-        self._opening: asyncio.Task | None = None  # the open in progress
+        self._opening: asyncio.Task[bool] | None = None  # the open in progress
         self._reading = False  # ... and it is still reading its file (a newer request may cancel it)
         window.document.dirty_changed.connect(lambda _d: self.update_title())
         window.projects.saved.connect(lambda _p: self.update_title())
@@ -75,18 +78,18 @@ class OpenSave(QObject):
         if name:
             self.open_project(Path(name))
 
-    def open_path(self, path: Path) -> asyncio.Task:
+    def open_path(self, path: Path) -> asyncio.Task[bool]:
         """Open an artwork or a project by its suffix; the open's task (its result: opened or not)."""
         if Path(path).suffix.lower() == PROJECT_SUFFIX:
             return self.open_project(path)
         return self.open_artwork(path)
 
-    def drag_enter(self, event) -> None:
+    def drag_enter(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         if any(u.isLocalFile() for u in urls):
             event.acceptProposedAction()
 
-    def drop(self, event) -> None:
+    def drop(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 event.acceptProposedAction()
@@ -94,7 +97,7 @@ class OpenSave(QObject):
                 return
 
     # -- opening ---------------------------------------------------------------------------------
-    @qasync.asyncSlot(object)
+    @async_slot(object)
     async def open_artwork(self, path: Path, step: int | None = None) -> bool:
         """Read and decode the image on the worker, then leave the current document and show it at
         `step` (default: the first stroke). False: failed (error shown), cancelled or ignored."""
@@ -102,13 +105,13 @@ class OpenSave(QObject):
         job = CallJob(lambda _cancel, _progress: load_artwork(path), "open artwork")
         return await self._open(path, job, lambda artwork: self._show_artwork(artwork, step))
 
-    @qasync.asyncSlot(object)
+    @async_slot(object)
     async def open_project(self, path: Path) -> bool:
         """Open the project file on the worker (SQLite, its artwork), then leave the current document
         and restore the project's branches and view. False: failed (error shown), cancelled or ignored."""
         path = Path(path)
 
-        def read(cancel, _progress) -> Project:
+        def read(cancel: CancelToken, _progress: ProgressCallback) -> Project:
             project = open_project_file(path)
             if cancel.cancelled:  # nobody will take it: close the file here
                 project.close()

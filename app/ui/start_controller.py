@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 
+from app.core.cancel import CancelToken, ProgressCallback
 from app.inference.registry import engine_names
 from app.inference.runner import CallJob, Request
 from app.paths import default_models_dir, sample_artworks
@@ -20,14 +21,14 @@ if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
 PRIORITY_PROBE = 300
-ProbeFn = Callable[[Any, Any], dict[str, Any]]
+ProbeFn = Callable[[CancelToken, ProgressCallback], dict[str, Any]]
 
 
-def probe_system(cancel, progress) -> dict[str, Any]:
+def probe_system(cancel: CancelToken, progress: ProgressCallback) -> dict[str, Any]:
     """Runs on the worker: engine readiness and the compute device (may import torch there, never in the UI)."""
     from app.inference.registry import create_engine
 
-    engines = []
+    engines: list[tuple[str, bool, str | BaseException]] = []
     for name in engine_names():
         try:
             engine = create_engine(name, default_models_dir())

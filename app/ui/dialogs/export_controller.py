@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import qasync
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
@@ -20,6 +19,7 @@ from app.core.cancel import CancelToken
 from app.core.export import ExportResult, export_comparison, export_process
 from app.errors import CancelledError, UndoStudioError
 from app.inference.runner import CallJob, Request
+from app.ui.async_slot import async_slot
 from app.ui.dialogs.export_dialog import ExportDialog
 from app.ui.document import Document
 from app.ui.error_text import error_text
@@ -48,7 +48,7 @@ class ExportController(QObject):
     def running(self) -> bool:
         return self._token is not None
 
-    @qasync.asyncSlot()
+    @async_slot()
     async def start(self) -> ExportResult | None:
         """Export what the dialog says and wait for it; the result, or None (failed, cancelled, or an
         export already runs)."""
