@@ -3,7 +3,9 @@ the current document (asking to save first) and the window title with its unsave
 
 Opening is a qasync coroutine: the file is read on the worker (a large PSD takes seconds to decode; a
 project is SQLite plus an image), so the UI keeps running and the status bar's Cancel stops it. Only once
-the file has been read does the open leave the current document: a damaged file costs nothing.
+the file has been read does the open leave the current document: a damaged file costs nothing. The read
+goes first in the worker's queue, but the worker runs one job at a time: it starts when the job running
+then (an engine batch, the system probe) has ended.
 
 One open at a time: a newer open request cancels one that is still reading its file (the newest choice
 wins, the older read is cancelled on the worker too). Once a file has been read, its open is committed
