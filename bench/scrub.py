@@ -21,6 +21,7 @@ Targets: cached p95 <= 8 ms, preview p95 <= 33 ms, stall max <= 50 ms.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -35,6 +36,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+import qasync  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -59,6 +61,12 @@ def pump_until(app: QApplication, predicate, timeout: float = 120.0) -> bool:
             return True
         time.sleep(0.001)
     return predicate()
+
+
+def finish(app: QApplication, task, timeout: float = 120.0):
+    """Wait for a UI flow's task (an `@qasync.asyncSlot` method's) and return its result."""
+    pump_until(app, task.done, timeout)
+    return task.result()
 
 
 class Heartbeat:
@@ -100,9 +108,9 @@ def measure(app, window, steps, painted) -> tuple[list[float], list[FrameKind | 
 def reopened_scenario(app, window, samples: int, rng: random.Random, folder: Path) -> dict[str, float | int]:
     """Save what exists, reopen it (empty memory cache) and scrub stored steps that are not in memory."""
     path = folder / "bench.undoproj"
-    assert window.controller.save(path=path)
+    assert window.controller.files.save(path=path)
     pump_until(app, lambda: not window.projects.busy(), 300)
-    assert window.controller.open_project(path)
+    assert finish(app, window.controller.files.open_project(path))
     doc, bid = window.document, window.document.active_id
     project = window.projects.project
     main_thread = threading.get_ident()
@@ -164,7 +172,7 @@ def reopened_scenario(app, window, samples: int, rng: random.Random, folder: Pat
 
 def project_size_scenario(app, window, artwork: Path, folder: Path) -> dict[str, float | int]:
     """Open the artwork afresh, play all 1000 steps of its one branch, save, and weigh the file."""
-    assert window.controller.open_artwork(artwork, 999)
+    assert finish(app, window.controller.files.open_artwork(artwork, 999))
     pump_until(app, window.viewer.all_exact, 120)
     doc, bid = window.document, window.document.active_id
     t0 = time.perf_counter()
@@ -174,7 +182,7 @@ def project_size_scenario(app, window, artwork: Path, folder: Path) -> dict[str,
     played_s = time.perf_counter() - t0
     path = folder / "size.undoproj"
     t0 = time.perf_counter()
-    assert window.controller.save(path=path)
+    assert window.controller.files.save(path=path)
     pump_until(app, lambda: not window.projects.busy(), 600)
     saved_s = time.perf_counter() - t0
     window.projects.close_project()  # checkpoints the write-ahead log into the file
@@ -214,15 +222,17 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     from app.ui.theme import apply_theme
 
     app = make_application()
+    # the window's open flows are qasync tasks; pump_until drives Qt, so the loop is "already running"
+    asyncio.set_event_loop(qasync.QEventLoop(app, already_running=True))
     apply_theme(app)
     window = MainWindow(probe_system=False)
     window.controller.modal_errors = False
-    window.controller.confirm_close = lambda: "discard"
+    window.controller.files.confirm_close = lambda: "discard"
     window.resize(1440, 900)
     window.show()
     painted: dict[int, float] = {}
     window.canvas.painted.connect(lambda step: painted.setdefault(step, time.perf_counter()))
-    assert window.controller.open_artwork(args.image, 999)
+    assert finish(app, window.controller.files.open_artwork(args.image, 999))
     size = window.document.artwork.pixels.shape
     if not pump_until(app, window.viewer.all_exact, 120):
         print("the first frame never arrived", file=sys.stderr)

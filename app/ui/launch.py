@@ -59,6 +59,7 @@ async def wait_until(predicate: Callable[[], bool], timeout: float, poll: float 
 
 
 def setup_window(args: argparse.Namespace, engine_factory=None, probe_system: bool = True):
+    """Build and show the window at the requested size; `apply_args` then opens what was asked."""
     from app.ui.main_window import MainWindow
 
     window = MainWindow(engine_factory=engine_factory, probe_system=probe_system)
@@ -68,9 +69,14 @@ def setup_window(args: argparse.Namespace, engine_factory=None, probe_system: bo
     except ValueError:
         pass
     window.show()
+    return window
+
+
+async def apply_args(window, args: argparse.Namespace) -> None:
+    """Open `--open` (read on the worker, awaited here), then compare, step and dialog as asked."""
     ctrl = window.controller
     if args.open is not None:
-        ctrl.open_path(args.open)
+        await ctrl.files.open_path(args.open)
         if args.compare and window.document.artwork is not None:
             seeds = [int(s) for s in args.compare.split(",") if s.strip()]
             doc = window.document
@@ -82,28 +88,32 @@ def setup_window(args: argparse.Namespace, engine_factory=None, probe_system: bo
                     spec = base.spec.with_changes(seed=seed) if base else BranchSpec.make("procedural", seed)
                     existing = doc.add_branch(spec, activate=False)
                 ids.append(existing.id)
-            ctrl.compare_branches(ids)
+            ctrl.compare_export.compare_branches(ids)
             modes = window.compare.mode
             modes.setCurrentIndex(max(0, modes.findData(args.compare_mode)))
         if args.step is not None:
             window.playback.set_step(args.step)
     if args.dialog == "export":
         ctrl.modal_errors = False
-        ctrl.open_export()
-    return window
+        ctrl.compare_export.open_export()
 
 
 def frames_ready(window) -> bool:
     doc = window.document
     if doc.artwork is None:
-        return window.worker.queue_length() == 0 or window.controller._probe is None
+        return window.worker.queue_length() == 0 or not window.controller.start.probing
     return window.viewer.all_exact()
 
 
-async def _screenshot_flow(window, out: Path, timeout: float) -> int:
-    ok = await wait_until(lambda: frames_ready(window), timeout)
+async def _screenshot_flow(window, args: argparse.Namespace) -> int:
+    window.controller.compare_export.open_folder_after_export = False
+    window.controller.files.confirm_close = lambda: "discard"
+    await apply_args(window, args)
+    ok = await wait_until(lambda: frames_ready(window), args.timeout)
     await asyncio.sleep(0.3)  # let the track's throttled redraw and the layout settle
-    target = window.controller.export_dialog if window.controller.export_dialog is not None else window
+    dialog = window.controller.compare_export.export_dialog
+    target = dialog if dialog is not None else window
+    out: Path = args.screenshot
     out.parent.mkdir(parents=True, exist_ok=True)
     target.grab().save(str(out))
     print(f"screenshot saved: {out}" + ("" if ok else " (frames were not all ready)"))
@@ -125,15 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     window = setup_window(args)
     if args.screenshot is not None:
-        if args.dialog == "export" and window.controller.export_controller is not None:
-            window.controller.export_controller.open_folder_when_done = False
-        window.controller.confirm_close = lambda: "discard"
         with loop:
-            return loop.run_until_complete(_screenshot_flow(window, args.screenshot, args.timeout))
+            return loop.run_until_complete(_screenshot_flow(window, args))
     with loop:
         closed = asyncio.Event()
         qapp.aboutToQuit.connect(closed.set)
+        opening = loop.create_task(apply_args(window, args))
         loop.run_until_complete(closed.wait())
+        opening.cancel()  # quit while still opening
     return 0
 
 

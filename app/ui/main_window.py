@@ -101,10 +101,10 @@ class MainWindow(QMainWindow):
 
     # Qt event hooks forward to the controller (behaviour lives there)
     def dragEnterEvent(self, event) -> None:  # noqa: N802
-        self.controller.drag_enter(event)
+        self.controller.files.drag_enter(event)
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        self.controller.drop(event)
+        self.controller.files.drop(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.controller.close_event(event)

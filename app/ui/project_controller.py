@@ -5,8 +5,9 @@
   low priority) and the branch tree/view state after every change, so a crash loses nothing.
 - Branches of a deterministic engine (procedural) keep a recipe instead of frames: written once per
   branch when its session exists, then only the steps seen are updated (a few bytes per batch).
-- Open restores the artwork, branches, active branch, view state and the frame index without any engine
-  call; frames are read back from the file on demand, on the worker (`app.core.tiered_store`).
+- Open (`open_project_file` on the worker, then `adopt` on the UI thread) restores the artwork, branches,
+  active branch, view state and the frame index without any engine call; frames are read back from the
+  file on demand, on the worker (`app.core.tiered_store`).
 
 The branch tree is not copied: the project and the document share one `BranchTree`, so saving the state
 writes what the user sees.
@@ -45,6 +46,17 @@ def recent_projects() -> list[Path]:
 def remember_recent(path: Path) -> None:
     items = [str(path)] + [str(p) for p in recent_projects() if p != path]
     QSettings().setValue(RECENT_KEY, items[:MAX_RECENT])
+
+
+def open_project_file(path: Path) -> Project:
+    """`Project.open` for an open on the worker: any failure is a `ProjectError` naming the file (a broken
+    file must never crash the app, and the runner would word an unknown error as an engine failure)."""
+    try:
+        return Project.open(Path(path))
+    except UndoStudioError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise ProjectError(f"'{Path(path).name}' could not be opened ({exc}).", "") from exc
 
 
 class ProjectController(QObject):
@@ -198,22 +210,6 @@ class ProjectController(QObject):
             self.doc.set_dirty(False)
         self.saved.emit(self.project.path)
         return True
-
-    def open(self, path: Path) -> dict[str, Any] | None:
-        """Open a project file; returns its view state, or None (error already reported)."""
-        project = self.read(path)
-        return None if project is None else self.adopt(project)
-
-    def read(self, path: Path) -> Project | None:
-        """Open a project file without touching the open document, so a damaged file costs nothing:
-        the caller leaves the current document only once this succeeded. None: error already reported."""
-        try:
-            return Project.open(Path(path))
-        except UndoStudioError as exc:
-            self.error.emit(error_text(exc))
-        except Exception as exc:  # noqa: BLE001 - a broken file must never crash the app
-            self.error.emit(error_text(ProjectError(f"'{Path(path).name}' could not be opened ({exc}).", "")))
-        return None
 
     def adopt(self, project: Project) -> dict[str, Any]:
         """Make an opened `project` the document (closing the current one); returns its view state."""

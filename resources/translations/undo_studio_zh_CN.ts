@@ -458,27 +458,60 @@
     </message>
   </context>
   <context>
-    <name>WindowController</name>
+    <name>Shortcuts</name>
     <message>
       <source>Language (applies after a restart)</source>
       <translation>语言（重启后生效）</translation>
     </message>
     <message>
+      <source>The language changes when Undo Studio is restarted.</source>
+      <translation>重新启动 Undo Studio 后界面语言才会切换。</translation>
+    </message>
+  </context>
+  <context>
+    <name>StartController</name>
+    <message>
       <source>Device: %1</source>
       <translation>设备：%1</translation>
     </message>
     <message>
+      <source>%1 · %2 GB, %3 GB free</source>
+      <translation>%1 · 共 %2 GB，可用 %3 GB</translation>
+    </message>
+  </context>
+  <context>
+    <name>OpenSave</name>
+    <message>
       <source>Open artwork or project</source>
       <translation>打开作品或项目</translation>
+    </message>
+    <message>
+      <source>Images and projects</source>
+      <translation>图像和项目</translation>
     </message>
     <message>
       <source>Open project</source>
       <translation>打开项目</translation>
     </message>
     <message>
+      <source>Opening %1…</source>
+      <translation>正在打开 %1…</translation>
+    </message>
+    <message>
+      <source>Save the reconstruction before closing?</source>
+      <translation>关闭前保存重建结果吗？</translation>
+    </message>
+    <message>
+      <source>Generated frames and branches are kept in a project file.</source>
+      <translation>生成的帧和分支会保存在项目文件中。</translation>
+    </message>
+    <message>
       <source>Save project</source>
       <translation>保存项目</translation>
     </message>
+  </context>
+  <context>
+    <name>CompareExport</name>
     <message>
       <source>Create a second branch to compare (Duplicate with a new seed).</source>
       <translation>请先创建第二个分支再对比（用新种子复制）。</translation>
@@ -490,26 +523,6 @@
     <message>
       <source>Export process</source>
       <translation>导出过程</translation>
-    </message>
-    <message>
-      <source>Save the reconstruction before closing?</source>
-      <translation>关闭前保存重建结果吗？</translation>
-    </message>
-    <message>
-      <source>Generated frames and branches are kept in a project file.</source>
-      <translation>生成的帧和分支会保存在项目文件中。</translation>
-    </message>
-    <message>
-      <source>Images and projects</source>
-      <translation>图像和项目</translation>
-    </message>
-    <message>
-      <source>%1 · %2 GB, %3 GB free</source>
-      <translation>%1 · 共 %2 GB，可用 %3 GB</translation>
-    </message>
-    <message>
-      <source>The language changes when Undo Studio is restarted.</source>
-      <translation>重新启动 Undo Studio 后界面语言才会切换。</translation>
     </message>
   </context>
   <context>

@@ -81,6 +81,25 @@ def spy(engine, log: dict):
     return SpyEngine(engine, log)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def qt_asyncio_loop(qapp):
+    """The UI's flows are qasync coroutines (`@qasync.asyncSlot`): an asyncio loop bound to Qt runs their
+    tasks while Qt processes events (qtbot.waitUntil, qtbot.wait). `already_running=True` is qasync's mode
+    for a QApplication that something else drives (here pytest-qt): asyncio sees a running loop, so
+    `asyncio.current_task()` and `asyncio.sleep` work as they do under `launch.main`."""
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.stop()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
 @pytest.fixture
 def engine_log():
     return {
@@ -138,8 +157,8 @@ def make_window(qtbot, engine_log):
             **kwargs,
         )
         w.controller.modal_errors = False
-        w.controller.open_folder_after_export = False
-        w.controller.confirm_close = lambda: "discard"
+        w.controller.compare_export.open_folder_after_export = False
+        w.controller.files.confirm_close = lambda: "discard"
         qtbot.addWidget(w)
         w.show()
         windows.append(w)

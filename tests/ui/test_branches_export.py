@@ -69,7 +69,7 @@ def _decode(path):
 def test_export_mp4_and_decode_it(qtbot, make_window, small_artwork, tmp_path):
     w = make_window()
     open_small(qtbot, w, small_artwork)
-    dialog = w.controller.open_export()
+    dialog = w.controller.compare_export.open_export()
     assert dialog.label.isChecked(), "the AI-simulated label is on by default"
     out = tmp_path / "out" / "house.mp4"
     dialog.path.setText(str(out))
@@ -78,7 +78,7 @@ def test_export_mp4_and_decode_it(qtbot, make_window, small_artwork, tmp_path):
     dialog.length.setCurrentIndex(0)  # full
     dialog.fps.setValue(25)
     dialog.hold_last.setValue(0.0)
-    ctrl = w.controller.export_controller
+    ctrl = w.controller.compare_export.export_controller
     with qtbot.waitSignal(ctrl.finished, timeout=60000) as blocker:
         qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
@@ -95,15 +95,15 @@ def test_export_comparison_video(qtbot, make_window, small_artwork, tmp_path):
     w = make_window()
     open_small(qtbot, w, small_artwork)
     w.document.duplicate_branch(w.document.active_id)
-    w.controller.compare_branches([b.id for b in w.document.branches])
+    w.controller.compare_export.compare_branches([b.id for b in w.document.branches])
     wait_exact(qtbot, w)
-    dialog = w.controller.open_export()
+    dialog = w.controller.compare_export.open_export()
     out = tmp_path / "cmp.mp4"
     dialog.path.setText(str(out))
     dialog.start.setValue(999)
     dialog.end.setValue(960)
     dialog.length.setCurrentIndex(0)
-    ctrl = w.controller.export_controller
+    ctrl = w.controller.compare_export.export_controller
     assert len(ctrl.branch_ids) == 2
     with qtbot.waitSignal(ctrl.finished, timeout=60000) as blocker:
         dialog.export_button.click()
@@ -134,12 +134,12 @@ def test_an_export_reads_its_snapshot_never_a_live_scheduler(
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(BranchScheduler, name, spy)
-    dialog = w.controller.open_export()
+    dialog = w.controller.compare_export.open_export()
     dialog.path.setText(str(tmp_path / "frames"))
     dialog.start.setValue(999)
     dialog.end.setValue(940)
     dialog.length.setCurrentIndex(0)
-    ctrl = w.controller.export_controller
+    ctrl = w.controller.compare_export.export_controller
     with qtbot.waitSignal(ctrl.finished, timeout=60000):
         dialog.export_button.click()
         w.document.duplicate_branch(w.document.active_id)  # the user goes on working meanwhile

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from ui_helpers import open_small
+from ui_helpers import finish, open_artwork, open_small
 
 from app.errors import ArtworkError, DeviceError, EngineError, ExportError, ProjectError, WeightsError
 
@@ -40,9 +40,9 @@ def truncated_png(tmp_path):
 def test_a_damaged_image_reads_in_chinese_with_the_english_detail(qtbot, make_window, truncated_png, chinese):
     w = make_window()
     w.controller.modal_errors = True
-    assert not w.controller.open_artwork(truncated_png)
+    assert not open_artwork(qtbot, w, truncated_png)
 
-    box = w.controller._error_box
+    box = w.controller.error_box
     assert box is not None
     try:
         assert box.text().startswith(HEADLINE)
@@ -85,16 +85,20 @@ def test_a_hint_built_at_run_time_stays_english_under_the_headline(chinese):
     assert text.text() == "导出失败\nChoose one of: a, b, c.\n\nWriting 'x.mp4' failed."
 
 
-def test_a_failed_export_reads_in_chinese_in_the_export_dialog(qtbot, make_window, small_artwork, chinese):
-    from app.core.cancel import CancelToken
-    from app.inference.runner import Request
+def test_a_failed_export_reads_in_chinese_in_the_export_dialog(
+    qtbot, make_window, small_artwork, chinese, monkeypatch
+):
+    from app.ui.dialogs import export_controller
 
+    def failing_export(*args, **kwargs):
+        raise ExportError("Writing 'out.mp4' failed.", "Choose another location.")
+
+    monkeypatch.setattr(export_controller, "export_process", failing_export)
     w = make_window()
     open_small(qtbot, w, small_artwork)
-    w.controller.open_export()
-    ctrl = w.controller.export_controller
-    ctrl.request = Request(id=99, priority=0, job=None, cancel=CancelToken())  # type: ignore[arg-type]
-    ctrl._on_failed(ctrl.request, ExportError("Writing 'out.mp4' failed.", "Choose another location."))
+    w.controller.compare_export.open_export()
+    ctrl = w.controller.compare_export.export_controller
+    assert finish(qtbot, ctrl.start()) is None
     status = ctrl.dialog.status.text()
     assert status.startswith("导出失败\n请选择其他位置。")
     assert "Writing 'out.mp4' failed." in status

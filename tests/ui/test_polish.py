@@ -7,7 +7,7 @@ import threading
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox, QPushButton, QVBoxLayout, QWidget
-from ui_helpers import open_small
+from ui_helpers import finish, open_artwork, open_project, open_small
 
 from app.inference.runner import CallJob
 
@@ -15,7 +15,7 @@ from app.inference.runner import CallJob
 def _saved_project(qtbot, w, small_artwork, tmp_path):
     open_small(qtbot, w, small_artwork, step=600)
     path = tmp_path / "kept.undoproj"
-    assert w.controller.save(path=path)
+    assert w.controller.files.save(path=path)
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     return path
 
@@ -25,7 +25,7 @@ def test_a_damaged_image_does_not_close_the_open_project(qtbot, make_window, sma
     path = _saved_project(qtbot, w, small_artwork, tmp_path)
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"not an image at all")
-    assert not w.controller.open_artwork(bad)
+    assert not open_artwork(qtbot, w, bad)
     assert "broken.png" in w.status.error_label.text()
     assert w.projects.path == path  # still attached to its file: autosave goes on
     assert w.document.artwork is not None and w.pages.currentWidget() is w.viewer_page
@@ -36,7 +36,7 @@ def test_a_damaged_project_does_not_close_the_open_project(qtbot, make_window, s
     path = _saved_project(qtbot, w, small_artwork, tmp_path)
     bad = tmp_path / "broken.undoproj"
     bad.write_bytes(b"this is not a database" * 100)
-    assert not w.controller.open_project(bad)
+    assert not open_project(qtbot, w, bad)
     assert "broken.undoproj" in w.status.error_label.text()
     assert w.projects.path == path
     assert w.pages.currentWidget() is w.viewer_page
@@ -44,25 +44,27 @@ def test_a_damaged_project_does_not_close_the_open_project(qtbot, make_window, s
 
 def test_opening_an_artwork_does_not_cancel_the_start_page_probe(qtbot, make_window, small_artwork):
     """The probe (engines ready?, which device) used to be cancelled with the document's work, leaving
-    the start page at "Device: checking…" and raw engine ids for the whole session."""
-    from app.ui.window_controller import PRIORITY_PROBE
-
+    the start page at "Device: checking…" and raw engine ids for the whole session. Here the probe is
+    still queued when the open leaves the (empty) document and cancels its work."""
     w = make_window()
-    gate = threading.Event()
+    start, opened = threading.Event(), threading.Event()
+    w.worker.submit(CallJob(lambda cancel, progress: start.wait(10)), -1000, "hold")
+    task = w.controller.files.open_artwork(small_artwork)
+    qtbot.waitUntil(lambda: w.controller.files.loading)  # its read is queued behind the hold
+    w.worker.submit(CallJob(lambda cancel, progress: opened.wait(10)), 0, "hold")  # after the read
 
     def probe(cancel, progress):
-        gate.wait(10)
         return {
             "engines": [("Procedural (no weights)", True, "")],
             "device": {"name": "CPU (x86_64, 2 cores)", "kind": "cpu", "total": 4 * 1024**3, "free": 1024**3},
         }
 
-    w.controller._probe = w.worker.submit(
-        CallJob(probe, "probe"), PRIORITY_PROBE, "probe", on_result=w.controller._on_probe
-    )
-    assert w.controller.open_artwork(small_artwork)  # cancels the document's work
-    gate.set()
-    qtbot.waitUntil(lambda: w.controller._probe is None, timeout=10000)
+    w.controller.start.start_probe(probe)
+    start.set()
+    assert finish(qtbot, task)  # left the empty document: its work cancelled
+    assert w.controller.start.probing
+    opened.set()
+    qtbot.waitUntil(lambda: not w.controller.start.probing, timeout=30000)
     assert w.start_page.device_label.text() == "Device: CPU (x86_64, 2 cores) · 4.0 GB, 1.0 GB free"
 
 
@@ -70,23 +72,24 @@ def test_device_text_names_the_kind_once(make_window):
     w = make_window()
     gib = 1024**3
     cuda = {"name": "NVIDIA H200", "kind": "cuda", "total": 140 * gib, "free": 139 * gib}
-    assert w.controller.device_text(cuda) == "NVIDIA H200 (cuda) · 140.0 GB, 139.0 GB free"
+    assert w.controller.start.device_text(cuda) == "NVIDIA H200 (cuda) · 140.0 GB, 139.0 GB free"
     cpu = {"name": "CPU (x86_64, 2 cores)", "kind": "cpu", "total": 2 * gib, "free": gib}
-    assert w.controller.device_text(cpu).startswith("CPU (x86_64, 2 cores) · ")
+    assert w.controller.start.device_text(cpu).startswith("CPU (x86_64, 2 cores) · ")
 
 
 def test_escape_during_an_export_cancels_it_and_keeps_the_dialog(qtbot, make_window, small_artwork, tmp_path):
     w = make_window()
     open_small(qtbot, w, small_artwork)
-    dialog = w.controller.open_export()
+    dialog = w.controller.compare_export.open_export()
     dialog.path.setText(str(tmp_path / "out.mp4"))
     dialog.length.setCurrentIndex(0)  # every step: long enough to still run when Esc comes
+    ctrl = w.controller.compare_export.export_controller
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctrl.running)
     assert not dialog.format.isEnabled() and not dialog.path.isEnabled()  # inputs locked while running
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert dialog.isVisible()  # not hidden with the export going on unseen
-    ctrl = w.controller.export_controller
-    qtbot.waitUntil(lambda: ctrl.request is None, timeout=30000)
+    qtbot.waitUntil(lambda: not ctrl.running, timeout=30000)
     assert ctrl.result is None and "cancelled" in dialog.status.text()
     assert dialog.format.isEnabled()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # now it closes
@@ -104,12 +107,12 @@ def test_a_long_error_does_not_widen_the_window(qtbot, make_window):
 def test_status_bar_says_when_the_project_is_being_written(qtbot, make_window, small_artwork, tmp_path):
     w = make_window()
     open_small(qtbot, w, small_artwork, step=600)
-    assert w.controller.save(path=tmp_path / "p.undoproj")
+    assert w.controller.files.save(path=tmp_path / "p.undoproj")
     assert w.projects.busy()
-    w.controller._update_stats()
+    w.controller.update_stats()
     assert w.status.saving_label.isVisibleTo(w.status)
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
-    w.controller._update_stats()
+    w.controller.update_stats()
     assert not w.status.saving_label.isVisibleTo(w.status)
 
 
@@ -167,7 +170,7 @@ def test_duplicate_is_named_after_its_seed_and_long_names_wrap(qtbot, make_windo
 
 def test_choosing_a_language_says_it_applies_after_a_restart(make_window):
     w = make_window()
-    w.controller.language.setCurrentIndex(1)
+    w.controller.shortcuts.language.setCurrentIndex(1)
     assert "restart" in w.status.message.text()
-    w.controller.language.setCurrentIndex(0)
+    w.controller.shortcuts.language.setCurrentIndex(0)
     assert w.status.message.text() == ""

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from PySide6.QtCore import Qt
-from ui_helpers import open_small, wait_exact
+from ui_helpers import open_artwork, open_project, open_small, wait_exact
 
 from app.core.frames import FrameKind
 
@@ -18,12 +18,12 @@ def test_save_close_reopen_without_engine_calls(qtbot, make_window, small_artwor
     w.timeline.slider.setValue(250)
     wait_exact(qtbot, w)
     w.document.duplicate_branch(w.document.active_id)
-    w.controller.compare_branches([b.id for b in w.document.branches])
+    w.controller.compare_export.compare_branches([b.id for b in w.document.branches])
     wait_exact(qtbot, w)
     pane_before = [p.canvas.grab().toImage() for p in w.compare.panes]
     assert "*" in w.windowTitle()
     path = tmp_path / "house.undoproj"
-    assert w.controller.save(path=path)
+    assert w.controller.files.save(path=path)
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     assert "*" not in w.windowTitle()
     names = [b.name for b in w.document.branches]
@@ -33,7 +33,7 @@ def test_save_close_reopen_without_engine_calls(qtbot, make_window, small_artwor
 
     engine_log["calls"].clear()
     w2 = make_window()
-    assert w2.controller.open_project(path)
+    assert open_project(qtbot, w2, path)
     assert w2.playback.step == 250
     assert w2.viewer.comparing and len(w2.compare.panes) == 2
     assert [b.name for b in w2.document.branches] == names
@@ -57,7 +57,7 @@ def test_autosave_after_frame_batches(qtbot, make_window, small_artwork, tmp_pat
     w = make_window()
     open_small(qtbot, w, small_artwork, step=999)
     path = tmp_path / "auto.undoproj"
-    assert w.controller.save(path=path)
+    assert w.controller.files.save(path=path)
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     w.timeline.slider.setValue(123)
     wait_exact(qtbot, w)
@@ -73,7 +73,7 @@ def test_damaged_project_shows_a_clear_error_and_app_keeps_working(
     bad = tmp_path / "broken.undoproj"
     bad.write_bytes(b"this is not a database" * 100)
     w = make_window()
-    assert not w.controller.open_project(bad)
+    assert not open_project(qtbot, w, bad)
     assert "broken.undoproj" in w.status.error_label.text()
     assert w.pages.currentWidget() is w.start_page
     open_small(qtbot, w, small_artwork)
@@ -82,7 +82,7 @@ def test_damaged_project_shows_a_clear_error_and_app_keeps_working(
 def test_cancel_a_long_task(qtbot, make_window, small_artwork, engine_log):
     engine_log["slow_seeds"].add(0)
     w = make_window()
-    assert w.controller.open_artwork(small_artwork)
+    assert open_artwork(qtbot, w, small_artwork)
     qtbot.waitUntil(engine_log["slow_started"].is_set, timeout=10000)  # planned right after the paint
     qtbot.waitUntil(lambda: w.status.cancel_button.isVisible(), timeout=5000)
     qtbot.mouseClick(w.status.cancel_button, Qt.MouseButton.LeftButton)
@@ -144,7 +144,7 @@ def test_closing_with_unsaved_work_asks_and_saves(qtbot, make_window, small_artw
     open_small(qtbot, w, small_artwork, step=640)
     target = tmp_path / "on-close.undoproj"
     asked = []
-    w.controller.confirm_close = lambda: asked.append(1) or "save"
+    w.controller.files.confirm_close = lambda: asked.append(1) or "save"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
     w.close()
     assert asked == [1]
@@ -157,7 +157,7 @@ def test_closing_with_unsaved_work_asks_and_saves(qtbot, make_window, small_artw
 def test_cancelled_close_keeps_the_window(qtbot, make_window, small_artwork):
     w = make_window()
     open_small(qtbot, w, small_artwork)
-    w.controller.confirm_close = lambda: "cancel"
+    w.controller.files.confirm_close = lambda: "cancel"
     assert not w.close()
     assert w.worker.runner.alive and w.document.artwork is not None
-    w.controller.confirm_close = lambda: "discard"
+    w.controller.files.confirm_close = lambda: "discard"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ui_helpers import open_small, wait_exact
+from ui_helpers import open_project, open_small, wait_exact
 
 from app.core.frames import FrameKind
 from app.core.project_store import ProjectStore
@@ -21,7 +21,7 @@ def _played_project(qtbot, make_window, small_artwork, tmp_path, steps=(900, 600
         qtbot.waitUntil(lambda s=s: doc.has_frame(bid, s) and not doc.is_busy(), timeout=30000)
     seen = set(doc.available(bid))
     path = tmp_path / "recipe.undoproj"
-    assert w.controller.save(path=path)
+    assert w.controller.files.save(path=path)
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     w.close()
     return path, seen
@@ -38,7 +38,7 @@ def test_a_procedural_branch_is_saved_as_a_recipe_and_reopens_without_analysis(
         assert set(store.get_recipe(branch_hash).seen_steps) == seen
     engine_log["calls"].clear()
     w = make_window()
-    assert w.controller.open_project(path)
+    assert open_project(qtbot, w, path)
     doc, bid = w.document, w.document.active_id
     assert set(doc.available(bid)) == seen, "the seen steps are on the timeline at once"
     w.timeline.slider.setValue(600)
@@ -55,7 +55,7 @@ def test_a_damaged_recipe_costs_an_analysis_not_the_branch(
         conn.execute("UPDATE recipes SET data = ?", (b"USRECIPE\x00\x00\x00\x05junk!",))
     engine_log["calls"].clear()
     w = make_window()
-    assert w.controller.open_project(path)
+    assert open_project(qtbot, w, path)
     w.timeline.slider.setValue(600)
     wait_exact(qtbot, w)
     assert engine_log["calls"][:2] == ["restore", "prepare"], engine_log["calls"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from ui_helpers import open_small, wait_exact
+from ui_helpers import open_project, open_small, wait_exact
 
 from app.core.frames import FrameKind
 from app.core.project import Project
@@ -35,7 +35,7 @@ def _saved_project(qtbot, make_window, small_artwork, tmp_path, steps=(900, 700,
         doc.request(bid, s, -1)
         qtbot.waitUntil(lambda s=s: doc.has_frame(bid, s) and not doc.is_busy(), timeout=30000)
     path = tmp_path / "stored.undoproj"
-    assert w.controller.save(path=path)
+    assert w.controller.files.save(path=path)
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     stored = sorted(doc.available(bid))
     w.close()
@@ -49,7 +49,7 @@ def test_scrubbing_a_reopened_project_never_reads_the_file_on_the_ui_thread(
     calls = _spy_project_reads(monkeypatch)
     engine_log["calls"].clear()
     w = make_window()
-    assert w.controller.open_project(path)
+    assert open_project(qtbot, w, path)
     for s in (700, 300, 500, 100):
         assert s in stored
         w.timeline.slider.setValue(s)
@@ -70,7 +70,7 @@ def test_evicted_frames_show_a_preview_at_once_then_come_back_from_the_file(
     for s in (600, 400):
         doc.request(bid, s, -1)
         qtbot.waitUntil(lambda s=s: doc.has_frame(bid, s) and not doc.is_busy(), timeout=30000)
-    assert w.controller.save(path=tmp_path / "evict.undoproj")
+    assert w.controller.files.save(path=tmp_path / "evict.undoproj")
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     doc.cancel_all()
     qtbot.waitUntil(lambda: w.worker.queue_length() == 0 and w.worker.runner.running() is None)
@@ -92,7 +92,7 @@ def test_a_superseded_load_is_cancelled_and_its_result_dropped(
 ):
     path, stored = _saved_project(qtbot, make_window, small_artwork, tmp_path, steps=(900, 100))
     w = make_window()
-    assert w.controller.open_project(path)
+    assert open_project(qtbot, w, path)
     doc, bid = w.document, w.document.active_id
     w.viewer.suspended = True  # only this test's requests plan loads (the view's own plan timer is racy)
     doc.cancel_all()  # no prefetch, no planned loads: start from an empty memory cache
@@ -130,9 +130,9 @@ def test_save_as_after_reopening_keeps_the_frames_that_were_never_loaded(
         count = original.frame_count()
     assert count >= len(stored) > 0
     w = make_window()
-    assert w.controller.open_project(path)
+    assert open_project(qtbot, w, path)
     target = tmp_path / "copy.undoproj"
-    assert w.controller.save(path=target)
+    assert w.controller.files.save(path=target)
     qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
     assert w.projects.path == target
     w.close()

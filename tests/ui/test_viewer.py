@@ -15,8 +15,8 @@ def test_start_page_lists_samples_and_opens_one(qtbot, make_window):
     assert w.pages.currentWidget() is w.start_page
     buttons = [b for b in w.start_page.findChildren(QToolButton) if b.property("samplePath")]
     assert buttons, "the bundled samples should be clickable thumbnails"
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
-    assert w.pages.currentWidget() is w.viewer_page
+    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)  # read on the worker, then shown
+    qtbot.waitUntil(lambda: w.pages.currentWidget() is w.viewer_page, timeout=30000)
     wait_exact(qtbot, w, 60000)
     assert (
         w.document.artwork is not None
@@ -110,7 +110,7 @@ def test_compare_four_branches_in_a_grid(qtbot, make_window, small_artwork):
     open_small(qtbot, w, small_artwork, step=500)
     for _ in range(3):
         w.document.duplicate_branch(w.document.branches[0].id)
-    w.controller.compare_branches([b.id for b in w.document.branches])
+    w.controller.compare_export.compare_branches([b.id for b in w.document.branches])
     assert len(w.compare.panes) == 4
     positions = {w.compare.grid.getItemPosition(w.compare.grid.indexOf(p))[:2] for p in w.compare.panes}
     assert positions == {(0, 0), (0, 1), (1, 0), (1, 1)}

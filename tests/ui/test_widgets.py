@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
-from ui_helpers import wait_exact
+from ui_helpers import open_artwork, wait_exact
 
 from app.inference.engine import SettingSpec
 from app.ui.branches.settings_form import SettingsForm
@@ -44,7 +44,8 @@ def test_dropping_an_image_on_the_window_opens_it(qtbot, make_window, small_artw
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(w, drop)
-    assert w.document.artwork is not None and w.document.artwork.source == small_artwork
+    qtbot.waitUntil(lambda: w.document.artwork is not None, timeout=30000)  # read on the worker
+    assert w.document.artwork.source == small_artwork
     wait_exact(qtbot, w)
 
 
@@ -72,7 +73,7 @@ def test_unreadable_artwork_shows_error_and_stays_on_start_page(qtbot, make_wind
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"not an image at all")
     w = make_window()
-    assert not w.controller.open_artwork(bad)
+    assert not open_artwork(qtbot, w, bad)
     assert "broken.png" in w.status.error_label.text()
     assert w.pages.currentWidget() is w.start_page
 

@@ -15,6 +15,21 @@ def wait_exact(qtbot, window, timeout: int = 30000) -> None:
     qtbot.waitUntil(window.viewer.all_exact, timeout=timeout)
 
 
+def finish(qtbot, task, timeout: int = 30000):
+    """Wait for a UI flow's task (what an `@qasync.asyncSlot` method returns) and return its result."""
+    qtbot.waitUntil(task.done, timeout=timeout)
+    return task.result()
+
+
+def open_artwork(qtbot, window, path, step: int | None = None) -> bool:
+    """Open an artwork through the window (read on the worker) and wait until the open has ended."""
+    return finish(qtbot, window.controller.files.open_artwork(path, step))
+
+
+def open_project(qtbot, window, path) -> bool:
+    return finish(qtbot, window.controller.files.open_project(path))
+
+
 def open_small(qtbot, window, path, step: int | None = None) -> None:
-    assert window.controller.open_artwork(path, step)
+    assert open_artwork(qtbot, window, path, step)
     wait_exact(qtbot, window)

@@ -1,5 +1,10 @@
-"""ExportController: runs an export on the worker (a runner `CallJob`), shows progress, cancels, and
-opens the output folder when done (QDesktopServices; off in tests and headless runs)."""
+"""ExportController: runs an export on the worker and waits for it (a qasync coroutine: start → progress
+→ done, failed or cancelled), cancels it, and opens the output folder when done (QDesktopServices; off
+in tests and headless runs).
+
+Cancelling sets the export's own cancel token rather than cancelling the awaiting task: the dialog says
+"cancelled, nothing was written" only once the worker has actually stopped and removed the partial file.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from PySide6.QtGui import QDesktopServices
 
 from app.core.cancel import CancelToken
 from app.core.export import ExportResult, export_comparison, export_process
-from app.errors import UndoStudioError
+from app.errors import CancelledError, UndoStudioError
 from app.inference.runner import CallJob, Request
+from app.ui.async_slot import async_slot
 from app.ui.dialogs.export_dialog import ExportDialog
 from app.ui.document import Document
 from app.ui.error_text import error_text
@@ -33,14 +39,21 @@ class ExportController(QObject):
     ) -> None:
         super().__init__(parent)
         self.dialog, self.doc, self.worker, self.branch_ids = dialog, doc, worker, list(branch_ids)
-        self.request: Request | None = None
         self.result: ExportResult | None = None
+        self._token: CancelToken | None = None  # the running export's; None when none runs
         dialog.export_button.clicked.connect(self.start)
         dialog.cancel_button.clicked.connect(self.cancel)
 
-    def start(self) -> None:
-        if self.request is not None or self.doc.artwork is None:
-            return
+    @property
+    def running(self) -> bool:
+        return self._token is not None
+
+    @async_slot()
+    async def start(self) -> ExportResult | None:
+        """Export what the dialog says and wait for it; the result, or None (failed, cancelled, or an
+        export already runs)."""
+        if self._token is not None or self.doc.artwork is None:
+            return None
         d = self.dialog
         out, steps, options = d.output_path(), d.steps(), d.options()
         token = CancelToken()
@@ -49,48 +62,48 @@ class ExportController(QObject):
         labels = [self.doc.branch(bid).name for bid in self.branch_ids]
 
         def run(cancel: CancelToken, progress: Callable[[float, str], None]) -> ExportResult:
-            # the runner's token cancels the frame sources too
+            # `token` is the export's (Cancel, Esc); the runner's `cancel` (shutdown) joins it per frame
             def check(step: int, src: Callable[[int], np.ndarray]) -> np.ndarray:
                 if cancel.cancelled:
                     token.cancel()
                 return src(step)
 
             if len(sources) == 1:
-                return export_process(steps, lambda s: check(s, sources[0]), out, options, cancel, progress)
+                return export_process(steps, lambda s: check(s, sources[0]), out, options, token, progress)
             panes = [
                 (label, (lambda s, src=src: check(s, src)))
                 for label, src in zip(labels, sources, strict=True)
             ]
-            return export_comparison(panes, steps, out, options, cancel, progress)
+            return export_comparison(panes, steps, out, options, token, progress)
 
-        self.request = self.worker.submit(
-            CallJob(run, "export"),
-            PRIORITY_EXPORT,
-            "export",
-            on_result=self._on_result,
-            on_error=self._on_failed,
-            on_cancelled=self._on_cancelled,
-            on_progress=self._on_progress,
-        )
+        self._token, self.result = token, None
         d.progress.setValue(0)
         d.status.setText(self.tr("Exporting…"))
         d.set_running(True)
+        try:
+            result = await self.worker.run(
+                CallJob(run, "export"), PRIORITY_EXPORT, "export", on_progress=self._on_progress
+            )
+        except CancelledError:
+            self._cancelled()
+            return None
+        except UndoStudioError as exc:
+            self._failed(exc)
+            return None
+        finally:
+            self._token = None
+        self._done(result)
+        return result
 
     def cancel(self) -> None:
-        if self.request is not None:
-            self.worker.cancel(self.request.id)
+        if self._token is not None:
+            self._token.cancel()
 
-    def _mine(self, req: Request) -> bool:
-        return self.request is not None and req.id == self.request.id
+    def _on_progress(self, _req: Request, fraction: float, _message: str) -> None:
+        self.dialog.progress.setValue(int(fraction * 1000))
 
-    def _on_progress(self, req: Request, fraction: float, message: str) -> None:
-        if self._mine(req):
-            self.dialog.progress.setValue(int(fraction * 1000))
-
-    def _on_result(self, req: Request, result: ExportResult) -> None:
-        if not self._mine(req):
-            return
-        self.request, self.result = None, result
+    def _done(self, result: ExportResult) -> None:
+        self.result = result
         self.dialog.progress.setValue(1000)
         self.dialog.status.setText(
             self.tr("Saved %1 (%2 frames, %3 s).")
@@ -104,19 +117,13 @@ class ExportController(QObject):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
         self.finished.emit(result)
 
-    def _on_failed(self, req: Request, exc: UndoStudioError) -> None:
-        if not self._mine(req):
-            return
-        self.request = None
+    def _failed(self, exc: UndoStudioError) -> None:
         text = error_text(exc)
         self.dialog.status.setText(text)
         self.dialog.set_running(False)
         self.failed.emit(text)
 
-    def _on_cancelled(self, req: Request) -> None:
-        if not self._mine(req):
-            return
-        self.request = None
+    def _cancelled(self) -> None:
         self.dialog.progress.setValue(0)
         self.dialog.status.setText(self.tr("Export cancelled. Nothing was written."))
         self.dialog.set_running(False)
