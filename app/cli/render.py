@@ -98,8 +98,11 @@ def _write_manifest(path: Path, manifest: dict[str, object]) -> None:
     """Atomic like every other write (design §8): a full disk leaves no truncated process.json."""
     from app.core.export import replace_atomically
 
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(manifest, indent=2))
+
     try:
-        replace_atomically(path, lambda tmp: tmp.write_text(json.dumps(manifest, indent=2)))
+        replace_atomically(path, write)
     except OSError as exc:
         raise ExportError(
             f"The frames were written, but not '{path}' ({exc}).", "Check free disk space and try again."

@@ -3,15 +3,18 @@ behaviour lives in the controllers (document, playback, viewer, branches, projec
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QToolBar, QVBoxLayout, QWidget
 
+from app.ui.branch_sessions import EngineFactory
 from app.ui.branches.controller import BranchesController
 from app.ui.branches.panel import BranchesPanel
 from app.ui.canvas.view import CanvasView
 from app.ui.compare.view import CompareView
-from app.ui.document import Document, EngineFactory
+from app.ui.document import Document
 from app.ui.icons import icon
 from app.ui.project_controller import ProjectController
 from app.ui.refcount_guard import make_singletons_immortal
@@ -65,7 +68,9 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(self.toolbar)
 
-        def action(name: str, text: str, shortcut: QKeySequence | str | None = None) -> QAction:
+        def action(
+            name: str, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None
+        ) -> QAction:
             a = QAction(icon(name), text, self)
             if shortcut is not None:
                 a.setShortcut(QKeySequence(shortcut))
@@ -96,15 +101,15 @@ class MainWindow(QMainWindow):
         self.projects = ProjectController(self.document, self.worker, self.view_state, self)
         self.controller = WindowController(self, probe_system=probe_system)
 
-    def view_state(self) -> dict:
+    def view_state(self) -> dict[str, Any]:
         return {"step": self.playback.step, "compare": list(self.viewer.compare_ids)}
 
     # Qt event hooks forward to the controller (behaviour lives there)
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         self.controller.files.drag_enter(event)
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self.controller.files.drop(event)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.controller.close_event(event)

@@ -145,8 +145,9 @@ class StartPage(QWidget):
     def set_samples(self, paths: list[Path]) -> None:
         while self.samples_grid.count():
             item = self.samples_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for i, path in enumerate(paths):
             b = QToolButton()
             b.setObjectName("sampleButton")
@@ -186,8 +187,9 @@ class StartPage(QWidget):
         """rows: (display name, ready, reason when not ready)."""
         while self.engines_box.count():
             item = self.engines_box.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for name, ready, reason in rows:
             mark = "●"
             colour = "#4fc28b" if ready else "#e0a050"

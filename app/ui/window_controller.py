@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMessageBox
 
 from app.ui.compare_export import CompareExport
@@ -86,7 +87,7 @@ class WindowController(QObject):
         self.w.viewer.refresh()
 
     # -- close -----------------------------------------------------------------------------------
-    def close_event(self, event) -> None:
+    def close_event(self, event: QCloseEvent) -> None:
         if self._closed:
             event.accept()
             return

@@ -174,3 +174,16 @@ def make_window(qtbot, engine_log):
         assert not threads, "a QThread outlived its window"
     leftover = [t for t in threading.enumerate() if t.name == "undo-studio-runner" and t.is_alive()]
     assert not leftover, "runner threads still alive after the test"
+
+
+@pytest.fixture
+def chinese(qapp):
+    """The Chinese UI for one test, and English again afterwards (the language the other tests expect)."""
+    from app.ui.i18n import install_translator, remove_qt_translators
+
+    translator = install_translator("zh_CN")
+    yield
+    remove_qt_translators()
+    if translator is not None:
+        qapp.removeTranslator(translator)
+    install_translator("en")

@@ -15,19 +15,6 @@ HINT = "请重新复制或下载它，或在绘画软件中打开它并重新导
 
 
 @pytest.fixture
-def chinese(qapp):
-    """The Chinese UI for one test, and English again afterwards (the language the other tests expect)."""
-    from app.ui.i18n import install_translator, remove_qt_translators
-
-    translator = install_translator("zh_CN")
-    yield
-    remove_qt_translators()
-    if translator is not None:
-        qapp.removeTranslator(translator)
-    install_translator("en")
-
-
-@pytest.fixture
 def truncated_png(tmp_path):
     """A PNG cut off halfway, as an interrupted copy or download leaves it."""
     path = tmp_path / "damaged.png"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import threading
 
-import pytest
 from ui_helpers import finish, open_artwork, open_small
 
 from app.inference.runner import CallJob
@@ -146,18 +145,6 @@ def test_a_cancelled_export_ends_its_task_and_writes_nothing(qtbot, make_window,
     assert dialog.status.text() == "Export cancelled. Nothing was written."
     assert dialog.export_button.isEnabled()
     dialog.close()
-
-
-@pytest.fixture
-def chinese(qapp):
-    from app.ui.i18n import install_translator, remove_qt_translators
-
-    translator = install_translator("zh_CN")
-    yield
-    remove_qt_translators()
-    if translator is not None:
-        qapp.removeTranslator(translator)
-    install_translator("en")
 
 
 def test_each_window_controller_speaks_chinese(qtbot, make_window, small_artwork, chinese):

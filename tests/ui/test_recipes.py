@@ -6,25 +6,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from ui_helpers import open_project, open_small, wait_exact
+from ui_helpers import open_project, played_project, wait_exact
 
 from app.core.frames import FrameKind
 from app.core.project_store import ProjectStore
 
 
 def _played_project(qtbot, make_window, small_artwork, tmp_path, steps=(900, 600, 300)):
-    w = make_window()
-    open_small(qtbot, w, small_artwork, step=999)
-    doc, bid = w.document, w.document.active_id
-    for s in steps:
-        doc.request(bid, s, -1)
-        qtbot.waitUntil(lambda s=s: doc.has_frame(bid, s) and not doc.is_busy(), timeout=30000)
-    seen = set(doc.available(bid))
-    path = tmp_path / "recipe.undoproj"
-    assert w.controller.files.save(path=path)
-    qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
-    w.close()
-    return path, seen
+    return played_project(qtbot, make_window, small_artwork, tmp_path / "recipe.undoproj", steps)
 
 
 def test_a_procedural_branch_is_saved_as_a_recipe_and_reopens_without_analysis(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from ui_helpers import open_project, open_small, wait_exact
+from ui_helpers import open_project, open_small, played_project, wait_exact
 
 from app.core.frames import FrameKind
 from app.core.project import Project
@@ -28,18 +28,8 @@ def _spy_project_reads(monkeypatch) -> dict[str, int]:
 
 def _saved_project(qtbot, make_window, small_artwork, tmp_path, steps=(900, 700, 500, 300, 100)):
     """A saved project with the frames around `steps` rendered; returns (path, stored steps)."""
-    w = make_window()
-    open_small(qtbot, w, small_artwork, step=999)
-    doc, bid = w.document, w.document.active_id
-    for s in steps:
-        doc.request(bid, s, -1)
-        qtbot.waitUntil(lambda s=s: doc.has_frame(bid, s) and not doc.is_busy(), timeout=30000)
-    path = tmp_path / "stored.undoproj"
-    assert w.controller.files.save(path=path)
-    qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
-    stored = sorted(doc.available(bid))
-    w.close()
-    return path, stored
+    path, made = played_project(qtbot, make_window, small_artwork, tmp_path / "stored.undoproj", steps)
+    return path, sorted(made)
 
 
 def test_scrubbing_a_reopened_project_never_reads_the_file_on_the_ui_thread(

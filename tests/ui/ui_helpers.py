@@ -33,3 +33,19 @@ def open_project(qtbot, window, path) -> bool:
 def open_small(qtbot, window, path, step: int | None = None) -> None:
     assert open_artwork(qtbot, window, path, step)
     wait_exact(qtbot, window)
+
+
+def played_project(qtbot, make_window, artwork, path, steps) -> tuple[object, set[int]]:
+    """Open `artwork`, let the frames around `steps` be made, save as `path` and close the window.
+    Returns (path, the steps the branch had frames for)."""
+    w = make_window()
+    open_small(qtbot, w, artwork, step=999)
+    doc, bid = w.document, w.document.active_id
+    for s in steps:
+        doc.request(bid, s, -1)
+        qtbot.waitUntil(lambda s=s: doc.has_frame(bid, s) and not doc.is_busy(), timeout=30000)
+    assert w.controller.files.save(path=path)
+    qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
+    made = set(doc.available(bid))
+    w.close()
+    return path, made
