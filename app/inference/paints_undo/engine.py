@@ -7,7 +7,7 @@ keyframe in ONE batch with one shared noise (so a step renders the same alone or
 being the artwork itself. Frames come back at the artwork's size: the models work at a multiple-of-64
 "working size" with the artwork's aspect, and their output is resized back.
 
-Models are loaded lazily and moved only by H3's `ModelManager` (resident when memory allows, offloaded
+Models are loaded lazily and moved only by the model manager (`ModelManager`) (resident when memory allows, offloaded
 by budget when not). Nothing is loaded by constructing the engine or asking `availability()`.
 Tests inject tiny components with `PaintsUndoEngine.from_components(...)`.
 """
