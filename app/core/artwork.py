@@ -5,7 +5,8 @@ BEFORE decoding (a 30000x30000 PNG is a few hundred bytes on disk and 2.7 GB dec
 white (a transparent background is a white canvas to a painter), applies EXIF orientation, converts every
 mode (16-bit, palette, CMYK, greyscale, float) to RGB uint8, and turns every decoder failure into an
 `ArtworkError` that says what is wrong and what to do. Layered OpenRaster and PSD files are flattened and
-their layer names (bottom-to-top) kept as a hint for the process.
+their layer names (bottom-to-top) kept as a hint for the process. Files Pillow has no mode for (16/32-bit
+PSD, floating-point TIFF) are read by `app.core.deep_formats`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import IO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.core.deep_formats import probe_deep, read_deep
+from app.core.pixel_modes import to_rgb_array
 from app.errors import ArtworkError
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
@@ -90,6 +93,9 @@ def load_artwork(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Artwork:
             )
         if path.suffix.lower() == ".ora":
             pixels, layers = _load_ora(path, max_pixels)
+        elif (deep := probe_deep(path)) is not None:
+            _check_pixels(name, deep.width, deep.height, max_pixels)
+            pixels, layers = read_deep(path, deep, name)
         else:
             pixels, layers = _load_with_pillow(path, max_pixels)
         return Artwork(pixels=pixels, source=path, layer_names=layers)
@@ -173,31 +179,6 @@ def _load_with_pillow(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[st
         _decode(im, name)
         oriented = ImageOps.exif_transpose(im) if im.format in {"JPEG", "MPO", "TIFF", "WEBP", "PNG"} else im
         return to_rgb_array(oriented), layers
-
-
-def to_rgb_array(im: Image.Image) -> np.ndarray:
-    """Any Pillow mode -> (H, W, 3) uint8 RGB with alpha composited onto white."""
-    mode = im.mode
-    if mode in {"I;16", "I;16L", "I;16B", "I;16N", "I", "F"}:
-        grey = np.asarray(im, dtype=np.float64)
-        top = grey.max(initial=0.0)
-        if mode == "F" and top <= 1.0:
-            grey = grey * 255.0
-        elif top > 255.0:
-            grey = grey / 257.0  # 16-bit range
-        g8 = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.repeat(g8[:, :, None], 3, axis=2))
-    has_alpha = mode in {"RGBA", "LA", "PA", "La", "RGBa"} or (
-        mode in {"P", "L", "RGB"} and "transparency" in im.info
-    )
-    if has_alpha:
-        rgba = np.asarray(im.convert("RGBA"), dtype=np.uint16)
-        alpha = rgba[:, :, 3:4]
-        out = (rgba[:, :, :3] * alpha + 255 * (255 - alpha) + 127) // 255
-        return np.ascontiguousarray(out.astype(np.uint8))
-    if mode != "RGB":
-        im = im.convert("RGB")
-    return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
 
 
 # ------------------------------------------------------------------------------------------- OpenRaster
