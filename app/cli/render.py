@@ -133,7 +133,7 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         contact_sheet_format(args.contact_sheet)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    artwork = load_artwork(args.image)
+    artwork = load_artwork(args.image, cancel=cancel)  # SIGTERM/Ctrl+C stop a long layer stack
     if args.size:
         artwork = fit_within(artwork, args.size)
     timings["load_s"] = time.perf_counter() - t0
@@ -156,7 +156,7 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     t0 = time.perf_counter()
     session = engine.prepare(artwork, spec, cancel, bar)
     for step, path in user_keyframes.items():
-        pixels = load_artwork(path).pixels
+        pixels = load_artwork(path, cancel=cancel).pixels
         engine.set_user_keyframe(session, step, np.asarray(pixels))  # type: ignore[attr-defined]
     bar.done()
     timings["prepare_s"] = time.perf_counter() - t0

@@ -5,7 +5,14 @@ BEFORE decoding (a 30000x30000 PNG is a few hundred bytes on disk and 2.7 GB dec
 white (a transparent background is a white canvas to a painter), applies EXIF orientation, converts every
 mode (16-bit, palette, CMYK, greyscale, float) to RGB uint8, and turns every decoder failure into an
 `ArtworkError` that says what is wrong and what to do. Layered OpenRaster and PSD files are flattened and
-their layer names (bottom-to-top) kept as a hint for the process.
+their layer names (bottom-to-top) kept as a hint for the process. Files Pillow has no mode for (16/32-bit
+PSD, floating-point TIFF) are read by `app.core.deep_formats`.
+
+A layer stack is bounded as a whole, not only image by image: an OpenRaster file without a merged image
+may decode and composite at most LAYER_PIXEL_BUDGET_FACTOR x max_pixels in all (canvas included), measured
+from the layers' headers before the first layer is decoded (a 1.3 KB .ora whose 1000 layers all point at
+one 9999x9999 PNG asks for 100 gigapixels), and a cancel token is checked between layers. A PSD needs no
+such budget: both of its readers take the composite the file stores and never composite its layers.
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ from typing import IO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.errors import ArtworkError
+from app.core.cancel import NEVER_CANCELLED, CancelToken
+from app.core.deep_formats import probe_deep, read_deep
+from app.core.pixel_modes import to_rgb_array
+from app.errors import ArtworkError, UndoStudioError
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".ora", ".psd"}
@@ -34,6 +44,9 @@ _RE_EXPORT_HINT = "Open it in your painting app and export it again as PNG."
 # OpenRaster is a zip: read nothing whose size is not bounded first (a 2 MB zip can hold 2 GB of zeros).
 MAX_STACK_XML_BYTES = 16 * 1024 * 1024  # ~100 bytes a layer: room for 150000 layers
 MAX_ORA_LAYERS = 1000  # composited one by one when the file has no merged image
+# Pixels a flattened layer stack may decode and composite in all (canvas included), as a multiple of the
+# single-image limit: 4 x 100 MP is 25 full layers of a 4096x4096 canvas, each checked from its header.
+LAYER_PIXEL_BUDGET_FACTOR = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,8 +85,13 @@ class Artwork:
 # ---------------------------------------------------------------------------------------------- loading
 
 
-def load_artwork(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Artwork:
-    """Load an image file as an `Artwork`. Raises `ArtworkError` (never a PIL/OS/Value error)."""
+def load_artwork(
+    path: Path,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> Artwork:
+    """Load an image file as an `Artwork`. Raises `ArtworkError` (never a PIL/OS/Value error), or
+    `CancelledError` when `cancel` is set while a layer stack is being flattened."""
     path = Path(path)
     name = path.name or str(path)
     try:
@@ -88,12 +106,16 @@ def load_artwork(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Artwork:
             raise ArtworkError(
                 f"'{name}' is empty (0 bytes).", "The file was not saved completely; " + _RE_EXPORT_HINT
             )
+        cancel.raise_if_cancelled()
         if path.suffix.lower() == ".ora":
-            pixels, layers = _load_ora(path, max_pixels)
+            pixels, layers = _load_ora(path, max_pixels, cancel)
+        elif (deep := probe_deep(path)) is not None:
+            _check_pixels(name, deep.width, deep.height, max_pixels)
+            pixels, layers = read_deep(path, deep, name)
         else:
             pixels, layers = _load_with_pillow(path, max_pixels)
         return Artwork(pixels=pixels, source=path, layer_names=layers)
-    except ArtworkError:
+    except UndoStudioError:  # ArtworkError, or CancelledError from `cancel`
         raise
     except MemoryError as exc:
         raise ArtworkError(
@@ -175,41 +197,17 @@ def _load_with_pillow(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[st
         return to_rgb_array(oriented), layers
 
 
-def to_rgb_array(im: Image.Image) -> np.ndarray:
-    """Any Pillow mode -> (H, W, 3) uint8 RGB with alpha composited onto white."""
-    mode = im.mode
-    if mode in {"I;16", "I;16L", "I;16B", "I;16N", "I", "F"}:
-        grey = np.asarray(im, dtype=np.float64)
-        top = grey.max(initial=0.0)
-        if mode == "F" and top <= 1.0:
-            grey = grey * 255.0
-        elif top > 255.0:
-            grey = grey / 257.0  # 16-bit range
-        g8 = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.repeat(g8[:, :, None], 3, axis=2))
-    has_alpha = mode in {"RGBA", "LA", "PA", "La", "RGBa"} or (
-        mode in {"P", "L", "RGB"} and "transparency" in im.info
-    )
-    if has_alpha:
-        rgba = np.asarray(im.convert("RGBA"), dtype=np.uint16)
-        alpha = rgba[:, :, 3:4]
-        out = (rgba[:, :, :3] * alpha + 255 * (255 - alpha) + 127) // 255
-        return np.ascontiguousarray(out.astype(np.uint8))
-    if mode != "RGB":
-        im = im.convert("RGB")
-    return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
-
-
 # ------------------------------------------------------------------------------------------- OpenRaster
 
 
-def _load_ora(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[str, ...]]:
+def _load_ora(path: Path, max_pixels: int, cancel: CancelToken) -> tuple[np.ndarray, tuple[str, ...]]:
     """OpenRaster: a zip with stack.xml (layers, top first) and usually mergedimage.png.
 
     Hostile zips are expected: stack.xml is read only if its declared size is sane, images are decoded
     straight from the zip stream after their header passed the pixel limit (never read whole into
     memory, so a 'PNG' of 2 GB of zeros costs nothing), and without a merged image at most
-    MAX_ORA_LAYERS layers are composited, each only where it overlaps the canvas."""
+    MAX_ORA_LAYERS layers are composited, each only where it overlaps the canvas, and only when all of
+    them together fit the layer pixel budget (see `_plan_ora_stack`)."""
     name = path.name
     try:
         archive = zipfile.ZipFile(path)
@@ -249,33 +247,78 @@ def _load_ora(path: Path, max_pixels: int) -> tuple[np.ndarray, tuple[str, ...]]
                 f"most {MAX_ORA_LAYERS}.",
                 "Merge some layers (or save with a merged image) in your painting app, or export it as PNG.",
             )
+        plan = _plan_ora_stack(archive, visible, (width, height), name, max_pixels, cancel)
         canvas = Image.new("RGBA", (width, height), (255, 255, 255, 255))
-        for elem in visible:  # bottom first
+        for elem, (x, y) in plan:  # bottom first
+            cancel.raise_if_cancelled()
             layer = _ora_png(archive, elem.get("src", ""), name, max_pixels)
-            x, y = int(float(elem.get("x", "0"))), int(float(elem.get("y", "0")))
             left, top = max(x, 0), max(y, 0)
             right, bottom = min(x + layer.width, width), min(y + layer.height, height)
-            if right <= left or bottom <= top:
-                continue  # entirely off the canvas
             part = layer.crop((left - x, top - y, right - x, bottom - y)).convert("RGBA")
+            del layer  # the layer's full decode is not kept beside the canvas
             opacity = float(elem.get("opacity", "1"))
             opacity = min(max(opacity, 0.0), 1.0) if opacity == opacity else 1.0  # NaN: as written
             if opacity < 1.0:
                 alpha = part.getchannel("A").point(lambda a, o=opacity: round(a * o))
                 part.putalpha(alpha)
             canvas.alpha_composite(part, dest=(left, top))
+        cancel.raise_if_cancelled()
         return to_rgb_array(canvas), layer_names
+
+
+def _plan_ora_stack(
+    archive: zipfile.ZipFile,
+    visible: list[ET.Element],
+    canvas: tuple[int, int],
+    name: str,
+    max_pixels: int,
+    cancel: CancelToken,
+) -> list[tuple[ET.Element, tuple[int, int]]]:
+    """The layers to composite (bottom first) with their offsets, from their headers alone.
+
+    Every layer's PNG header is read (each distinct member once) before any layer is decoded: a layer
+    entirely off the canvas is dropped, and the pixels of the others plus the canvas must fit
+    LAYER_PIXEL_BUDGET_FACTOR x max_pixels, or the file is refused without decoding anything."""
+    width, height = canvas
+    sizes: dict[str, tuple[int, int]] = {}
+    plan: list[tuple[ET.Element, tuple[int, int]]] = []
+    total = width * height
+    for elem in visible:
+        cancel.raise_if_cancelled()
+        src = elem.get("src", "")
+        if src not in sizes:
+            with _ora_stream(archive, src, name) as stream:
+                with _open_checked(stream, f"{name}/{src}", max_pixels) as header:
+                    sizes[src] = header.size
+        layer_w, layer_h = sizes[src]
+        x, y = int(float(elem.get("x", "0"))), int(float(elem.get("y", "0")))
+        if min(x + layer_w, width) <= max(x, 0) or min(y + layer_h, height) <= max(y, 0):
+            continue  # entirely off the canvas: never decoded
+        plan.append((elem, (x, y)))
+        total += layer_w * layer_h
+    budget = LAYER_PIXEL_BUDGET_FACTOR * max_pixels
+    if total > budget:
+        raise ArtworkError(
+            f"'{name}' has no merged image, and flattening its {len(plan)} layers would decode "
+            f"{total / 1e6:,.0f} megapixels, more than the limit of {budget / 1e6:,.0f} megapixels "
+            "(the file is damaged or malicious, or far too large).",
+            "Save it with a merged image (Krita and MyPaint do), merge some layers, or export it as PNG.",
+        )
+    return plan
+
+
+def _ora_stream(archive: zipfile.ZipFile, member: str, name: str) -> IO[bytes]:
+    try:
+        return archive.open(member)
+    except KeyError as exc:
+        raise ArtworkError(f"'{name}' refers to a missing layer '{member}'.", _RE_EXPORT_HINT) from exc
 
 
 def _ora_png(archive: zipfile.ZipFile, member: str, name: str, max_pixels: int) -> Image.Image:
     """Decode one image of the zip from its stream: the header is checked against the pixel limit before
     any pixel is decoded, and decoding stops once the image is full however large the member claims."""
     label = f"{name}/{member}"
-    try:
-        stream = archive.open(member)
-    except KeyError as exc:
-        raise ArtworkError(f"'{name}' refers to a missing layer '{member}'.", _RE_EXPORT_HINT) from exc
-    with stream:
+    with _ora_stream(archive, member, name) as stream:
         im = _open_checked(stream, label, max_pixels)
         return _decode(im, label)
 

@@ -104,7 +104,7 @@ class OpenSave(QObject):
         """Read and decode the image on the worker, then leave the current document and show it at
         `step` (default: the first stroke). False: failed (error shown), cancelled or ignored."""
         path = Path(path)
-        job = CallJob(lambda _cancel, _progress: load_artwork(path), "open artwork")
+        job = CallJob(lambda cancel, _progress: load_artwork(path, cancel=cancel), "open artwork")
         return await self._open(path, job, lambda artwork: self._show_artwork(artwork, step))
 
     @async_slot(object)

@@ -831,6 +831,14 @@
       <translation>请在绘画软件中合并部分图层（或保存时包含合并图像），或导出为 PNG。</translation>
     </message>
     <message>
+      <source>Save it with a merged image (Krita and MyPaint do), merge some layers, or export it as PNG.</source>
+      <translation>请保存时包含合并图像（Krita 和 MyPaint 默认如此），或合并部分图层，或导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Save it again with &apos;Maximize compatibility&apos; on, or export it as PNG.</source>
+      <translation>请开启“最大兼容性”后重新保存，或导出为 PNG。</translation>
+    </message>
+    <message>
       <source>Supported: PNG, JPEG, WebP, BMP, TIFF, OpenRaster (.ora) and PSD. Open it in your painting app and export it again as PNG.</source>
       <translation>支持的格式：PNG、JPEG、WebP、BMP、TIFF、OpenRaster（.ora）和 PSD。请在绘画软件中打开它，再重新导出为 PNG。</translation>
     </message>

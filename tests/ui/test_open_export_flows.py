@@ -30,9 +30,9 @@ def test_an_image_is_decoded_on_the_worker_and_a_damaged_one_keeps_the_open_docu
     threads: list[int] = []
     load = open_save.load_artwork
 
-    def spy(path):
+    def spy(path, **kwargs):
         threads.append(threading.get_ident())
-        return load(path)
+        return load(path, **kwargs)
 
     monkeypatch.setattr(open_save, "load_artwork", spy)
     w = make_window()
@@ -68,6 +68,40 @@ def test_the_status_bar_says_what_is_opening_and_its_cancel_stops_the_open(
     assert w.document.artwork is artwork
     qtbot.waitUntil(lambda: w.worker.queue_length() == 0, timeout=30000)  # the read never ran
     assert w.document.artwork is artwork and w.status.message.text() != "Opening other.png…"
+
+
+def test_the_status_bar_cancel_stops_a_load_that_is_already_decoding(
+    qtbot, make_window, small_artwork, tmp_path, monkeypatch
+):
+    """A long load (a big layer stack) checks the open's cancel token between layers: the status bar's
+    Cancel must reach it, not only an open still waiting in the queue."""
+    from PySide6.QtCore import Qt
+
+    from app.ui import open_save
+
+    started, seen = threading.Event(), []
+    load = open_save.load_artwork
+
+    def slow_load(path, **kwargs):
+        token = kwargs.get("cancel")
+        seen.append(token)
+        started.set()
+        for _ in range(1000):  # a layer stack being flattened, checking its token between layers
+            if token is not None and token.cancelled:
+                break
+            threading.Event().wait(0.01)
+        return load(path, **kwargs)
+
+    monkeypatch.setattr(open_save, "load_artwork", slow_load)
+    w = make_window()
+    task = w.controller.files.open_artwork(_copy(small_artwork, tmp_path, "slow.png"))
+    qtbot.waitUntil(started.is_set)
+    qtbot.waitUntil(w.status.cancel_button.isVisible)
+    qtbot.mouseClick(w.status.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(task.done, timeout=5000)  # without the token the load would run its full 10 s
+    assert seen[0] is not None and seen[0].cancelled, "the load never saw the Cancel"
+    assert task.cancelled() or task.result() is False
+    assert w.document.artwork is None or w.document.artwork.source.name != "slow.png"
 
 
 def test_a_second_open_while_the_first_is_reading_replaces_it(qtbot, make_window, small_artwork, tmp_path):
