@@ -899,6 +899,10 @@ Export the GIF anyway?</source>
       <translation>请检查磁盘剩余空间，并确认该文件夹可写入。</translation>
     </message>
     <message>
+      <source>Check free disk space and try again.</source>
+      <translation>请检查磁盘剩余空间后重试。</translation>
+    </message>
+    <message>
       <source>Export as MP4 instead, or install a PyAV build with libvpx.</source>
       <translation>请改为导出 MP4，或安装带 libvpx 的 PyAV 版本。</translation>
     </message>
