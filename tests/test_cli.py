@@ -88,17 +88,18 @@ def test_render_to_folder_writes_frames_and_manifest(small_artwork: Path, tmp_pa
         "--no-label",
     )
     assert res.returncode == 0, res.stderr
-    names = sorted(p.name for p in out.glob("step_*.png"))
-    assert names == ["step_0000.png", "step_0500.png", "step_0999.png"]
+    names = sorted(p.name for p in out.glob("frame_*.png"))
     manifest = json.loads((out / "process.json").read_text())
     assert manifest["engine"] == "procedural" and manifest["seed"] == 3
     assert manifest["steps"] == [999, 500, 0] and manifest["ai_simulated_process"] is True
     assert set(manifest["timings"]) >= {"load_s", "prepare_s"}
-    final = np.asarray(Image.open(out / "step_0000.png").convert("RGB"))
+    # one file per video frame: the default 1 s hold at 30 fps is 30 more files of step 0
+    assert manifest["frames"] == [999, 500] + [0] * 31 and len(names) == 33
+    final = np.asarray(Image.open(out / names[-1]).convert("RGB"))
     assert np.array_equal(final, np.asarray(Image.open(small_artwork).convert("RGB")))  # no caption: exact
     labelled = tmp_path / "labelled"
     assert run_cli("render", str(small_artwork), "--steps", "0", "--out", str(labelled)).returncode == 0
-    with Image.open(labelled / "step_0000.png") as im:
+    with Image.open(labelled / "frame_00000.png") as im:
         assert "AI-simulated" in im.info.get("Description", "")
     assert sheet.is_file() and Image.open(sheet).size[0] > 0
 
@@ -258,7 +259,7 @@ def test_sigterm_mid_render_cancels_cleanly_without_partial_file(tmp_path: Path)
 
 
 def test_manifest_write_failure_is_an_export_error_not_a_traceback(tmp_path: Path) -> None:
-    from app.cli.render import _write_manifest
+    from app.core.export_files import write_manifest as _write_manifest
     from app.errors import ExportError
 
     (tmp_path / "gone").write_text("the folder was replaced by a file")
@@ -278,3 +279,20 @@ def test_unknown_setting_name_is_an_error_not_silently_ignored(tmp_path: Path, c
     assert main(["render", str(image), "--out", str(tmp_path / "o"), "--setting", "density=0.5"]) == 1
     err = capsys.readouterr().err
     assert "no setting 'density'" in err and "sketch_density" in err
+
+
+def test_a_gif_larger_than_the_warning_size_is_announced_before_rendering(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from app.cli import main
+    from app.core import export
+
+    image = tmp_path / "a.png"
+    Image.fromarray(np.full((32, 32, 3), 200, np.uint8)).save(image)
+    args = ["render", str(image), "--frames", "5", "--hold-last", "0"]
+    assert main([*args, "--out", str(tmp_path / "small.gif")]) == 0
+    assert "warning" not in capsys.readouterr().err
+    monkeypatch.setattr(export, "GIF_WARN_BYTES", 1000)
+    assert main([*args, "--out", str(tmp_path / "big.gif")]) == 0
+    warning = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and "MB" in warning[0] and (tmp_path / "big.gif").is_file()

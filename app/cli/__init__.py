@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         "render",
         help="render a painting process to PNG frames or a video",
         description="Render the reconstructed painting process of IMAGE. OUT is a folder (PNG frames "
-        "step_0999.png ... step_0000.png and a process.json manifest) or a .mp4/.webm/.gif/.webp file.",
+        "frame_00000.png ... one per video frame, and a process.json manifest) or a .mp4/.webm/.gif/.webp file.",
     )
     r.add_argument("image", type=Path, help="artwork to reconstruct (PNG, JPEG, WebP, BMP, TIFF, ORA, PSD)")
     r.add_argument("--out", type=Path, required=True, help="output folder, or a .mp4/.webm/.gif/.webp file")

@@ -8,7 +8,6 @@ like the reference's video (app/core/segments.py); app/inference/frame_source.py
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from app import __version__
 from app.cli.progress import TerminalProgress
 from app.core.artwork import fit_within, load_artwork
 from app.core.branch import BranchSpec
@@ -94,24 +92,17 @@ def _frame_source(source: ProcessFrames, args: argparse.Namespace) -> tuple[list
     return list(range(len(order))), lambda i: source.frame_for_part(order[i]), source.frame_for_step
 
 
-def _write_manifest(path: Path, manifest: dict[str, object]) -> None:
-    """Atomic like every other write (design §8): a full disk leaves no truncated process.json."""
-    from app.core.export import replace_atomically
-
-    def write(tmp: Path) -> None:
-        tmp.write_text(json.dumps(manifest, indent=2))
-
-    try:
-        replace_atomically(path, write)
-    except OSError as exc:
-        raise ExportError(
-            f"The frames were written, but not '{path}' ({exc}).", "Check free disk space and try again."
-        ) from exc
-
-
 def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     from app.core.contact_sheet import contact_sheet, contact_sheet_format, save_contact_sheet
-    from app.core.export import ExportOptions, check_request, export_process
+    from app.core.export import (
+        GIF_WARN_BYTES,
+        ExportOptions,
+        check_request,
+        estimate_gif_bytes,
+        export_format,
+        export_process,
+    )
+    from app.core.export_files import source_fields
 
     out: Path = args.out
     if out.suffix and out.suffix.lower() not in VIDEO_SUFFIXES:
@@ -167,7 +158,20 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         engine, artwork, spec, cancel, session=session, progress=scaled_progress(bar, 0.0, 0.3)
     )
     steps, frame_for, frame_at_step = _frame_source(source, args)
-    result = export_process(steps, frame_for, out, options, cancel, scaled_progress(bar, 0.3, 1.0))
+    if export_format(out) == "gif":
+        estimate = estimate_gif_bytes(steps, options, *session.output_size)
+        if estimate > GIF_WARN_BYTES:
+            print(
+                f"warning: this GIF will be about {estimate / 1e6:.0f} MB; for a smaller file use a shorter "
+                "--length, a smaller --size, or .mp4/.webp.",
+                file=sys.stderr,
+            )
+    # The manifest (PNG sequences) is written with the frames; the export's own time is printed below.
+    manifest = source_fields(args.image, artwork.content_hash, [("", spec)], session.output_size)
+    manifest["timings"] = {k: round(v, 4) for k, v in timings.items()}
+    result = export_process(
+        steps, frame_for, out, options, cancel, scaled_progress(bar, 0.3, 1.0), manifest=manifest
+    )
     bar.done()
     timings["render_and_export_s"] = time.perf_counter() - t0
 
@@ -175,19 +179,5 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         sheet = contact_sheet([(s, frame_at_step(s)) for s in CONTACT_SHEET_STEPS])
         save_contact_sheet(sheet, args.contact_sheet)
 
-    if not out.suffix:
-        manifest = {
-            "app": f"undo-studio {__version__}",
-            "ai_simulated_process": True,
-            "artwork": str(args.image),
-            "artwork_hash": artwork.content_hash,
-            "engine": engine.name,
-            "seed": args.seed,
-            "settings": spec.settings_dict(),
-            "steps": [int(s) for s in steps],
-            "size": [session.output_size[0], session.output_size[1]],
-            "timings": {k: round(v, 4) for k, v in timings.items()},
-        }
-        _write_manifest(out / "process.json", manifest)
     print(f"Wrote {out} ({result.frame_count} frames, {sum(timings.values()):.1f} s)", file=sys.stderr)
     return 0

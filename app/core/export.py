@@ -3,7 +3,13 @@
 Frames are rendered lazily, one at a time, through `frame_for_step` (1000 frames of 1024² never sit in
 memory together). The output format comes from the output path: no suffix = a folder of PNGs. Every
 write is atomic: the file (or folder) is written under a temporary name beside the target and renamed on
-success; on cancel or error the temporary is removed and an existing target is left untouched.
+success; on cancel or error the temporary is removed and an existing target is left untouched
+(export_files.py: also what a killed export left behind is cleaned on the next export there).
+
+Every format lasts as long for the same options (`plan_shots`): a video repeats a held picture, GIF and
+WebP give it a longer delay, a PNG sequence writes one file per video frame (`frame_00000.png`, ... in
+playback order, so an editor importing the folder at the export's frame rate plays the same length) and
+a `process.json` saying which step each file shows.
 
 The "AI-simulated process" caption and metadata are on by default (design §1.5): people must not mistake
 a simulation for a real time-lapse.
@@ -17,18 +23,28 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
-import shutil
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from app import __version__
 from app.core.cancel import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
-from app.core.imaging import DEFAULT_LABEL, even_size, fit_size, label_stamp, resize_to, side_by_side
+from app.core.compare_layout import compare_grid
+from app.core.export_files import (
+    MANIFEST_NAME,
+    check_target,
+    clean_stale_partials,
+    commit,
+    held_partial,
+    remove,
+    temp_beside,
+    write_manifest,
+)
+from app.core.export_files import replace_atomically as replace_atomically  # its home before the split
+from app.core.imaging import DEFAULT_LABEL, even_size, fit_size, label_stamp, resize_to
 from app.errors import CancelledError, ExportError
 
 LengthPreset = Literal["full", "15s", "30s", "60s"]
@@ -40,6 +56,10 @@ MAX_FPS = 120
 MAX_HOLD_S = 60.0  # final-first / hold-last: longer is a typo, and each second is `fps` encoded frames
 # Largest side each format can store: WebP's VP8 bitstream has 14-bit sizes, GIF 16-bit ones.
 MAX_SIDE = {"webp": 16383, "gif": 65535}
+GIF_WARN_BYTES = 50 * 1024 * 1024  # above this an export asks first (GUI) or warns (CLI)
+# Bytes per pixel of one GIF frame as write_gif makes it (own 256-colour palette, LZW). See
+# estimate_gif_bytes for how it was measured.
+GIF_BYTES_PER_PIXEL = 0.25
 FrameSource = Callable[[int], np.ndarray]
 
 
@@ -121,7 +141,7 @@ def check_request(out: Path, options: ExportOptions) -> str:
             f"Size must be a positive number of pixels, got {options.max_size}.",
             "Use e.g. 1024, or leave it out to keep the artwork's size.",
         )
-    _check_target(out, fmt)
+    check_target(out, fmt)
     return fmt
 
 
@@ -147,15 +167,66 @@ def _frames_for(seconds: float, fps: int) -> int:
 
 
 def plan_shots(steps: Sequence[int], options: ExportOptions, fmt: str) -> list[_Shot]:
+    """The pictures to render and how many video frames (at `options.fps`) each stays on screen. The same
+    for every format, so every format lasts `sum(frames) / fps`; only a GIF above GIF_MAX_FPS is retimed
+    to GIF_MAX_FPS (fewer pictures, same length)."""
     shown = select_steps(steps, options)
-    if fmt == "png":
-        # Files are named by step: a repeated step would overwrite its file and the frame count would lie.
-        return [_Shot(s, 1) for s in dict.fromkeys(shown)]
     shots = [_Shot(s, 1) for s in shown]
     shots[-1] = _Shot(shown[-1], 1 + _frames_for(options.hold_last_s, options.fps))
     if options.show_final_first:
         shots.insert(0, _Shot(shown[-1], max(1, _frames_for(options.final_first_s, options.fps))))
+    if fmt == "gif" and options.fps > GIF_MAX_FPS:
+        shots = retime(shots, options.fps, GIF_MAX_FPS)
     return shots
+
+
+def retime(shots: Sequence[_Shot], fps: int, new_fps: int) -> list[_Shot]:
+    """The same timeline at `new_fps`: each shot ends at its original time, rounded to the new frame
+    grid; a shot that rounds to no frame is dropped (its neighbours cover its moment), the last one is
+    kept. The total length changes by less than one new frame."""
+    out: list[_Shot] = []
+    elapsed = ended = 0
+    for i, shot in enumerate(shots):
+        elapsed += shot.frames
+        end = max(ended + (i == len(shots) - 1), round(elapsed * new_fps / fps))
+        if end > ended:
+            out.append(_Shot(shot.step, end - ended))
+            ended = end
+    return out
+
+
+def estimate_gif_bytes(steps: Sequence[int], options: ExportOptions, width: int, height: int) -> int:
+    """About how large a GIF of `steps` from frames of width×height will be, before rendering anything:
+    pictures in the GIF (`plan_shots`: a hold is one picture with a long delay) × output pixels
+    (`options.max_size` applied) × GIF_BYTES_PER_PIXEL, plus each frame's 768-byte palette and headers.
+
+    GIF_BYTES_PER_PIXEL = 0.25 comes from this writer's output for whole procedural processes (60 frames,
+    `undo-studio render --out x.gif`): the bundled illustrations gave 0.08-0.12 bytes per pixel, a
+    detailed gradient with noise 0.15 (early, sparse frames compress far better than the finished
+    picture), a noisy photograph-like image 0.56. 0.25 is above every illustration, so the warning comes
+    rather early than late for artwork; a noisy photograph can be about twice the estimate. Compare the
+    result with GIF_WARN_BYTES."""
+    pictures = len(plan_shots(steps, options, "gif")) if steps else 0
+    w, h = fit_size(width, height, options.max_size)
+    return int(pictures * (w * h * GIF_BYTES_PER_PIXEL + 800) + 1024)
+
+
+def process_manifest(
+    fields: Mapping[str, object] | None, options: ExportOptions, shots: Sequence[_Shot]
+) -> dict[str, object]:
+    """`process.json` of a PNG sequence: what the caller knows (artwork, engine, seed, settings...) plus
+    what the export decided: the steps shown, the frame rate, and the step each `frame_*.png` shows."""
+    files = [s.step for s in shots for _ in range(s.frames)]
+    body = shots[1:] if options.show_final_first else shots
+    return {
+        "app": f"undo-studio {__version__}",
+        "ai_simulated_process": True,
+        **(fields or {}),
+        "steps": list(dict.fromkeys(s.step for s in body)),
+        "fps": options.fps,
+        "duration_s": round(len(files) / options.fps, 4),
+        "frames": files,
+    }
 
 
 def export_process(
@@ -165,8 +236,11 @@ def export_process(
     options: ExportOptions | None = None,
     cancel: CancelToken = NEVER_CANCELLED,
     progress: ProgressCallback = no_progress,
+    manifest: Mapping[str, object] | None = None,
 ) -> ExportResult:
-    """Render `steps` (playback order, e.g. 999 -> 0) lazily and write them to `out`.
+    """Render `steps` (playback order, e.g. 999 -> 0) lazily and write them to `out`. A PNG sequence
+    gets a `process.json`: `manifest` (what the caller knows: artwork, engine, seed...) plus the export's
+    own fields (`process_manifest`), written inside the sequence's temp folder so it commits with it.
 
     Raises ExportError (bad path/format/encoder, disk errors) or CancelledError (nothing left behind).
     """
@@ -177,9 +251,9 @@ def export_process(
         raise ExportError("There is nothing to export (no steps).", "Generate the process first.")
     if fmt == "webm":
         _require_codec("libvpx-vp9", "WebM (VP9)")
+    shots = plan_shots(steps, options, fmt)
     if fmt == "gif" and options.fps > GIF_MAX_FPS:
         options = replace(options, fps=GIF_MAX_FPS)  # browsers slow delays under 20 ms down to 100 ms
-    shots = plan_shots(steps, options, fmt)
     renderer = _Renderer(frame_for_step, options, fmt, shots, cancel, progress)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -187,32 +261,32 @@ def export_process(
         raise ExportError(
             f"Cannot create the folder '{out.parent}' ({exc}).", "Choose another location."
         ) from exc
+    clean_stale_partials(out)
     tmp = temp_beside(out)
     try:
         from app.core import export_writers
 
-        writer = export_writers.WRITERS[fmt]
-        writer(tmp, shots, renderer.render, options)
-        cancel.raise_if_cancelled()
-        _commit(tmp, out, fmt)
-    except CancelledError:
-        _remove(tmp)
-        raise
-    except ExportError:
-        _remove(tmp)
+        with held_partial(tmp, is_folder=fmt == "png"):
+            export_writers.WRITERS[fmt](tmp, shots, renderer.render, options)
+            cancel.raise_if_cancelled()
+            if fmt == "png":
+                write_manifest(tmp / MANIFEST_NAME, process_manifest(manifest, options, shots))
+            commit(tmp, out, fmt)
+    except (CancelledError, ExportError):
+        remove(tmp)
         raise
     except Exception as exc:  # noqa: BLE001 - encoders and the OS raise anything; one clear error
-        _remove(tmp)
+        remove(tmp)
         raise ExportError(
             f"Writing '{out.name}' failed ({exc}).", "Check free disk space and that the folder is writable."
         ) from exc
     except BaseException:  # KeyboardInterrupt (a second Ctrl+C), SystemExit: no half-written file left
-        _remove(tmp)
+        remove(tmp)
         raise
     progress(1.0, "Export finished")
     total = sum(s.frames for s in shots)
     width, height = renderer.size or (0, 0)
-    count = len(shots) if fmt in {"png", "gif", "webp"} else total
+    count = len(shots) if fmt in {"gif", "webp"} else total
     return ExportResult(out, fmt, tuple(s.step for s in shots), count, width, height, total / options.fps)
 
 
@@ -223,8 +297,10 @@ def export_comparison(
     options: ExportOptions | None = None,
     cancel: CancelToken = NEVER_CANCELLED,
     progress: ProgressCallback = no_progress,
+    manifest: Mapping[str, object] | None = None,
 ) -> ExportResult:
-    """Side-by-side video of 2-4 branches, `panes` = [(label, frame_for_step), ...], one slider for all."""
+    """A video of 2-4 branches in the compare view's layout (`compare_grid`: a row, or 2×2 for four),
+    `panes` = [(label, frame_for_step), ...], one slider for all."""
     if not 2 <= len(panes) <= 4:
         raise ExportError(
             f"A comparison needs 2 to 4 branches, got {len(panes)}.", "Pick 2, 3 or 4 branches."
@@ -232,9 +308,9 @@ def export_comparison(
     labels = [label for label, _ in panes]
 
     def composite(step: int) -> np.ndarray:
-        return side_by_side([source(step) for _, source in panes], labels)
+        return compare_grid([source(step) for _, source in panes], labels)
 
-    return export_process(steps, composite, out, options, cancel, progress)
+    return export_process(steps, composite, out, options, cancel, progress, manifest)
 
 
 class _Renderer:
@@ -290,68 +366,3 @@ def _require_codec(name: str, what: str) -> None:
             f"{what} export is not available: this PyAV/FFmpeg build has no '{name}' encoder.",
             "Export as MP4 instead, or install a PyAV build with libvpx.",
         ) from exc
-
-
-def _check_target(out: Path, fmt: str) -> None:
-    """A video must not land on a folder; a PNG sequence replaces only a folder holding an old export."""
-    if fmt != "png":
-        if out.is_dir():
-            raise ExportError(f"'{out}' is a folder.", "Choose a file name for the video.")
-        return
-    if out.exists() and not out.is_dir():
-        raise ExportError(
-            f"'{out}' exists and is not a folder.", "Choose a new folder name for the PNG sequence."
-        )
-    if out.is_dir():
-        strangers = [p.name for p in out.iterdir() if not _is_export_file(p.name)]
-        if strangers:
-            raise ExportError(
-                f"The folder '{out}' already contains other files ({', '.join(sorted(strangers)[:3])}).",
-                "Choose an empty or new folder for the PNG sequence.",
-            )
-
-
-def _commit(tmp: Path, out: Path, fmt: str) -> None:
-    """Atomic rename into place (the target is checked again: it may have changed while we rendered)."""
-    _check_target(out, fmt)
-    if fmt != "png":
-        os.replace(tmp, out)
-        return
-    if out.is_dir():
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    os.replace(tmp, out)
-
-
-def _is_export_file(name: str) -> bool:
-    return (name.startswith("step_") and name.endswith(".png")) or name == "process.json"
-
-
-def temp_beside(path: Path) -> Path:
-    """A hidden, unique temp name next to `path` with its suffix (writers pick the format from it)."""
-    return path.with_name(f".{path.stem}.partial-{uuid.uuid4().hex[:8]}{path.suffix}")
-
-
-def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """`write` a temp file beside `path`, then rename it over `path`: a failure or an interrupt leaves
-    any old file as it was and no temp file behind (the error, an OSError most often, propagates)."""
-    tmp = temp_beside(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
-
-
-def _remove(tmp: Path) -> None:
-    try:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif tmp.exists():
-            tmp.unlink()
-    except OSError:
-        pass

@@ -7,6 +7,7 @@ so only one picture is alive at a time. Kept apart from export.py so that file s
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -32,19 +33,28 @@ def _note(options: ExportOptions) -> str:
 
 
 def write_png_sequence(tmp: Path, shots: Sequence[_Shot], render: Render, options: ExportOptions) -> None:
-    tmp.mkdir()
+    """Into the (existing) folder `tmp`: one `frame_NNNNN.png` per video frame in playback order, so the
+    sequence at `options.fps` lasts as long as the MP4. A held picture is encoded once and its file
+    copied for the other frames (a byte copy, not a second PNG encode)."""
     info = None
     if options.label:
         info = PngImagePlugin.PngInfo()
         info.add_text("Description", _note(options))
         info.add_text("Software", "Undo Studio")
+    index = 0
     for i, shot in enumerate(shots):
+        first = tmp / png_frame_name(index)
         Image.fromarray(render(i)).save(
-            tmp / f"step_{shot.step:04d}.png",
-            format="PNG",
-            pnginfo=info,
-            compress_level=options.png_compress_level,
+            first, format="PNG", pnginfo=info, compress_level=options.png_compress_level
         )
+        for k in range(1, shot.frames):
+            shutil.copyfile(first, tmp / png_frame_name(index + k))
+        index += shot.frames
+
+
+def png_frame_name(index: int) -> str:
+    """`frame_00000.png`: names sort in playback order and end in the number editors look for."""
+    return f"frame_{index:05d}.png"
 
 
 # ---------------------------------------------------------------------------------------- MP4 / WebM

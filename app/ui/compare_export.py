@@ -3,13 +3,13 @@ branch, or the compared branches as one comparison video)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from app.ui.dialogs.export_controller import ExportController
 from app.ui.dialogs.export_dialog import ExportDialog
+from app.ui.dialogs.export_settings import default_base_name
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -53,11 +53,10 @@ class CompareExport(QObject):
         if doc.artwork is None:
             return None
         ids = self.w.viewer.visible_ids()
-        stem = doc.artwork.source.stem if doc.artwork.source else "process"
-        suffix = "comparison" if len(ids) > 1 else "process"
-        default = Path.home() / "Videos" / f"{stem}-{suffix}.mp4"
+        stem = doc.artwork.source.stem if doc.artwork.source else ""
+        base_name = default_base_name(stem, [doc.branch(bid).name for bid in ids])
         title = self.tr("Export comparison") if len(ids) > 1 else self.tr("Export process")
-        dialog = ExportDialog(default, title, self.w)
+        dialog = ExportDialog(base_name, title, self.w)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ctrl = ExportController(dialog, doc, self.w.worker, ids, dialog)
         ctrl.open_folder_when_done = self.open_folder_after_export

@@ -123,6 +123,18 @@
       <source>Export cancelled. Nothing was written.</source>
       <translation>导出已取消，未写入任何文件。</translation>
     </message>
+    <message>
+      <source>Large GIF</source>
+      <translation>GIF 文件较大</translation>
+    </message>
+    <message>
+      <source>This GIF will be about %1 MB. Files this large load slowly and many sites refuse them; a shorter length, a smaller size, MP4 or WebP make far smaller files.
+
+Export the GIF anyway?</source>
+      <translation>这个 GIF 约为 %1 MB。这么大的文件加载缓慢，许多网站也不接受；缩短时长、减小尺寸，或改用 MP4 或 WebP，文件会小得多。
+
+仍要导出 GIF 吗？</translation>
+    </message>
   </context>
   <context>
     <name>ExportDialog</name>
@@ -893,6 +905,10 @@
     <message>
       <source>Check free disk space and that the folder is writable.</source>
       <translation>请检查磁盘剩余空间，并确认该文件夹可写入。</translation>
+    </message>
+    <message>
+      <source>Check free disk space and try again.</source>
+      <translation>请检查磁盘剩余空间后重试。</translation>
     </message>
     <message>
       <source>Export as MP4 instead, or install a PyAV build with libvpx.</source>

@@ -122,10 +122,10 @@ def test_animation_has_one_frame_per_shot_with_its_duration(tmp_path: Path, suff
 
 def test_png_sequence_names_and_text_chunk(tmp_path: Path) -> None:
     out = tmp_path / "frames"
-    result = export_process(STEPS, frame_for_step, out, ExportOptions(max_size=25))
+    result = export_process(STEPS, frame_for_step, out, ExportOptions(max_size=25, hold_last_s=0))
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(f"step_{s:04d}.png" for s in STEPS)
-    with Image.open(out / "step_0029.png") as im:
+    assert names == sorted([f"frame_{i:05d}.png" for i in range(len(STEPS))] + ["process.json"])
+    with Image.open(out / "frame_00000.png") as im:  # playback order: step 29 first
         assert im.size == (25, 18) == (result.width, result.height)
         assert "AI-simulated" in im.text["Description"]
     assert _no_temp_files(tmp_path)
@@ -136,8 +136,9 @@ def test_png_sequence_replaces_an_old_export_but_not_a_foreign_folder(tmp_path: 
     out.mkdir()
     (out / "step_0500.png").write_bytes(b"old")
     (out / "process.json").write_text("{}")
-    export_process(STEPS[:3], frame_for_step, out)
-    assert sorted(p.name for p in out.iterdir()) == ["step_0027.png", "step_0028.png", "step_0029.png"]
+    export_process(STEPS[:3], frame_for_step, out, ExportOptions(hold_last_s=0))
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["frame_00000.png", "frame_00001.png", "frame_00002.png", "process.json"]
     foreign = tmp_path / "photos"
     foreign.mkdir()
     (foreign / "holiday.jpg").write_bytes(b"keep me")
@@ -150,7 +151,7 @@ def test_png_sequence_replaces_an_old_export_but_not_a_foreign_folder(tmp_path: 
 def test_label_off_leaves_pixels_and_metadata_clean(tmp_path: Path) -> None:
     out = tmp_path / "frames"
     export_process(STEPS[:2], frame_for_step, out, ExportOptions(label=False))
-    with Image.open(out / "step_0029.png") as im:
+    with Image.open(out / "frame_00000.png") as im:
         assert "Description" not in im.text
         np.testing.assert_array_equal(np.asarray(im.convert("RGB")), frame_for_step(29)[:, :, :3])
 
@@ -158,7 +159,7 @@ def test_label_off_leaves_pixels_and_metadata_clean(tmp_path: Path) -> None:
 def test_label_on_marks_the_pixels(tmp_path: Path) -> None:
     out = tmp_path / "frames"
     export_process([0], lambda s: np.full((200, 300, 3), 128, np.uint8), out)
-    with Image.open(out / "step_0000.png") as im:
+    with Image.open(out / "frame_00000.png") as im:
         px = np.asarray(im.convert("RGB"))
     assert (px[-30:, -150:] != 128).any() and (px[:100, :100] == 128).all()
 
@@ -299,13 +300,13 @@ def test_webm_without_vp9_encoder_is_a_clear_error(tmp_path: Path, monkeypatch: 
 
 
 def test_gif_fps_is_capped_so_browsers_do_not_slow_it_down(tmp_path: Path) -> None:
+    """Above 50 fps a GIF shows fewer pictures, each at least 20 ms, for the same length as the MP4."""
     result = export_process(STEPS, frame_for_step, tmp_path / "a.gif", ExportOptions(fps=60, hold_last_s=0))
-    with Image.open(tmp_path / "a.gif") as im:
-        durations = []
-        for i in range(im.n_frames):
-            im.seek(i)
-            durations.append(im.info["duration"])
-    assert min(durations) >= 20 and result.duration_s == pytest.approx(30 / 50)
+    durations = _animation_durations(tmp_path / "a.gif")
+    assert min(durations) >= 20 and len(durations) < 30
+    assert (
+        result.duration_s == pytest.approx(30 / 60, abs=0.02) and sum(durations) / 1000 == result.duration_s
+    )
 
 
 @pytest.mark.parametrize(
@@ -375,13 +376,24 @@ def test_hard_abort_midway_leaves_no_partial_file(tmp_path: Path, suffix: str) -
 
 
 def test_png_sequence_with_repeated_steps_counts_the_files_it_writes(tmp_path: Path) -> None:
-    result = export_process([5, 5, 5, 0], frame_for_step, tmp_path / "seq")
-    names = sorted(p.name for p in (tmp_path / "seq").iterdir())
-    assert names == ["step_0000.png", "step_0005.png"]
-    assert result.frame_count == 2 and result.steps == (5, 0)
+    """Files are numbered by frame, not named by step: a repeated step no longer overwrites its file."""
+    result = export_process([5, 5, 5, 0], frame_for_step, tmp_path / "seq", ExportOptions(hold_last_s=0))
+    names = sorted(p.name for p in (tmp_path / "seq").glob("frame_*.png"))
+    assert names == [f"frame_{i:05d}.png" for i in range(4)]
+    assert result.frame_count == 4 and result.steps == (5, 5, 5, 0)
 
 
 def test_webp_too_wide_is_a_clear_error_not_an_encoder_code(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="too large for WEBP") as info:
         export_process([1, 0], lambda s: np.zeros((1, 20000, 3), np.uint8), tmp_path / "strip.webp")
     assert "MP4" in info.value.hint and list(tmp_path.iterdir()) == []
+
+
+def _animation_durations(path: Path) -> list[int]:
+    with Image.open(path) as im:
+        durations = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            im.load()
+            durations.append(im.info["duration"])
+    return durations

@@ -153,7 +153,7 @@ def test_cli_takes_a_user_keyframe_and_refuses_it_for_the_procedural_engine(
         monkeypatch, models, image, out, "--steps", "500", "--prompt", "a b", "--keyframe", f"500={sketch}"
     )
     assert main(args) == 0, capsys.readouterr().err
-    frame = np.asarray(Image.open(out / "step_0500.png"))
+    frame = np.asarray(Image.open(out / "frame_00000.png"))  # the one step asked for (step 500)
     assert frame[:20].mean() < 40 and frame[28:].mean() > 200  # the user's image, not a generated keyframe
     assert main(["render", str(image), "--out", str(tmp_path / "p"), "--keyframe", f"500={sketch}"]) == 1
     assert "does not take keyframe images" in capsys.readouterr().err

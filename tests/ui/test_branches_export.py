@@ -144,7 +144,7 @@ def test_an_export_reads_its_snapshot_never_a_live_scheduler(
         dialog.export_button.click()
         w.document.duplicate_branch(w.document.active_id)  # the user goes on working meanwhile
         w.timeline.slider.setValue(960)
-    assert len(list((tmp_path / "frames").glob("step_*.png"))) == 60
+    assert len(list((tmp_path / "frames").glob("frame_*.png"))) == 60 + 30  # + the 1 s hold at 30 fps
     assert off_thread == [], f"the export called {sorted(set(off_thread))} on a live scheduler"
     dialog.close()
 

@@ -154,7 +154,7 @@ def test_an_export_is_awaited_to_its_end(qtbot, make_window, small_artwork, tmp_
     dialog.progress.valueChanged.connect(progress.append)
     result = finish(qtbot, ctrl.start(), 60000)
     assert result is not None and ctrl.result is result and not ctrl.running
-    assert len(list(out.glob("step_*.png"))) == 20
+    assert len(list(out.glob("frame_*.png"))) == 20 + 30  # 20 steps, then the last held 1 s at 30 fps
     assert progress[-1] == 1000 and dialog.status.text().startswith("Saved ")
     assert dialog.export_button.isEnabled()
     dialog.close()

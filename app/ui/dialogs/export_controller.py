@@ -14,10 +14,21 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox
 
 from app.core.cancel import CancelToken
-from app.core.export import ExportResult, export_comparison, export_process
-from app.errors import CancelledError, UndoStudioError
+from app.core.compare_layout import grid_size
+from app.core.export import (
+    GIF_WARN_BYTES,
+    ExportOptions,
+    ExportResult,
+    estimate_gif_bytes,
+    export_comparison,
+    export_format,
+    export_process,
+)
+from app.core.export_files import source_fields
+from app.errors import CancelledError, ExportError, UndoStudioError
 from app.inference.runner import CallJob, Request
 from app.ui.async_slot import async_slot
 from app.ui.dialogs.export_dialog import ExportDialog
@@ -56,10 +67,20 @@ class ExportController(QObject):
             return None
         d = self.dialog
         out, steps, options = d.output_path(), d.steps(), d.options()
+        if not self._confirm_size(out, steps, options):
+            return None
+        d.remember()
         token = CancelToken()
         # frozen now, on the UI thread: the export never reads the live document from the worker
         sources = [branch_frame_source(self.doc.snapshot(bid), token) for bid in self.branch_ids]
         labels = [self.doc.branch(bid).name for bid in self.branch_ids]
+        artwork = self.doc.artwork
+        manifest = source_fields(
+            artwork.source,
+            artwork.content_hash,
+            [(self.doc.branch(bid).name, self.doc.branch(bid).spec) for bid in self.branch_ids],
+            self._frame_size(),
+        )
 
         def run(cancel: CancelToken, progress: Callable[[float, str], None]) -> ExportResult:
             # `token` is the export's (Cancel, Esc); the runner's `cancel` (shutdown) joins it per frame
@@ -69,12 +90,14 @@ class ExportController(QObject):
                 return src(step)
 
             if len(sources) == 1:
-                return export_process(steps, lambda s: check(s, sources[0]), out, options, token, progress)
+                return export_process(
+                    steps, lambda s: check(s, sources[0]), out, options, token, progress, manifest
+                )
             panes = [
                 (label, (lambda s, src=src: check(s, src)))
                 for label, src in zip(labels, sources, strict=True)
             ]
-            return export_comparison(panes, steps, out, options, token, progress)
+            return export_comparison(panes, steps, out, options, token, progress, manifest)
 
         self._token, self.result = token, None
         d.progress.setValue(0)
@@ -94,6 +117,37 @@ class ExportController(QObject):
             self._token = None
         self._done(result)
         return result
+
+    def _frame_size(self) -> tuple[int, int]:
+        """The size of one branch's frames: the artwork's (engines paint at the artwork's size)."""
+        if self.doc.artwork is None:
+            return 0, 0
+        height, width = self.doc.artwork.pixels.shape[:2]
+        return int(width), int(height)
+
+    def _confirm_size(self, out: Path, steps: list[int], options: ExportOptions) -> bool:
+        """Before a GIF larger than GIF_WARN_BYTES (estimated from frame count × size, nothing rendered
+        yet: `estimate_gif_bytes`), ask whether to go on. A bad path is left to the export's own error."""
+        try:
+            if export_format(out) != "gif":
+                return True
+        except ExportError:
+            return True
+        width, height = self._frame_size()
+        if len(self.branch_ids) > 1:
+            width, height = grid_size(len(self.branch_ids), width, height)
+        estimate = estimate_gif_bytes(steps, options, width, height)
+        if estimate <= GIF_WARN_BYTES:
+            return True
+        answer = QMessageBox.question(
+            self.dialog,
+            self.tr("Large GIF"),
+            self.tr(
+                "This GIF will be about %1 MB. Files this large load slowly and many sites refuse them; "
+                "a shorter length, a smaller size, MP4 or WebP make far smaller files.\n\nExport the GIF anyway?"
+            ).replace("%1", f"{estimate / 1e6:.0f}"),
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def cancel(self) -> None:
         if self._token is not None:

@@ -1,5 +1,11 @@
 """ExportDialog (layout): format, file, range, fps, length preset, size, final-first, hold-last and the
-"AI-simulated process" label (on by default). `export_controller` runs the export."""
+"AI-simulated process" label (on by default). `export_controller` runs the export.
+
+The layout does not move while an export runs: Cancel takes Export's place (one stacked slot), the
+progress bar keeps its space when hidden and the status line has room for two lines. The choices are
+remembered between openings (`export_settings`), and the default file name names the branch and is
+never one that exists already.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +23,22 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.export import ExportOptions
 from app.core.frames import MAX_STEP, MIN_STEP
+from app.ui.dialogs.export_settings import (
+    ExportChoices,
+    default_folder,
+    load_choices,
+    save_choices,
+    unique_path,
+)
 from app.ui.icons import icon
 
 FORMATS = (("mp4", "MP4 (H.264)"), ("webm", "WebM (VP9)"), ("gif", "GIF"), ("webp", "WebP"), ("png", "PNG"))
@@ -31,14 +46,20 @@ SIZES = ((None, "Original"), (1024, "1024 px"), (720, "720 px"), (512, "512 px")
 
 
 class ExportDialog(QDialog):
-    def __init__(self, default_path: Path, title: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, base_name: str, title: str = "", parent: QWidget | None = None) -> None:
+        """`base_name`: the default file name without suffix (`export_settings.default_base_name`)."""
         super().__init__(parent)
+        stored = load_choices()
+        self._base_name = base_name
+        self._auto_path = True  # the path is still our default: a format change picks a free name again
         self.setWindowTitle(title or self.tr("Export process"))
         self.setMinimumWidth(600)
         self.format = QComboBox()
         for key, label in FORMATS:
             self.format.addItem(label if key != "png" else self.tr("PNG sequence (folder)"), key)
-        self.path = QLineEdit(str(default_path))
+        folder = stored.folder or default_folder()
+        self.path = QLineEdit(str(unique_path(folder, base_name, stored.format)))
+        self.path.textEdited.connect(self._path_edited)
         browse = QPushButton(icon("folder"), self.tr("Browse…"))
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
@@ -76,13 +97,22 @@ class ExportDialog(QDialog):
         self.label.setChecked(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
+        keep_space = self.progress.sizePolicy()
+        keep_space.setRetainSizeWhenHidden(True)  # showing it must not push the buttons down
+        self.progress.setSizePolicy(keep_space)
         self.status = QLabel()
         self.status.setObjectName("simLabel")
         self.status.setWordWrap(True)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
+        self.status.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.export_button = QPushButton(icon("export"), self.tr("Export"))
         self.export_button.setObjectName("primary")
         self.export_button.setDefault(True)
         self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"))
+        self.action_slot = QStackedWidget()  # Export, or Cancel in the same place while running
+        self.action_slot.addWidget(self.export_button)
+        self.action_slot.addWidget(self.cancel_button)
+        self.action_slot.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.close_button = QPushButton(self.tr("Close"))
         self.close_button.clicked.connect(self.reject)
 
@@ -103,21 +133,52 @@ class ExportDialog(QDialog):
         form.addRow("", self.label)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.close_button)
-        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.action_slot)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(18, 18, 18, 14)
         lay.addLayout(form)
         lay.addWidget(self.progress)
         lay.addWidget(self.status)
         lay.addLayout(buttons)
+        self._apply(stored)
         self.format.currentIndexChanged.connect(self._format_changed)
         self.set_running(False)
+
+    def _apply(self, stored: ExportChoices) -> None:
+        """Show the remembered choices (already checked by `load_choices`)."""
+        self.format.setCurrentIndex(max(0, self.format.findData(stored.format)))
+        self.fps.setValue(stored.fps)
+        self.length.setCurrentIndex(max(0, self.length.findData(stored.length)))
+        self.size.setCurrentIndex(max(0, self.size.findData(stored.size)))
+        self.hold_last.setValue(stored.hold_last_s)
+        self.final_first.setChecked(stored.final_first)
+        self.label.setChecked(stored.label)
+
+    def remember(self) -> None:
+        """Store the choices for the next opening (the controller calls it when an export starts)."""
+        save_choices(
+            ExportChoices(
+                format=self.format.currentData(),
+                fps=self.fps.value(),
+                length=self.length.currentData(),
+                size=self.size.currentData(),
+                hold_last_s=self.hold_last.value(),
+                final_first=self.final_first.isChecked(),
+                label=self.label.isChecked(),
+                folder=self.output_path().parent,
+            )
+        )
+
+    def _path_edited(self) -> None:
+        self._auto_path = False
 
     def _format_changed(self) -> None:
         fmt = self.format.currentData()
         p = Path(self.path.text())
+        if self._auto_path:
+            self.path.setText(str(unique_path(p.parent, self._base_name, fmt)))
+            return
         base = p.with_suffix("") if p.suffix else p
         self.path.setText(str(base if fmt == "png" else base.with_suffix("." + fmt)))
 
@@ -128,10 +189,12 @@ class ExportDialog(QDialog):
                 self, self.tr("Choose a folder"), str(Path(self.path.text()).parent)
             )
             if folder:
+                self._auto_path = False
                 self.path.setText(str(Path(folder) / Path(self.path.text()).name))
             return
         name, _ = QFileDialog.getSaveFileName(self, self.tr("Export to"), self.path.text(), f"*.{fmt}")
         if name:
+            self._auto_path = False
             self.path.setText(name)
 
     def output_path(self) -> Path:
@@ -166,5 +229,6 @@ class ExportDialog(QDialog):
             widget.setEnabled(not running)
         self.export_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+        self.action_slot.setCurrentWidget(self.cancel_button if running else self.export_button)
         self.close_button.setEnabled(not running)
         self.progress.setVisible(running or self.progress.value() > 0)
