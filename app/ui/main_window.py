@@ -16,6 +16,7 @@ from app.ui.canvas.view import CanvasView
 from app.ui.compare.view import CompareView
 from app.ui.document import Document
 from app.ui.icons import icon
+from app.ui.menus import Menus
 from app.ui.project_controller import ProjectController
 from app.ui.refcount_guard import make_singletons_immortal
 from app.ui.start_page import StartPage
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         )
         self.projects = ProjectController(self.document, self.worker, self.view_state, self)
         self.controller = WindowController(self, probe_system=probe_system)
+        self.menus = Menus(self)
 
     def view_state(self) -> dict[str, Any]:
         return {"step": self.playback.step, "compare": list(self.viewer.compare_ids)}

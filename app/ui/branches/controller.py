@@ -1,5 +1,6 @@
 """BranchesController: keeps the branch list in sync with the document and turns panel actions into
-document calls (create, duplicate with a new seed, fork at the playhead, rename, delete)."""
+undoable branch operations (create, duplicate with a new seed, fork at the playhead, rename, delete)
+through `BranchUndo`, so a delete needs no confirmation: Ctrl+Z brings the branch back."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QInputDialog, QListWidgetItem
 from app.core.branch import BranchSpec
 from app.errors import UndoStudioError
 from app.inference.registry import engine_names
+from app.ui.branch_undo import BranchUndo
 from app.ui.branches.panel import BranchesPanel
 from app.ui.document import Document
 from app.ui.error_text import error_text
@@ -26,14 +28,15 @@ class BranchesController(QObject):
         super().__init__(parent)
         self.panel, self.doc, self.current_step = panel, doc, current_step
         self._refreshing = False
+        self.undo = BranchUndo(doc, self)
         for name in engine_names():
             panel.engine.addItem(self._display_name(name), name)
         panel.engine.currentIndexChanged.connect(self._engine_selected)
         panel.create_button.clicked.connect(self.create_from_form)
-        panel.duplicate_button.clicked.connect(self._duplicate)
-        panel.fork_button.clicked.connect(self._fork)
-        panel.rename_button.clicked.connect(self._rename)
-        panel.delete_button.clicked.connect(self._delete)
+        panel.duplicate_button.clicked.connect(self.duplicate_active)
+        panel.fork_button.clicked.connect(self.fork_active)
+        panel.rename_button.clicked.connect(self.rename_active)
+        panel.delete_button.clicked.connect(self.delete_active)
         panel.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.compare_ids()))
         panel.list.currentItemChanged.connect(self._current_changed)
         doc.branches_changed.connect(self.refresh)
@@ -111,17 +114,17 @@ class BranchesController(QObject):
             return
         name = self.panel.engine.currentData()
         spec = BranchSpec.make(name, self.panel.seed.value(), self.panel.settings.values())
-        self.doc.add_branch(spec)
+        self.undo.create(spec)
 
-    def _duplicate(self) -> None:
+    def duplicate_active(self) -> None:
         if self.doc.active_id:
-            self.doc.duplicate_branch(self.doc.active_id)
+            self.undo.duplicate(self.doc.active_id)
 
-    def _fork(self) -> None:
+    def fork_active(self) -> None:
         if self.doc.active_id:
-            self.doc.fork_branch(self.doc.active_id, self.current_step())
+            self.undo.fork(self.doc.active_id, self.current_step())
 
-    def _rename(self) -> None:
+    def rename_active(self) -> None:
         branch = self.doc.active
         if branch is None:
             return
@@ -129,8 +132,8 @@ class BranchesController(QObject):
             self.panel, self.tr("Rename branch"), self.tr("Name"), text=branch.name
         )
         if ok and name.strip():
-            self.doc.rename_branch(branch.id, name.strip())
+            self.undo.rename(branch.id, name.strip())
 
-    def _delete(self) -> None:
+    def delete_active(self) -> None:
         if self.doc.active_id:
-            self.doc.delete_branch(self.doc.active_id)
+            self.undo.delete(self.doc.active_id)
