@@ -1,6 +1,8 @@
-"""Menus: the window's menu bar. It carries the actions the toolbar and the branch panel already have
-(one QAction each, so a shortcut, an enabled state or a text lives in one place) and adds the ones a
-desktop user looks for in a menu: Undo/Redo of branch operations, whose text says what they undo.
+"""Menus: the window's menu bar (File, Edit, View, Help). It carries the actions the toolbar and the
+branch panel already have (one QAction each, so a shortcut, an enabled state or a text lives in one
+place) and adds the ones a desktop user looks for: Undo/Redo of branch operations, whose text says what
+they undo; Quit (Ctrl+Q, through the window's normal close, which asks to save); full screen (F11);
+the shortcuts sheet (F1 or ?) and About.
 
 `MainWindow` builds its views and controllers, then calls `Menus(window)`; nothing else calls this.
 """
@@ -10,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
+
+from app.ui.dialogs.about import AboutBox
+from app.ui.dialogs.shortcuts_sheet import ShortcutsSheet, action_rows
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -23,8 +28,14 @@ class Menus(QObject):
         super().__init__(window)
         self.w = w = window
         bar = w.menuBar()
+        self.file_menu = bar.addMenu(self.tr("&File"))
         self.edit_menu = bar.addMenu(self.tr("&Edit"))
+        self.view_menu = bar.addMenu(self.tr("&View"))
+        self.help_menu = bar.addMenu(self.tr("&Help"))
+        self._build_file(self.file_menu)
         self._build_edit(self.edit_menu)
+        self._build_view(self.view_menu)
+        self._build_help(self.help_menu)
 
     def _action(
         self, menu: QMenu, text: str, slot: Callable[[], object], keys: list[QKeySequence] | None = None
@@ -37,6 +48,17 @@ class Menus(QObject):
         menu.addAction(a)
         self.w.addAction(a)
         return a
+
+    # -- File ------------------------------------------------------------------------------------
+    def _build_file(self, menu: QMenu) -> None:
+        w = self.w
+        menu.addActions([w.home_action, w.open_action])
+        menu.addSeparator()
+        menu.addActions([w.save_action, w.save_as_action, w.export_action])
+        menu.addSeparator()
+        # close() runs the window's close event: leave the document (save or not), then shut down
+        self.quit_action = self._action(menu, self.tr("Quit"), w.close, [QKeySequence("Ctrl+Q")])
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
     # -- Edit ------------------------------------------------------------------------------------
     def _build_edit(self, menu: QMenu) -> None:
@@ -61,6 +83,55 @@ class Menus(QObject):
         self.fork_action = self._action(menu, self.tr("Fork here"), branches.fork_active)
         self.rename_action = self._action(menu, self.tr("Rename branch…"), branches.rename_active, [])
         self.delete_action = self._action(menu, self.tr("Delete branch"), branches.delete_active)
+
+    # -- View ------------------------------------------------------------------------------------
+    def _build_view(self, menu: QMenu) -> None:
+        w = self.w
+        menu.addActions([w.compare_action, w.fit_action, w.zoom_action])
+        menu.addSeparator()
+        panel = w.branches_dock.toggleViewAction()
+        panel.setText(self.tr("Branches panel"))
+        menu.addAction(panel)
+        self.full_screen_action = self._action(
+            menu, self.tr("Full screen"), self.toggle_full_screen, [QKeySequence("F11")]
+        )
+        self.full_screen_action.setCheckable(True)
+
+    def toggle_full_screen(self) -> None:
+        w = self.w
+        if w.isFullScreen():
+            w.showNormal()
+        else:
+            w.showFullScreen()
+        self.full_screen_action.setChecked(w.isFullScreen())
+
+    # -- Help ------------------------------------------------------------------------------------
+    def _build_help(self, menu: QMenu) -> None:
+        self.shortcuts_action = self._action(
+            menu, self.tr("Keyboard shortcuts"), self.show_shortcuts, [QKeySequence("F1"), QKeySequence("?")]
+        )
+        self.about_action = self._action(menu, self.tr("About Undo Studio"), self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every key the window answers to: its actions' shortcuts, then the playback keys."""
+        w = self.w
+        actions = [
+            a for m in (self.file_menu, self.edit_menu, self.view_menu, self.help_menu) for a in m.actions()
+        ]
+        return action_rows(actions) + w.controller.shortcuts.playback_keys
+
+    def show_shortcuts(self) -> ShortcutsSheet:
+        sheet = ShortcutsSheet(self.shortcut_rows(), self.w)
+        sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sheet.open()
+        return sheet
+
+    def show_about(self) -> AboutBox:
+        box = AboutBox(self.w)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
 
     def _say_done(self, what: str) -> None:
         """A delete asks nothing, so the status bar says what happened and how to take it back."""

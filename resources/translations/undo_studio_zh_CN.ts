@@ -1245,6 +1245,38 @@
   <context>
     <name>Menus</name>
     <message>
+      <source>&amp;File</source>
+      <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+      <source>&amp;View</source>
+      <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+      <source>&amp;Help</source>
+      <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+      <source>Quit</source>
+      <translation>退出</translation>
+    </message>
+    <message>
+      <source>Branches panel</source>
+      <translation>分支面板</translation>
+    </message>
+    <message>
+      <source>Full screen</source>
+      <translation>全屏</translation>
+    </message>
+    <message>
+      <source>Keyboard shortcuts</source>
+      <translation>键盘快捷键</translation>
+    </message>
+    <message>
+      <source>About Undo Studio</source>
+      <translation>关于 Undo Studio</translation>
+    </message>
+    <message>
       <source>%1 — Ctrl+Z to undo</source>
       <translation>%1 — 按 Ctrl+Z 撤销</translation>
     </message>
