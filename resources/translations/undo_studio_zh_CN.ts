@@ -4,6 +4,10 @@
   <context>
     <name>BranchesController</name>
     <message>
+      <source>%1: %2</source>
+      <translation>%1：%2</translation>
+    </message>
+    <message>
       <source>on</source>
       <translation>开</translation>
     </message>

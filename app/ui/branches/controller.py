@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QInputDialog, QListWidgetItem
 
 from app.core.branch import BranchSpec
 from app.errors import UndoStudioError
+from app.inference.engine import SettingSpec
 from app.inference.registry import engine_names
 from app.ui.branch_undo import BranchUndo
+from app.ui.branches.describe import describe
 from app.ui.branches.panel import BranchesPanel
 from app.ui.document import Document
 from app.ui.error_text import error_text
@@ -48,6 +50,13 @@ class BranchesController(QObject):
         except Exception:  # noqa: BLE001 - an engine that cannot load still gets listed by its id
             return name
 
+    def _settings_of(self, name: str) -> list[SettingSpec]:
+        """The engine's settings (their defaults say which of a branch's settings are changes)."""
+        try:
+            return list(self.doc.engine(name).settings())
+        except Exception:  # noqa: BLE001 - an engine that cannot load: its branches list every setting
+            return []
+
     def _engine_selected(self) -> None:
         name = self.panel.engine.currentData()
         if not name:
@@ -74,11 +83,7 @@ class BranchesController(QObject):
         lst = self.panel.list
         lst.clear()
         for b in self.doc.branches:
-            text = f"{b.name}\n{self._display_name(b.spec.engine)} · " + self.tr("seed %1").replace(
-                "%1", str(b.spec.seed)
-            )
-            if b.fork_step is not None:
-                text += " · " + self.tr("fork @%1").replace("%1", str(b.fork_step))
+            text = describe(b, self._display_name(b.spec.engine), self._settings_of(b.spec.engine))
             item = QListWidgetItem(text)
             item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, b.id)
