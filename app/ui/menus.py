@@ -2,7 +2,8 @@
 branch panel already have (one QAction each, so a shortcut, an enabled state or a text lives in one
 place) and adds the ones a desktop user looks for: Undo/Redo of branch operations, whose text says what
 they undo; Quit (Ctrl+Q, through the window's normal close, which asks to save); full screen (F11);
-the shortcuts sheet (F1 or ?) and About.
+the shortcuts sheet (F1 or ?) and About. The canvas, the compare view and the branch list get the same
+actions as context menus (a right click selects the branch it is on, so they act on that branch).
 
 `MainWindow` builds its views and controllers, then calls `Menus(window)`; nothing else calls this.
 """
@@ -36,6 +37,7 @@ class Menus(QObject):
         self._build_edit(self.edit_menu)
         self._build_view(self.view_menu)
         self._build_help(self.help_menu)
+        self._build_context_menus()
 
     def _action(
         self, menu: QMenu, text: str, slot: Callable[[], object], keys: list[QKeySequence] | None = None
@@ -132,6 +134,27 @@ class Menus(QObject):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
+
+    # -- context menus ---------------------------------------------------------------------------
+    def _build_context_menus(self) -> None:
+        w = self.w
+        Policy = Qt.ContextMenuPolicy  # noqa: N806 - a Qt enum, aliased for the lines below
+        branch_list = w.branches_panel.list
+        branch_list.setContextMenuPolicy(Policy.ActionsContextMenu)
+        branch_list.addActions(
+            [
+                self.duplicate_action,
+                self.fork_action,
+                self.rename_action,
+                self.delete_action,
+                self.undo_action,
+            ]
+        )
+        for view in (w.canvas, w.compare):
+            view.setContextMenuPolicy(Policy.ActionsContextMenu)
+            view.addActions(
+                [w.fit_action, w.zoom_action, w.compare_action, w.export_action, self.full_screen_action]
+            )
 
     def _say_done(self, what: str) -> None:
         """A delete asks nothing, so the status bar says what happened and how to take it back."""

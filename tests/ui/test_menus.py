@@ -95,3 +95,23 @@ def test_focus_rings_for_every_focusable_control():
     for widget in ("QPushButton", "QToolButton", "QComboBox", "QSpinBox", "QLineEdit", "QListWidget"):
         assert widget in focused, f"{widget} shows no focus ring"
     assert QApplication.instance() is not None
+
+
+def test_context_menus_on_the_canvas_and_the_branch_list(qtbot, make_window, small_artwork):
+    from PySide6.QtCore import Qt
+    from ui_helpers import open_small
+
+    w = make_window()
+    for view in (w.canvas, w.compare, w.branches_panel.list):
+        assert view.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    assert w.fit_action in w.canvas.actions() and w.export_action in w.compare.actions()
+    open_small(qtbot, w, small_artwork)
+    qtbot.mouseClick(w.branches_panel.duplicate_button, Qt.MouseButton.LeftButton)
+    lst = w.branches_panel.list
+    first = w.document.branches[0]
+    # a right click selects the branch under it, so the menu's actions act on that branch
+    qtbot.mouseClick(lst.viewport(), Qt.MouseButton.RightButton, pos=lst.visualItemRect(lst.item(0)).center())
+    assert w.document.active_id == first.id
+    delete = next(a for a in lst.actions() if a is w.menus.delete_action)
+    delete.trigger()
+    assert not w.document.has_branch(first.id)
