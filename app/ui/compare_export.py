@@ -3,13 +3,13 @@ branch, or the compared branches as one comparison video)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from app.ui.dialogs.export_controller import ExportController
 from app.ui.dialogs.export_dialog import ExportDialog
+from app.ui.preferences import Preferences
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -58,7 +58,7 @@ class CompareExport(QObject):
         ids = self.w.viewer.visible_ids()
         stem = doc.artwork.source.stem if doc.artwork.source else "process"
         suffix = "comparison" if len(ids) > 1 else "process"
-        default = Path.home() / "Videos" / f"{stem}-{suffix}.mp4"
+        default = Preferences.load().export_folder() / f"{stem}-{suffix}.mp4"
         title = self.tr("Export comparison") if len(ids) > 1 else self.tr("Export process")
         dialog = ExportDialog(default, title, self.w)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

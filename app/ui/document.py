@@ -32,13 +32,14 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchSpec, BranchTree
+from app.core.frame_cache import LruFrameCache
 from app.core.frame_index import StepState
 from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind
 from app.core.keyframe_plan import KeyframePlan
 from app.core.project import Project
 from app.core.scheduler import BranchScheduler, PlannedRequest
 from app.core.segments import DEFAULT_LAYOUT, SegmentLayout
-from app.core.tiered_store import LoadResult, TieredFrameStore
+from app.core.tiered_store import DEFAULT_MEMORY_BUDGET, LoadResult, TieredFrameStore
 from app.errors import UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
 from app.inference.registry import DEFAULT_ENGINE, create_engine
@@ -98,6 +99,7 @@ class Document(QObject):
             on_failed=lambda _bid, text: self.error.emit(text),
             on_progress=self._on_progress,
         )
+        self._cache_budget = DEFAULT_MEMORY_BUDGET
         self._store = self._new_store()
         self._project: Project | None = None
         self.artwork: Artwork | None = None
@@ -105,9 +107,8 @@ class Document(QObject):
         self._schedulers: dict[str, BranchScheduler] = {}
         self._dirty = False
 
-    @staticmethod
-    def _new_store() -> TieredFrameStore:
-        store = TieredFrameStore()
+    def _new_store(self) -> TieredFrameStore:
+        store = TieredFrameStore(LruFrameCache(self._cache_budget))
         store.forbid_blocking_here()  # the document lives on the UI thread: loads belong on the worker
         return store
 
@@ -478,3 +479,9 @@ class Document(QObject):
 
     def cache_budget(self) -> int:
         return self._store.budget_bytes
+
+    def set_cache_budget(self, budget_bytes: int) -> None:
+        """The memory cache's budget (a preference), now and for the next documents; a smaller one evicts
+        the least recently used frames at once (those the project file holds come back by loading)."""
+        self._cache_budget = int(budget_bytes)
+        self._store.memory.budget_bytes = self._cache_budget

@@ -2,7 +2,7 @@
 branch panel already have (one QAction each, so a shortcut, an enabled state or a text lives in one
 place) and adds the ones a desktop user looks for: Undo/Redo of branch operations, whose text says what
 they undo; Quit (Ctrl+Q, through the window's normal close, which asks to save); full screen (F11);
-the shortcuts sheet (F1 or ?) and About. The canvas, the compare view and the branch list get the same
+the shortcuts sheet (F1 or ?), Preferences (`ui/preferences.py`) and About. The canvas, the compare view and the branch list get the same
 actions as context menus (a right click selects the branch it is on, so they act on that branch).
 
 `MainWindow` builds its views and controllers, then calls `Menus(window)`; nothing else calls this.
@@ -18,7 +18,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from app.ui.dialogs.about import AboutBox
+from app.ui.dialogs.preferences_dialog import PreferencesDialog
 from app.ui.dialogs.shortcuts_sheet import ShortcutsSheet, action_rows
+from app.ui.preferences import Preferences
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -85,6 +87,26 @@ class Menus(QObject):
         self.fork_action = self._action(menu, self.tr("Fork here"), branches.fork_active)
         self.rename_action = self._action(menu, self.tr("Rename branch…"), branches.rename_active, [])
         self.delete_action = self._action(menu, self.tr("Delete branch"), branches.delete_active)
+        menu.addSeparator()
+        self.preferences_action = self._action(
+            menu, self.tr("Preferences…"), self.show_preferences, [QKeySequence("Ctrl+,")]
+        )
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+
+    def show_preferences(self) -> PreferencesDialog:
+        dialog = PreferencesDialog(Preferences.load(), self.w)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, prefs: Preferences) -> None:
+        """Save them; the cache budget applies now, the language through the toolbar's chooser (which
+        says that it applies after a restart), the models folder at the next start."""
+        prefs.save()
+        self.w.document.set_cache_budget(prefs.cache_bytes)
+        chooser = self.w.controller.shortcuts.language
+        chooser.setCurrentIndex(max(0, chooser.findData(prefs.language)))
 
     # -- View ------------------------------------------------------------------------------------
     def _build_view(self, menu: QMenu) -> None:

@@ -1249,6 +1249,10 @@
   <context>
     <name>Menus</name>
     <message>
+      <source>Preferences…</source>
+      <translation>偏好设置…</translation>
+    </message>
+    <message>
       <source>&amp;File</source>
       <translation>文件(&amp;F)</translation>
     </message>
@@ -1357,6 +1361,41 @@
     <message>
       <source>Does</source>
       <translation>作用</translation>
+    </message>
+  </context>
+  <context>
+    <name>PreferencesDialog</name>
+    <message>
+      <source>Preferences</source>
+      <translation>偏好设置</translation>
+    </message>
+    <message>
+      <source>Models folder</source>
+      <translation>模型文件夹</translation>
+    </message>
+    <message>
+      <source>Frames kept in memory; the project file keeps the rest.</source>
+      <translation>保存在内存中的帧；其余的帧由项目文件保存。</translation>
+    </message>
+    <message>
+      <source>Memory for frames</source>
+      <translation>帧缓存内存</translation>
+    </message>
+    <message>
+      <source>Language</source>
+      <translation>语言</translation>
+    </message>
+    <message>
+      <source>Export folder</source>
+      <translation>导出文件夹</translation>
+    </message>
+    <message>
+      <source>The models folder and the language apply when Undo Studio is restarted.</source>
+      <translation>模型文件夹和语言在重新启动 Undo Studio 后生效。</translation>
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation>浏览…</translation>
     </message>
   </context>
 </TS>
