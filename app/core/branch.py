@@ -131,8 +131,12 @@ class BranchTree:
     def active(self) -> Branch | None:
         return next((b for b in self._branches if b.id == self.active_id), None)
 
-    def add(self, branch: Branch, activate: bool = True) -> None:
-        self._branches.append(branch)
+    def add(self, branch: Branch, activate: bool = True, index: int | None = None) -> None:
+        """Add a branch at the end, or at `index` (a deleted branch put back where it was)."""
+        if index is None:
+            self._branches.append(branch)
+        else:
+            self._branches.insert(max(0, min(index, len(self._branches))), branch)
         if activate or self.active_id is None:
             self.active_id = branch.id
 

@@ -29,7 +29,10 @@ class CompareExport(QObject):
     def compare_branches(self, ids: list[str]) -> None:
         w = self.w
         if len(ids) < 2:
-            self.error.emit(self.tr("Create a second branch to compare (Duplicate with a new seed)."))
+            # a hint, not an error: nothing went wrong, the user needs one more branch
+            w.status.message.setText(
+                self.tr("Create a second branch to compare (Duplicate with a new seed).")
+            )
             w.compare_action.setChecked(False)
             return
         w.viewer.set_compare(ids)

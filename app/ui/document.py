@@ -8,6 +8,11 @@ blocks on an engine or on SQLite.
 What other controllers use is the public API below (branches, frames for a step, what a branch has,
 its session's bands, saving and export snapshots); the worker, schedulers and store stay inside.
 
+Deleting a branch returns a `DeletedBranch` (the branch itself, where it stood, the forks that lost
+their parent and its frame index) and `restore_branch` puts it back as it was: same id, name, spec and
+fork, its frames still indexed (they are still in memory or in the project file, which a delete never
+touches). That is what the branch undo stack (`ui/branch_undo.py`) is built on.
+
 Frames stored in the project file but not in memory (a reopened project, or after the memory LRU evicted
 them) are "not ready yet", like a frame an engine is still rendering: the view shows the preview blend of
 the nearest frames in memory at once, the branch's scheduler plans loads of the stored frames around the
@@ -19,20 +24,22 @@ an engine.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchSpec, BranchTree
+from app.core.frame_cache import LruFrameCache
 from app.core.frame_index import StepState
 from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind
 from app.core.keyframe_plan import KeyframePlan
 from app.core.project import Project
 from app.core.scheduler import BranchScheduler, PlannedRequest
 from app.core.segments import DEFAULT_LAYOUT, SegmentLayout
-from app.core.tiered_store import LoadResult, TieredFrameStore
+from app.core.tiered_store import DEFAULT_MEMORY_BUDGET, LoadResult, TieredFrameStore
 from app.errors import UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
 from app.inference.registry import DEFAULT_ENGINE, create_engine
@@ -43,6 +50,18 @@ from app.ui.frame_source import BranchSnapshot
 from app.ui.worker import EngineWorker
 
 INACTIVE_OFFSET = 3  # the active branch's work goes first
+
+
+@dataclass(frozen=True)
+class DeletedBranch:
+    """What `Document.restore_branch` needs to undo a delete. The frames themselves are not copied: the
+    memory store and the project file keep them under their keys; only the index is."""
+
+    branch: Branch
+    position: int  # where it stood in the branch list
+    was_active: bool
+    orphans: tuple[tuple[str, int | None], ...]  # its forks, which became roots: (id, fork step)
+    frames: Mapping[int, tuple[FrameKey, FrameKind]]  # its frame index: step -> (key, kind)
 
 
 class _BranchSink:
@@ -80,6 +99,7 @@ class Document(QObject):
             on_failed=lambda _bid, text: self.error.emit(text),
             on_progress=self._on_progress,
         )
+        self._cache_budget = DEFAULT_MEMORY_BUDGET
         self._store = self._new_store()
         self._project: Project | None = None
         self.artwork: Artwork | None = None
@@ -87,9 +107,8 @@ class Document(QObject):
         self._schedulers: dict[str, BranchScheduler] = {}
         self._dirty = False
 
-    @staticmethod
-    def _new_store() -> TieredFrameStore:
-        store = TieredFrameStore()
+    def _new_store(self) -> TieredFrameStore:
+        store = TieredFrameStore(LruFrameCache(self._cache_budget))
         store.forbid_blocking_here()  # the document lives on the UI thread: loads belong on the worker
         return store
 
@@ -251,14 +270,42 @@ class Document(QObject):
         self.set_dirty(True)
         self.branches_changed.emit()
 
-    def delete_branch(self, branch_id: str) -> None:
+    def delete_branch(self, branch_id: str) -> DeletedBranch | None:
+        """Remove a branch (never the last one: None then). Its frames stay in memory and in the project
+        file, so the returned record brings it back with `restore_branch`."""
         if len(self.tree) <= 1:
-            return
-        self._schedulers.pop(branch_id).cancel_all()
+            return None
+        sched = self._schedulers.pop(branch_id)
+        sched.cancel_all()
+        deleted = DeletedBranch(
+            branch=self.branch(branch_id),
+            position=self.tree.ids().index(branch_id),
+            was_active=self.tree.active_id == branch_id,
+            orphans=tuple((b.id, b.fork_step) for b in self.tree if b.parent_id == branch_id),
+            frames=sched.snapshot(),
+        )
         self._sessions.remove(branch_id)
         self.tree.remove(branch_id)
         self.set_dirty(True)
         self.branches_changed.emit()
+        return deleted
+
+    def restore_branch(self, deleted: DeletedBranch) -> Branch:
+        """Put a deleted branch back as it was: its place in the list, its forks re-attached, its frames
+        indexed again (a fresh scheduler; the session is prepared again when a step needs the engine)."""
+        assert self.artwork is not None, "open an artwork first"
+        b = deleted.branch
+        self.tree.add(b, activate=deleted.was_active, index=deleted.position)
+        for fork_id, step in deleted.orphans:
+            if fork_id in self.tree:
+                fork = self.tree.get(fork_id)
+                fork.parent_id, fork.fork_step = b.id, step
+        sched = self._make_scheduler(b)
+        sched.index_existing((key, step, kind) for step, (key, kind) in deleted.frames.items())
+        self._schedulers[b.id] = sched
+        self.set_dirty(True)
+        self.branches_changed.emit()
+        return b
 
     # -- frames ----------------------------------------------------------------------------------
     def owner_for(self, branch_id: str, step: int) -> str:
@@ -432,3 +479,9 @@ class Document(QObject):
 
     def cache_budget(self) -> int:
         return self._store.budget_bytes
+
+    def set_cache_budget(self, budget_bytes: int) -> None:
+        """The memory cache's budget (a preference), now and for the next documents; a smaller one evicts
+        the least recently used frames at once (those the project file holds come back by loading)."""
+        self._cache_budget = int(budget_bytes)
+        self._store.memory.budget_bytes = self._cache_budget

@@ -16,6 +16,8 @@ from app.ui.canvas.view import CanvasView
 from app.ui.compare.view import CompareView
 from app.ui.document import Document
 from app.ui.icons import icon
+from app.ui.menus import Menus
+from app.ui.preferences import Preferences, apply_models_dir
 from app.ui.project_controller import ProjectController
 from app.ui.refcount_guard import make_singletons_immortal
 from app.ui.start_page import StartPage
@@ -31,6 +33,8 @@ class MainWindow(QMainWindow):
     def __init__(self, engine_factory: EngineFactory | None = None, probe_system: bool = True) -> None:
         make_singletons_immortal()  # PySide6 6.12 + Python 3.11 refcount bug (see app/ui/refcount_guard.py)
         super().__init__()
+        prefs = Preferences.load()
+        apply_models_dir(prefs)  # before any engine is made
         self.setWindowIcon(icon("app"))
         self.resize(1440, 900)
         self.setAcceptDrops(True)
@@ -93,6 +97,7 @@ class MainWindow(QMainWindow):
         # models and controllers
         self.worker = EngineWorker(self)
         self.document = Document(self.worker, engine_factory, self)
+        self.document.set_cache_budget(prefs.cache_bytes)
         self.playback = PlaybackController(self.timeline, parent=self)
         self.viewer = ViewerController(self.document, self.playback, self.canvas, self.compare, self)
         self.branches = BranchesController(
@@ -100,6 +105,7 @@ class MainWindow(QMainWindow):
         )
         self.projects = ProjectController(self.document, self.worker, self.view_state, self)
         self.controller = WindowController(self, probe_system=probe_system)
+        self.menus = Menus(self)
 
     def view_state(self) -> dict[str, Any]:
         return {"step": self.playback.step, "compare": list(self.viewer.compare_ids)}

@@ -58,16 +58,18 @@ class Shortcuts(QObject):
         w.toolbar.addWidget(self.language)
 
         pb = w.playback
-        self._key("Space", pb.toggle)
-        self._key("Left", lambda: pb.step_by(-1))
-        self._key("Right", lambda: pb.step_by(+1))
-        self._key("Shift+Left", lambda: pb.jump_keyframe(-1))
-        self._key("Shift+Right", lambda: pb.jump_keyframe(+1))
-        self._key("Home", lambda: pb.set_step(MAX_STEP))
-        self._key("End", lambda: pb.set_step(MIN_STEP))
+        self.playback_keys: list[tuple[str, str]] = []  # (keys, what) for the shortcuts sheet
+        self._key("Space", pb.toggle, self.tr("Play or pause"))
+        self._key("Left", lambda: pb.step_by(-1), self.tr("One step back (towards the first stroke)"))
+        self._key("Right", lambda: pb.step_by(+1), self.tr("One step on (towards the finished artwork)"))
+        self._key("Shift+Left", lambda: pb.jump_keyframe(-1), self.tr("Previous keyframe"))
+        self._key("Shift+Right", lambda: pb.jump_keyframe(+1), self.tr("Next keyframe"))
+        self._key("Home", lambda: pb.set_step(MAX_STEP), self.tr("First stroke (step 999)"))
+        self._key("End", lambda: pb.set_step(MIN_STEP), self.tr("Finished artwork (step 0)"))
 
-    def _key(self, seq: str, fn: Callable[[], object]) -> None:
+    def _key(self, seq: str, fn: Callable[[], object], what: str) -> None:
         """A window-wide key that acts on the viewer page only."""
+        self.playback_keys.append((QKeySequence(seq).toString(QKeySequence.SequenceFormat.NativeText), what))
         sc = QShortcut(QKeySequence(seq), self.w)
         sc.setContext(Qt.ShortcutContext.WindowShortcut)
         sc.activated.connect(lambda: fn() if self.w.pages.currentWidget() is self.w.viewer_page else None)

@@ -1,4 +1,7 @@
-"""The dark, neutral look: a Fusion palette plus a small stylesheet (one place for colours)."""
+"""The dark, neutral look: a Fusion palette plus a small stylesheet (one place for colours).
+
+Keyboard users must see where the focus is: every control that takes it gets a ring in `FOCUS`
+(a stylesheet border replaces the style's own focus frame, so the ring has to be drawn here)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ TEXT = "#e4e6f0"
 MUTED = "#9a9db0"
 ACCENT = "#7c6cff"
 ACCENT_2 = "#38c6b4"
+FOCUS = "#b3a8ff"  # the focus ring: lighter than ACCENT, so it shows on a selected or primary control too
 
 STYLESHEET = f"""
 QWidget {{ font-size: 13px; }}
@@ -61,6 +65,12 @@ QProgressBar::chunk {{ background: {ACCENT_2}; border-radius: 4px; }}
 #dropZone {{ border: 2px dashed {BORDER}; border-radius: 12px; color: {MUTED}; }}
 #paneLabel {{ background: rgba(20,20,28,180); color: {TEXT}; border-radius: 6px; padding: 3px 8px; font-weight: 600; }}
 #simLabel {{ color: {MUTED}; font-size: 11px; }}
+QPushButton:focus {{ border: 2px solid {FOCUS}; padding: 5px 13px; }}
+QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus {{ border: 2px solid {FOCUS}; padding: 2px 5px; }}
+QListWidget:focus, QTreeWidget:focus, QTableWidget:focus {{ border: 2px solid {FOCUS}; padding: 3px; }}
+QToolButton:focus {{ border: 2px solid {FOCUS}; border-radius: 6px; }}
+QToolBar QToolButton:focus {{ padding: 3px 7px; }}
+QCheckBox:focus, QRadioButton:focus, QSlider:focus {{ border: 1px dotted {FOCUS}; border-radius: 4px; }}
 """
 
 

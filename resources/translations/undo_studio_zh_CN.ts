@@ -4,6 +4,18 @@
   <context>
     <name>BranchesController</name>
     <message>
+      <source>%1: %2</source>
+      <translation>%1：%2</translation>
+    </message>
+    <message>
+      <source>on</source>
+      <translation>开</translation>
+    </message>
+    <message>
+      <source>off</source>
+      <translation>关</translation>
+    </message>
+    <message>
       <source>This engine is not installed.</source>
       <translation>此引擎未安装。</translation>
     </message>
@@ -471,6 +483,34 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Shortcuts</name>
+    <message>
+      <source>Play or pause</source>
+      <translation>播放或暂停</translation>
+    </message>
+    <message>
+      <source>One step back (towards the first stroke)</source>
+      <translation>后退一步（朝第一笔）</translation>
+    </message>
+    <message>
+      <source>One step on (towards the finished artwork)</source>
+      <translation>前进一步（朝完成的作品）</translation>
+    </message>
+    <message>
+      <source>Previous keyframe</source>
+      <translation>上一个关键帧</translation>
+    </message>
+    <message>
+      <source>Next keyframe</source>
+      <translation>下一个关键帧</translation>
+    </message>
+    <message>
+      <source>First stroke (step 999)</source>
+      <translation>第一笔（第 999 步）</translation>
+    </message>
+    <message>
+      <source>Finished artwork (step 0)</source>
+      <translation>完成的作品（第 0 步）</translation>
+    </message>
     <message>
       <source>Language (applies after a restart)</source>
       <translation>语言（重启后生效）</translation>
@@ -1205,6 +1245,181 @@ Export the GIF anyway?</source>
     <message>
       <source>The branch is analysed again instead; nothing is lost.</source>
       <translation>将改为重新分析这个分支，不会丢失任何内容。</translation>
+    </message>
+  </context>
+  <context>
+    <name>BranchUndo</name>
+    <message>
+      <source>New branch “%1”</source>
+      <translation>新建分支“%1”</translation>
+    </message>
+    <message>
+      <source>Duplicate as “%1”</source>
+      <translation>复制为“%1”</translation>
+    </message>
+    <message>
+      <source>Fork “%1”</source>
+      <translation>分叉“%1”</translation>
+    </message>
+    <message>
+      <source>Rename “%1”</source>
+      <translation>重命名“%1”</translation>
+    </message>
+    <message>
+      <source>Delete “%1”</source>
+      <translation>删除“%1”</translation>
+    </message>
+  </context>
+  <context>
+    <name>Menus</name>
+    <message>
+      <source>Preferences…</source>
+      <translation>偏好设置…</translation>
+    </message>
+    <message>
+      <source>&amp;File</source>
+      <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+      <source>&amp;View</source>
+      <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+      <source>&amp;Help</source>
+      <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+      <source>Quit</source>
+      <translation>退出</translation>
+    </message>
+    <message>
+      <source>Branches panel</source>
+      <translation>分支面板</translation>
+    </message>
+    <message>
+      <source>Full screen</source>
+      <translation>全屏</translation>
+    </message>
+    <message>
+      <source>Keyboard shortcuts</source>
+      <translation>键盘快捷键</translation>
+    </message>
+    <message>
+      <source>About Undo Studio</source>
+      <translation>关于 Undo Studio</translation>
+    </message>
+    <message>
+      <source>%1 — Ctrl+Z to undo</source>
+      <translation>%1 — 按 Ctrl+Z 撤销</translation>
+    </message>
+    <message>
+      <source>&amp;Edit</source>
+      <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+      <source>Duplicate branch</source>
+      <translation>复制分支</translation>
+    </message>
+    <message>
+      <source>Fork here</source>
+      <translation>从此处分叉</translation>
+    </message>
+    <message>
+      <source>Rename branch…</source>
+      <translation>重命名分支…</translation>
+    </message>
+    <message>
+      <source>Delete branch</source>
+      <translation>删除分支</translation>
+    </message>
+    <message>
+      <source>Undo %1</source>
+      <translation>撤销 %1</translation>
+    </message>
+    <message>
+      <source>Undo</source>
+      <translation>撤销</translation>
+    </message>
+    <message>
+      <source>Redo %1</source>
+      <translation>重做 %1</translation>
+    </message>
+    <message>
+      <source>Redo</source>
+      <translation>重做</translation>
+    </message>
+  </context>
+  <context>
+    <name>AboutBox</name>
+    <message>
+      <source>About Undo Studio</source>
+      <translation>关于 Undo Studio</translation>
+    </message>
+    <message>
+      <source>(not installed)</source>
+      <translation>（未安装）</translation>
+    </message>
+    <message>
+      <source>Shows how a finished artwork could have been painted, step by step.</source>
+      <translation>逐步展示一幅完成的作品可能是如何画出来的。</translation>
+    </message>
+    <message>
+      <source>Every process it shows is AI-simulated, not a recording of how the artwork was made.</source>
+      <translation>它展示的每个过程都是 AI 模拟的，并非作品实际创作过程的记录。</translation>
+    </message>
+    <message>
+      <source>Licence: %1</source>
+      <translation>许可证：%1</translation>
+    </message>
+  </context>
+  <context>
+    <name>ShortcutsSheet</name>
+    <message>
+      <source>Keyboard shortcuts</source>
+      <translation>键盘快捷键</translation>
+    </message>
+    <message>
+      <source>Keys</source>
+      <translation>按键</translation>
+    </message>
+    <message>
+      <source>Does</source>
+      <translation>作用</translation>
+    </message>
+  </context>
+  <context>
+    <name>PreferencesDialog</name>
+    <message>
+      <source>Preferences</source>
+      <translation>偏好设置</translation>
+    </message>
+    <message>
+      <source>Models folder</source>
+      <translation>模型文件夹</translation>
+    </message>
+    <message>
+      <source>Frames kept in memory; the project file keeps the rest.</source>
+      <translation>保存在内存中的帧；其余的帧由项目文件保存。</translation>
+    </message>
+    <message>
+      <source>Memory for frames</source>
+      <translation>帧缓存内存</translation>
+    </message>
+    <message>
+      <source>Language</source>
+      <translation>语言</translation>
+    </message>
+    <message>
+      <source>Export folder</source>
+      <translation>导出文件夹</translation>
+    </message>
+    <message>
+      <source>The models folder and the language apply when Undo Studio is restarted.</source>
+      <translation>模型文件夹和语言在重新启动 Undo Studio 后生效。</translation>
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation>浏览…</translation>
     </message>
   </context>
 </TS>

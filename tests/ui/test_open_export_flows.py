@@ -190,7 +190,7 @@ def test_each_window_controller_speaks_chinese(qtbot, make_window, small_artwork
     device = {"name": "GPU", "kind": "cuda", "total": 2 * 1024**3, "free": 1024**3}
     assert ctrl.start.device_text(device) == "GPU (cuda) · 共 2.0 GB，可用 1.0 GB"
     ctrl.compare_export.compare_branches([])
-    assert "请先创建第二个分支" in w.status.error_label.text()
+    assert "请先创建第二个分支" in w.status.message.text()  # a hint, not an error (issue 10, item 18)
     gate = _hold(w)
     task = ctrl.files.open_artwork(small_artwork)
     qtbot.waitUntil(lambda: ctrl.files.loading)

@@ -1,5 +1,6 @@
 """BranchesController: keeps the branch list in sync with the document and turns panel actions into
-document calls (create, duplicate with a new seed, fork at the playhead, rename, delete)."""
+undoable branch operations (create, duplicate with a new seed, fork at the playhead, rename, delete)
+through `BranchUndo`, so a delete needs no confirmation: Ctrl+Z brings the branch back."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from PySide6.QtWidgets import QInputDialog, QListWidgetItem
 
 from app.core.branch import BranchSpec
 from app.errors import UndoStudioError
+from app.inference.engine import SettingSpec
 from app.inference.registry import engine_names
+from app.ui.branch_undo import BranchUndo
+from app.ui.branches.describe import describe
 from app.ui.branches.panel import BranchesPanel
 from app.ui.document import Document
 from app.ui.error_text import error_text
@@ -26,14 +30,15 @@ class BranchesController(QObject):
         super().__init__(parent)
         self.panel, self.doc, self.current_step = panel, doc, current_step
         self._refreshing = False
+        self.undo = BranchUndo(doc, self)
         for name in engine_names():
             panel.engine.addItem(self._display_name(name), name)
         panel.engine.currentIndexChanged.connect(self._engine_selected)
         panel.create_button.clicked.connect(self.create_from_form)
-        panel.duplicate_button.clicked.connect(self._duplicate)
-        panel.fork_button.clicked.connect(self._fork)
-        panel.rename_button.clicked.connect(self._rename)
-        panel.delete_button.clicked.connect(self._delete)
+        panel.duplicate_button.clicked.connect(self.duplicate_active)
+        panel.fork_button.clicked.connect(self.fork_active)
+        panel.rename_button.clicked.connect(self.rename_active)
+        panel.delete_button.clicked.connect(self.delete_active)
         panel.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.compare_ids()))
         panel.list.currentItemChanged.connect(self._current_changed)
         doc.branches_changed.connect(self.refresh)
@@ -44,6 +49,13 @@ class BranchesController(QObject):
             return tr_engine(str(self.doc.engine(name).display_name))
         except Exception:  # noqa: BLE001 - an engine that cannot load still gets listed by its id
             return name
+
+    def _settings_of(self, name: str) -> list[SettingSpec]:
+        """The engine's settings (their defaults say which of a branch's settings are changes)."""
+        try:
+            return list(self.doc.engine(name).settings())
+        except Exception:  # noqa: BLE001 - an engine that cannot load: its branches list every setting
+            return []
 
     def _engine_selected(self) -> None:
         name = self.panel.engine.currentData()
@@ -71,11 +83,7 @@ class BranchesController(QObject):
         lst = self.panel.list
         lst.clear()
         for b in self.doc.branches:
-            text = f"{b.name}\n{self._display_name(b.spec.engine)} · " + self.tr("seed %1").replace(
-                "%1", str(b.spec.seed)
-            )
-            if b.fork_step is not None:
-                text += " · " + self.tr("fork @%1").replace("%1", str(b.fork_step))
+            text = describe(b, self._display_name(b.spec.engine), self._settings_of(b.spec.engine))
             item = QListWidgetItem(text)
             item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, b.id)
@@ -111,17 +119,17 @@ class BranchesController(QObject):
             return
         name = self.panel.engine.currentData()
         spec = BranchSpec.make(name, self.panel.seed.value(), self.panel.settings.values())
-        self.doc.add_branch(spec)
+        self.undo.create(spec)
 
-    def _duplicate(self) -> None:
+    def duplicate_active(self) -> None:
         if self.doc.active_id:
-            self.doc.duplicate_branch(self.doc.active_id)
+            self.undo.duplicate(self.doc.active_id)
 
-    def _fork(self) -> None:
+    def fork_active(self) -> None:
         if self.doc.active_id:
-            self.doc.fork_branch(self.doc.active_id, self.current_step())
+            self.undo.fork(self.doc.active_id, self.current_step())
 
-    def _rename(self) -> None:
+    def rename_active(self) -> None:
         branch = self.doc.active
         if branch is None:
             return
@@ -129,8 +137,8 @@ class BranchesController(QObject):
             self.panel, self.tr("Rename branch"), self.tr("Name"), text=branch.name
         )
         if ok and name.strip():
-            self.doc.rename_branch(branch.id, name.strip())
+            self.undo.rename(branch.id, name.strip())
 
-    def _delete(self) -> None:
+    def delete_active(self) -> None:
         if self.doc.active_id:
-            self.doc.delete_branch(self.doc.active_id)
+            self.undo.delete(self.doc.active_id)

@@ -31,10 +31,13 @@ class BranchesPanel(QWidget):
         lay.setSpacing(8)
         self.list = QListWidget()
         self.list.setObjectName("branchList")
-        # long names wrap in the panel's width instead of hiding behind a horizontal scroll bar
+        # long names and settings wrap in the panel's width (nothing is cut or hidden behind a horizontal
+        # scroll bar); the items are laid out again when the panel is resized
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setUniformItemSizes(False)
         hint = QLabel(self.tr("Tick 2–4 branches to compare them."))
         hint.setObjectName("simLabel")
         lay.addWidget(self.list, 1)

@@ -1,1 +1,1 @@
-"""Dialogs: export, and small message helpers."""
+"""Dialogs: export, About, the keyboard shortcuts sheet."""

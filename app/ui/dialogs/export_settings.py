@@ -21,6 +21,7 @@ from typing import TypeVar
 from PySide6.QtCore import QSettings
 
 from app.core.export import LENGTH_SECONDS, MAX_FPS
+from app.ui.preferences import Preferences
 
 GROUP = "export"
 FORMAT_KEYS = ("mp4", "webm", "gif", "webp", "png")
@@ -43,6 +44,11 @@ class ExportChoices:
 
 
 def default_folder() -> Path:
+    """Where an export goes when the dialog remembers no folder: the one chosen in Preferences, else
+    ~/Videos, else the home folder."""
+    preferred = Preferences.load().export_dir
+    if preferred is not None:
+        return preferred  # the export makes it if it does not exist yet
     videos = Path.home() / "Videos"
     return videos if videos.is_dir() else Path.home()
 
