@@ -81,6 +81,7 @@ class CompareView(QWidget):
             cols = 2 if len(self.panes) == 4 else max(1, len(self.panes))
             for i, pane in enumerate(self.panes):
                 pane.show()
+                pane.set_title(self.titles[i])  # not the "A + B" an overlay mode gave the first pane
                 pane.canvas.set_overlay(None)
                 self.grid.addWidget(pane, i // cols, i % cols)
         else:
