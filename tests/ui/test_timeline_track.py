@@ -1,8 +1,9 @@
-"""The timeline track: what it shows after reopening a project (before any engine session exists)."""
+"""The timeline track: what it shows after reopening a project (before any engine session exists), and
+how it answers the mouse (a click jumps there) and explains its marks."""
 
 from __future__ import annotations
 
-from ui_helpers import open_project, played_project
+from ui_helpers import open_project, open_small, played_project
 
 from app.core.project_store import ProjectStore
 from app.core.track_summary import STATE_PREFIX, TrackSummary
@@ -64,3 +65,46 @@ def test_a_damaged_summary_is_ignored():
     good = TrackSummary.of([], [999, 400], [0.0, 2.0, 1.0])
     assert TrackSummary.from_json(good.to_json()) == good
     assert good.curve == (0.0, 1.0, 0.5)
+
+
+def test_clicking_the_slider_groove_jumps_there(qtbot, make_window, small_artwork):
+    """Not a page step towards the pointer (issue 10, item 17). Left is the blank canvas (999)."""
+    from PySide6.QtCore import QPoint, Qt
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=999)
+    slider = w.timeline.slider
+    qtbot.mouseClick(
+        slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() * 3 // 4, slider.height() // 2)
+    )
+    assert abs(w.playback.step - 250) <= 30, w.playback.step
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() // 4, slider.height() // 2))
+    assert abs(w.playback.step - 750) <= 30, w.playback.step
+
+
+def test_clicking_or_dragging_on_the_track_moves_the_playhead(qtbot, make_window, small_artwork):
+    from PySide6.QtCore import QPoint, Qt
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=999)
+    track = w.timeline.track
+    view = track.viewport()
+    y = view.height() // 2
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(view.width() // 2, y))
+    assert abs(w.playback.step - 500) <= 10, w.playback.step
+    assert abs(w.timeline.slider.value() - w.playback.step) == 0 and track.playhead.value() == w.playback.step
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(view.width() // 4, y))
+    assert abs(w.playback.step - 750) <= 10, w.playback.step
+
+
+def test_the_track_explains_its_marks(qtbot, make_window, small_artwork):
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=420)
+    track = w.timeline.track
+    qtbot.waitUntil(lambda: bool(track._band_steps) and 420 in track._kinds, timeout=5000)
+    lo, hi, name = track._band_steps[0]
+    text = track.tooltip_at((lo + hi) // 2)
+    assert f"stage: {name}" in text and "Bands: the stages" in text and "keyframes" in text
+    assert "frame: exact" in track.tooltip_at(420)
+    (key,) = [s for s in w.playback.model.keyframes][:1]
+    assert "· keyframe" in track.tooltip_at(key)
