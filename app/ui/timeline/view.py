@@ -89,6 +89,8 @@ class TimelineView(QWidget):
         self.loop = QCheckBox(self.tr("Loop"))
         self.step_label = QLabel()
         self.step_label.setObjectName("stepLabel")
+        # the label may be cut on a narrow window (its tooltip has it all) rather than widen the window
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("Step 999"))
         self.kind_label = QLabel()
         self.kind_label.setObjectName("kindBadge")
         self.track = TimelineTrack()
@@ -110,7 +112,6 @@ class TimelineView(QWidget):
         row.addWidget(self.step_label)
         row.addWidget(self.kind_label)
         row.addStretch(1)
-        row.addWidget(QLabel(self.tr("Speed")))
         row.addWidget(self.speed)
         row.addWidget(self.loop)
 
@@ -137,9 +138,9 @@ class TimelineView(QWidget):
         self.slider.blockSignals(False)
         self.track.set_step(step)
         pct = progress_percent(step)
-        self.step_label.setText(
-            self.tr("Step %1 · %2 % painted").replace("%1", str(step)).replace("%2", f"{pct:.1f}")
-        )
+        text = self.tr("Step %1 · %2 % painted").replace("%1", str(step)).replace("%2", f"{pct:.1f}")
+        self.step_label.setText(text)
+        self.step_label.setToolTip(text)
 
     def show_kind(self, kind: FrameKind | None) -> None:
         value = kind.value if kind else "none"
