@@ -24,6 +24,7 @@ class CompareExport(QObject):
         self.w = window
         self.export_dialog: ExportDialog | None = None
         self.export_controller: ExportController | None = None
+        window.branches.compare_ticks_changed.connect(self.follow_ticks)
 
     # -- compare ---------------------------------------------------------------------------------
     def compare_branches(self, ids: list[str]) -> None:
@@ -41,6 +42,16 @@ class CompareExport(QObject):
         w.compare_action.blockSignals(True)  # already comparing: toggling must not compare again
         w.compare_action.setChecked(True)
         w.compare_action.blockSignals(False)
+
+    def follow_ticks(self, ids: list[str]) -> None:
+        """While comparing, the ticked branches are the compared ones: a tick adds a pane, an untick
+        removes one, and fewer than two ticked go back to the single view."""
+        if not self.w.viewer.comparing:
+            return
+        if len(ids) >= 2:
+            self.compare_branches(ids[:4])
+        else:
+            self.w.compare_action.setChecked(False)
 
     def set_comparing(self, on: bool) -> None:
         if on:

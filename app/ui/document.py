@@ -40,6 +40,7 @@ from app.core.project import Project
 from app.core.scheduler import BranchScheduler, PlannedRequest
 from app.core.segments import DEFAULT_LAYOUT, SegmentLayout
 from app.core.tiered_store import DEFAULT_MEMORY_BUDGET, LoadResult, TieredFrameStore
+from app.core.track_summary import TrackSummary, get_track_summary
 from app.errors import UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
 from app.inference.registry import DEFAULT_ENGINE, create_engine
@@ -105,6 +106,7 @@ class Document(QObject):
         self.artwork: Artwork | None = None
         self.tree = BranchTree()
         self._schedulers: dict[str, BranchScheduler] = {}
+        self._kept_tracks: dict[str, TrackSummary] = {}  # branch id -> what the project file keeps
         self._dirty = False
 
     def _new_store(self) -> TieredFrameStore:
@@ -149,6 +151,9 @@ class Document(QObject):
         self.set_artwork(project.artwork, project.tree)
         self.attach_project(project)
         for b in project.tree:
+            track = get_track_summary(project, b)
+            if track is not None:
+                self._kept_tracks[b.id] = track
             plan = self.frame_plan(b.spec)
             hashes = plan.all_hashes() if plan is not None else None
             sched = self._schedulers[b.id]
@@ -171,6 +176,7 @@ class Document(QObject):
         self.tree = BranchTree()
         self._sessions.clear()
         self._schedulers.clear()
+        self._kept_tracks.clear()
         self._store = self._new_store()
         self._project = None
         self.set_dirty(False)
@@ -350,6 +356,28 @@ class Document(QObject):
         """The prepared engine session whose frames show the finished end of `branch_id` (stage bands,
         change curve and keyframes for the track), or None while it is not prepared."""
         return self._sessions.session(self.owner_for(branch_id, 0))
+
+    def track(self, branch_id: str) -> TrackSummary | None:
+        """What the timeline track draws for `branch_id` (its stage bands, keyframes, change curve): from
+        the session when it is prepared, else what the project file kept (a reopened project shows it
+        before any engine runs), else None."""
+        owner = self.owner_for(branch_id, 0)
+        session = self._sessions.session(owner)
+        if session is None:
+            return self._kept_tracks.get(owner)
+        return TrackSummary.of(session.stage_bands, session.keyframe_steps, session.change_curve)
+
+    def track_to_keep(self, branch_id: str) -> TrackSummary | None:
+        """The session's track summary when the project file does not have it yet (the caller writes it;
+        from then on it counts as kept), else None."""
+        session = self._sessions.session(branch_id)
+        if session is None:
+            return None
+        track = TrackSummary.of(session.stage_bands, session.keyframe_steps, session.change_curve)
+        if track.empty or self._kept_tracks.get(branch_id) == track:
+            return None
+        self._kept_tracks[branch_id] = track
+        return track
 
     def failure(self, branch_id: str) -> str | None:
         """Why the branch could not be generated, or None."""

@@ -22,9 +22,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
+from app.core.branch import Branch
 from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import Frame, FrameKey
 from app.core.project import PROJECT_SUFFIX, Project
+from app.core.track_summary import TrackSummary, put_track_summary
 from app.errors import ProjectError, UndoStudioError
 from app.inference.runner import CallJob, Request
 from app.ui.document import Document
@@ -78,6 +80,7 @@ class ProjectController(QObject):
         self.project: Project | None = None
         self._pending: dict[FrameKey, Frame] = {}
         self._recipes: set[str] = set()  # branches whose recipe or seen steps are to be written
+        self._tracks: set[str] = set()  # branches whose track summary (bands, keyframes, curve) may be new
         self._writes: set[int] = set()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -103,9 +106,12 @@ class ProjectController(QObject):
         self.timer.start()
 
     def _on_branch_ready(self, branch_id: str) -> None:
-        if self.project is not None and self.doc.keeps_recipe(branch_id):
+        if self.project is None:
+            return
+        self._tracks.add(branch_id)
+        if self.doc.keeps_recipe(branch_id):
             self._recipes.add(branch_id)
-            self.timer.start()
+        self.timer.start()
 
     def _on_state_changed(self) -> None:
         if self.project is not None and self.doc.artwork is not None:
@@ -128,6 +134,7 @@ class ProjectController(QObject):
             if self.doc.has_branch(branch_id):
                 self._write_recipe(project, branch_id)
         self._recipes.clear()
+        self._write_tracks(project)
         if not self._pending:
             return
         items, self._pending = list(self._pending.items()), {}
@@ -152,6 +159,23 @@ class ProjectController(QObject):
 
         self._submit_write(write)
 
+    def _write_tracks(self, project: Project) -> None:
+        """The track summaries the file does not have yet: a reopened project shows stage bands,
+        keyframes and the change curve before any session is prepared (`app.core.track_summary`)."""
+        for branch_id in sorted(self._tracks):
+            track = self.doc.track_to_keep(branch_id) if self.doc.has_branch(branch_id) else None
+            if track is not None:
+                self._submit_write(self._track_writer(project, self.doc.branch(branch_id), track))
+        self._tracks.clear()
+
+    @staticmethod
+    def _track_writer(project: Project, branch: Branch, track: TrackSummary) -> Callable[[Any, Any], int]:
+        def write(cancel: CancelToken, progress: ProgressCallback) -> int:
+            put_track_summary(project, branch, track)
+            return 0
+
+        return write
+
     def _submit_write(self, write: Callable[[Any, Any], int]) -> None:
         req = self.worker.submit(
             CallJob(write, "autosave"),
@@ -164,7 +188,7 @@ class ProjectController(QObject):
         self._writes.add(req.id)
 
     def busy(self) -> bool:
-        return bool(self._pending) or bool(self._recipes) or bool(self._writes)
+        return bool(self._pending) or bool(self._recipes) or bool(self._tracks) or bool(self._writes)
 
     def _written(self, req: Request, _count: int) -> None:
         self._writes.discard(req.id)
@@ -190,6 +214,7 @@ class ProjectController(QObject):
                     return False
                 self.project = Project.create(path, self.doc.artwork, self.doc.tree)
                 self.doc.attach_project(self.project)
+                self._tracks.update(b.id for b in self.doc.branches)
                 for b in self.doc.branches:
                     if self.doc.keeps_recipe(b.id):
                         self._recipes.add(b.id)
@@ -237,6 +262,7 @@ class ProjectController(QObject):
             self.doc.attach_project(None)
         self._pending.clear()
         self._recipes.clear()
+        self._tracks.clear()
 
     def _wait_for_writes(self, timeout: float = 30.0) -> None:
         """Block (closing only) until this controller's writes have finished on the worker."""

@@ -51,7 +51,19 @@ class StartPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("startPage")
-        outer = QHBoxLayout(self)
+        # The page scrolls rather than forcing its size on the window: at 2x scale a 1600x1000 screen
+        # is 800x500 logical pixels, less than the columns need side by side.
+        content = QWidget()
+        content.setObjectName("startContent")
+        page = QScrollArea()
+        page.setObjectName("startScroll")
+        page.setWidgetResizable(True)
+        page.setFrameShape(QFrame.Shape.NoFrame)
+        page.setWidget(content)
+        page_layout = QVBoxLayout(self)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(page)
+        outer = QHBoxLayout(content)
         outer.setContentsMargins(48, 36, 48, 36)
         outer.setSpacing(24)
 
@@ -66,6 +78,7 @@ class StartPage(QWidget):
         title.setObjectName("startTitle")
         subtitle = QLabel(self.tr("See how a finished artwork could have been painted, step by step."))
         subtitle.setObjectName("startSubtitle")
+        subtitle.setWordWrap(True)
         titles.addWidget(title)
         titles.addWidget(subtitle)
         head.addWidget(logo)
@@ -92,6 +105,7 @@ class StartPage(QWidget):
         drop.setObjectName("dropZone")
         drop.setAlignment(Qt.AlignmentFlag.AlignCenter)
         drop.setMinimumHeight(64)
+        drop.setWordWrap(True)
         left.addWidget(drop)
 
         samples, self.samples_layout = _card(self.tr("Sample artworks"))

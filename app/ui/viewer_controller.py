@@ -7,9 +7,11 @@ read but not free to redraw)."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.frames import Frame, FrameKind
+from app.core.track_summary import TrackSummary
 from app.ui.canvas.view import CanvasView
 from app.ui.compare.view import CompareView
 from app.ui.document import Document
@@ -33,7 +35,7 @@ class ViewerController(QObject):
         self.shown_kinds: list[FrameKind | None] = []
         self._direction = -1
         self.suspended = False
-        self._track_session: tuple[str, int] | None = None
+        self._track_shown: tuple[TrackSummary | None, int | None] | None = None
         self._planned: tuple[int, int] | None = None
         self.plan_timer = QTimer(self)
         self.plan_timer.setSingleShot(True)
@@ -165,16 +167,22 @@ class ViewerController(QObject):
             bid = self.compare_ids[0]  # the track describes a branch that is on screen
         if bid is None or not self.doc.has_branch(bid):
             track.set_available({})
+            self._show_track(None, None)
             return
-        branch = self.doc.branch(bid)
         track.set_available(self.doc.available(bid))
-        session = self.doc.session(bid)
-        if session is not None and self._track_session != (bid, id(session)):
-            self._track_session = (bid, id(session))
-            track.set_bands(session.stage_bands)
-            track.set_change_curve(session.change_curve)
-            steps = set(session.keyframe_steps)
-            if branch.fork_step is not None:
-                steps.add(branch.fork_step)
-            self.playback.set_keyframes(sorted(steps))
-            track.set_keyframes(sorted(steps))
+        self._show_track(self.doc.track(bid), self.doc.branch(bid).fork_step)
+
+    def _show_track(self, summary: TrackSummary | None, fork_step: int | None) -> None:
+        """Stage bands, change curve and keyframes (the fork step among them), redrawn only when they
+        change: from the session, or from the project file before the session exists."""
+        if self._track_shown == (summary, fork_step):
+            return
+        self._track_shown = (summary, fork_step)
+        track = self.playback.view.track
+        track.set_bands(summary.bands if summary is not None else ())
+        track.set_change_curve(np.asarray(summary.curve) if summary is not None and summary.curve else None)
+        steps = set(summary.keyframes) if summary is not None else set()
+        if fork_step is not None:
+            steps.add(fork_step)
+        self.playback.set_keyframes(sorted(steps))
+        track.set_keyframes(sorted(steps))

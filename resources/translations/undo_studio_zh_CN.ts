@@ -406,6 +406,54 @@ Export the GIF anyway?</source>
       <source>details</source>
       <translation>细节</translation>
     </message>
+    <message>
+      <source>Step %1</source>
+      <translation>第 %1 步</translation>
+    </message>
+    <message>
+      <source>stage: %1</source>
+      <translation>阶段：%1</translation>
+    </message>
+    <message>
+      <source>keyframe</source>
+      <translation>关键帧</translation>
+    </message>
+    <message>
+      <source>frame: exact</source>
+      <translation>帧：精确</translation>
+    </message>
+    <message>
+      <source>frame: interpolated</source>
+      <translation>帧：插值</translation>
+    </message>
+    <message>
+      <source>frame: preview</source>
+      <translation>帧：预览</translation>
+    </message>
+    <message>
+      <source>no frame yet</source>
+      <translation>尚无帧</translation>
+    </message>
+    <message>
+      <source>Bands: the stages of the painting process</source>
+      <translation>色带：绘画过程的各个阶段</translation>
+    </message>
+    <message>
+      <source>Triangles: keyframes (Shift+Left / Shift+Right jump)</source>
+      <translation>三角形：关键帧（Shift+Left / Shift+Right 跳转）</translation>
+    </message>
+    <message>
+      <source>Line: how much the canvas changes at each step</source>
+      <translation>曲线：每一步画布变化的多少</translation>
+    </message>
+    <message>
+      <source>Bottom strip: steps with frames (exact, interpolated, preview)</source>
+      <translation>底部条：已有帧的步骤（精确、插值、预览）</translation>
+    </message>
+    <message>
+      <source>Red line: the step shown. Click or drag to move it.</source>
+      <translation>红线：当前显示的步骤。点击或拖动以移动它。</translation>
+    </message>
   </context>
   <context>
     <name>TimelineView</name>

@@ -23,6 +23,7 @@ from app.ui.i18n import tr_engine
 
 class BranchesController(QObject):
     compare_requested = Signal(list)  # branch ids
+    compare_ticks_changed = Signal(list)  # the user ticked or unticked a branch: the ticked ids
 
     def __init__(
         self, panel: BranchesPanel, doc: Document, current_step: Callable[[], int], parent=None
@@ -41,6 +42,7 @@ class BranchesController(QObject):
         panel.delete_button.clicked.connect(self.delete_active)
         panel.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.compare_ids()))
         panel.list.currentItemChanged.connect(self._current_changed)
+        panel.list.itemChanged.connect(self._item_changed)
         doc.branches_changed.connect(self.refresh)
         self._engine_selected()
 
@@ -96,11 +98,20 @@ class BranchesController(QObject):
         self._refreshing = False
 
     def set_checked(self, ids: list[str]) -> None:
-        """Tick exactly `ids` (the branches being compared)."""
-        for i in range(self.panel.list.count()):
-            item = self.panel.list.item(i)
-            on = item.data(Qt.ItemDataRole.UserRole) in ids
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        """Tick exactly `ids` (the branches being compared); not a tick of the user's."""
+        self._refreshing = True
+        try:
+            for i in range(self.panel.list.count()):
+                item = self.panel.list.item(i)
+                on = item.data(Qt.ItemDataRole.UserRole) in ids
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        finally:
+            self._refreshing = False
+
+    def _item_changed(self, _item: QListWidgetItem) -> None:
+        """A tick box changed (or the text): an open compare view follows the ticks."""
+        if not self._refreshing:
+            self.compare_ticks_changed.emit(self.panel.checked_ids())
 
     def compare_ids(self) -> list[str]:
         ids = self.panel.checked_ids()

@@ -7,11 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -21,12 +23,24 @@ from PySide6.QtWidgets import (
 from app.ui.branches.settings_form import SettingsForm
 from app.ui.icons import icon
 
+MIN_WIDTH = 272  # logical px; wider content scrolls (a 2x-scaled 1600x1000 screen is 800 px wide)
+
 
 class BranchesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumWidth(280)
-        lay = QVBoxLayout(self)
+        # The panel scrolls rather than forcing its height on the window (a small or 2x-scaled screen),
+        # and is only as wide as its buttons need.
+        content = QWidget()
+        content.setObjectName("branchesContent")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        lay = QVBoxLayout(content)
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(8)
         self.list = QListWidget()
@@ -38,7 +52,9 @@ class BranchesPanel(QWidget):
         self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setUniformItemSizes(False)
+        self.list.setMinimumHeight(96)
         hint = QLabel(self.tr("Tick 2–4 branches to compare them."))
+        hint.setWordWrap(True)
         hint.setObjectName("simLabel")
         lay.addWidget(self.list, 1)
         lay.addWidget(hint)
@@ -64,6 +80,8 @@ class BranchesPanel(QWidget):
         group = QGroupBox(self.tr("New branch"))
         form = QFormLayout(group)
         self.engine = QComboBox()
+        self.engine.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.engine.setMinimumContentsLength(12)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.settings = SettingsForm()
@@ -78,6 +96,9 @@ class BranchesPanel(QWidget):
         self.engine_status.setWordWrap(True)
         form.addRow(self.engine_status)
         lay.addWidget(group)
+        for rows in (form, self.settings.form):  # a narrow panel puts a field under its label
+            rows.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.setMinimumWidth(MIN_WIDTH)
 
     def checked_ids(self) -> list[str]:
         out = []

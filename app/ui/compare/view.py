@@ -17,6 +17,7 @@ class ComparePane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.canvas = CanvasView()
+        self.canvas.setMinimumSize(96, 72)  # four panes must fit a small (or 2x-scaled) screen
         self.label = QLabel(self.canvas)
         self.label.setObjectName("paneLabel")
         self.label.move(10, 10)
@@ -41,13 +42,16 @@ class CompareView(QWidget):
         self.mode.addItem(self.tr("Side by side"), "side")
         self.mode.addItem(self.tr("Wipe (first two)"), "wipe")
         self.mode.addItem(self.tr("Onion skin (first two)"), "onion")
+        # the combo may cut its text on a narrow window rather than widen the window (design: any screen)
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode.setMinimumContentsLength(6)
+        self.mode.setToolTip(self.tr("Mode"))
         self.export_button = QPushButton(icon("export"), self.tr("Export comparison…"))
         self.back_button = QPushButton(icon("viewer"), self.tr("Back to viewer"))
         self.export_button.clicked.connect(self.export_requested)
         self.back_button.clicked.connect(self.close_requested)
         bar = QHBoxLayout()
         bar.setContentsMargins(10, 6, 10, 0)
-        bar.addWidget(QLabel(self.tr("Mode")))
         bar.addWidget(self.mode)
         bar.addStretch(1)
         bar.addWidget(self.export_button)
@@ -81,6 +85,7 @@ class CompareView(QWidget):
             cols = 2 if len(self.panes) == 4 else max(1, len(self.panes))
             for i, pane in enumerate(self.panes):
                 pane.show()
+                pane.set_title(self.titles[i])  # not the "A + B" an overlay mode gave the first pane
                 pane.canvas.set_overlay(None)
                 self.grid.addWidget(pane, i // cols, i % cols)
         else:

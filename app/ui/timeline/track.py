@@ -1,6 +1,7 @@
 """A pyqtgraph strip under the slider: stage bands, the change curve, keyframe markers and which steps
 have frames (and of which kind). The x axis is the undo step, drawn 999 -> 0 like the slider (painting
-order left to right)."""
+order left to right). A click or a drag on it moves the playhead there; its tooltip names what lies under
+the pointer and explains the marks (a legend)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent
+from PySide6.QtWidgets import QGraphicsItem, QToolTip
 
 from app.core.frames import MAX_STEP, FrameKind
 
@@ -18,8 +20,11 @@ BAND_COLOURS = ["#3b3f58", "#44405e", "#3d4d5a", "#4a4550", "#3f5148", "#524a3c"
 
 
 class TimelineTrack(pg.PlotWidget):
+    step_clicked = Signal(int)  # the user clicked or dragged on the track at this undo step
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background=None)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFixedHeight(64)
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
@@ -33,6 +38,9 @@ class TimelineTrack(pg.PlotWidget):
         self.setYRange(-0.25, 1.25, padding=0)
         self._bands: list[pg.LinearRegionItem] = []
         self._band_labels: list[pg.TextItem] = []
+        self._band_steps: list[tuple[int, int, str]] = []  # (lo, hi, shown name) for the tooltip
+        self._keyframe_steps: frozenset[int] = frozenset()
+        self._kinds: Mapping[int, FrameKind] = {}
         self.curve = self.plot([], [], pen=pg.mkPen("#8a8fb0", width=1))
         self.available = pg.ScatterPlotItem(size=4, pen=None, symbol="s")
         self.keyframes = pg.ScatterPlotItem(
@@ -51,7 +59,7 @@ class TimelineTrack(pg.PlotWidget):
     def set_bands(self, bands: Sequence) -> None:
         for item in self._bands + self._band_labels:
             self.removeItem(item)
-        self._bands, self._band_labels = [], []
+        self._bands, self._band_labels, self._band_steps = [], [], []
         for i, band in enumerate(bands):
             lo, hi = sorted((band.first_step, band.last_step))
             colour = QColor(BAND_COLOURS[i % len(BAND_COLOURS)])
@@ -68,6 +76,7 @@ class TimelineTrack(pg.PlotWidget):
             self.addItem(label)
             self._bands.append(region)
             self._band_labels.append(label)
+            self._band_steps.append((lo, hi, self.stage_label(band.name)))
 
     def stage_label(self, name: str) -> str:
         """Engines name stages in English ids; these are the ones the built-in engines use."""
@@ -89,9 +98,11 @@ class TimelineTrack(pg.PlotWidget):
         self.curve.setData(np.arange(len(y)), 0.1 + 0.8 * y / peak)
 
     def set_keyframes(self, steps: Sequence[int]) -> None:
+        self._keyframe_steps = frozenset(int(s) for s in steps)
         self.keyframes.setData(list(steps), [1.05] * len(steps))
 
     def set_available(self, kinds: Mapping[int, FrameKind]) -> None:
+        self._kinds = kinds
         if not kinds:
             self.available.setData([], [])
             return
@@ -99,6 +110,68 @@ class TimelineTrack(pg.PlotWidget):
         cache = {k: pg.mkBrush(c) for k, c in KIND_COLOURS.items()}
         brushes = [cache[k] for k in kinds.values()]
         self.available.setData(steps, np.full(len(steps), -0.1), brush=brushes)
+
+    # -- the mouse: click or drag to move the playhead; tooltips --------------------------------------
+    def step_at(self, pos: QPointF) -> int:
+        """The undo step under a point in widget coordinates."""
+        x = self.getViewBox().mapSceneToView(self.mapToScene(pos.toPoint())).x()
+        return int(min(max(round(x), 0), MAX_STEP))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.step_clicked.emit(self.step_at(event.position()))
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self.step_clicked.emit(self.step_at(event.position()))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            QToolTip.showText(event.globalPos(), self.tooltip_at(self.step_at(QPointF(event.pos()))), self)
+            return True
+        return super().viewportEvent(event)
+
+    def tooltip_at(self, step: int) -> str:
+        """What lies at `step` (stage, keyframe, frame kind), then the legend of the track's marks."""
+        facts = [self.tr("Step %1").replace("%1", str(step))]
+        stages = [name for lo, hi, name in self._band_steps if lo <= step <= hi]
+        if stages:
+            facts.append(self.tr("stage: %1").replace("%1", stages[0]))
+        if step in self._keyframe_steps:
+            facts.append(self.tr("keyframe"))
+        kind_text = {
+            FrameKind.EXACT: self.tr("frame: exact"),
+            FrameKind.INTERPOLATED: self.tr("frame: interpolated"),
+            FrameKind.PREVIEW: self.tr("frame: preview"),
+        }
+        kind = self._kinds.get(step)
+        facts.append(kind_text[kind] if kind is not None else self.tr("no frame yet"))
+        return "<b>" + " · ".join(facts) + "</b><br>" + self.legend()
+
+    def legend(self) -> str:
+        """The marks of the track, as rich text with their colours (also the track's help)."""
+
+        def swatch(colour: str, glyph: str = "■") -> str:
+            return f"<span style='color:{colour}'>{glyph}</span>"
+
+        rows = [
+            swatch(BAND_COLOURS[0], "▬") + " " + self.tr("Bands: the stages of the painting process"),
+            swatch("#f2b84b", "▼") + " " + self.tr("Triangles: keyframes (Shift+Left / Shift+Right jump)"),
+            swatch("#8a8fb0", "∿") + " " + self.tr("Line: how much the canvas changes at each step"),
+            swatch(KIND_COLOURS[FrameKind.EXACT])
+            + swatch(KIND_COLOURS[FrameKind.INTERPOLATED])
+            + swatch(KIND_COLOURS[FrameKind.PREVIEW])
+            + " "
+            + self.tr("Bottom strip: steps with frames (exact, interpolated, preview)"),
+            swatch("#ff6b6b", "│") + " " + self.tr("Red line: the step shown. Click or drag to move it."),
+        ]
+        return "<br>".join(rows)
 
 
 def _cache_on_device(item: pg.GraphicsObject) -> None:

@@ -8,12 +8,15 @@ and right the finished artwork (0): painting order reads left to right. Behaviou
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QSlider,
+    QStyle,
+    QStyleOptionSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -26,13 +29,35 @@ from app.ui.timeline.track import TimelineTrack
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 
+class JumpSlider(QSlider):
+    """A slider whose groove, clicked, puts the handle under the pointer (and lets the drag go on from
+    there) instead of moving it a page towards the pointer: on a 1000-step timeline, a click means "go
+    there". Qt offers this only as a style hint, which the app's style sheet would have to carry."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            style = self.style()
+            cc = QStyle.ComplexControl.CC_Slider
+            handle = style.subControlRect(cc, opt, QStyle.SubControl.SC_SliderHandle, self)
+            if not handle.contains(event.position().toPoint()):
+                groove = style.subControlRect(cc, opt, QStyle.SubControl.SC_SliderGroove, self)
+                x = round(event.position().x()) - groove.x() - handle.width() // 2
+                span = max(1, groove.width() - handle.width())
+                self.setValue(
+                    QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span, opt.upsideDown)
+                )
+        super().mousePressEvent(event)  # the handle is under the pointer now: a drag continues from it
+
+
 class TimelineView(QWidget):
     step_moved = Signal(int)  # the user moved the slider
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timeline")
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = JumpSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("stepSlider")
         self.slider.setRange(MIN_STEP, MAX_STEP)
         self.slider.setInvertedAppearance(True)
@@ -64,9 +89,12 @@ class TimelineView(QWidget):
         self.loop = QCheckBox(self.tr("Loop"))
         self.step_label = QLabel()
         self.step_label.setObjectName("stepLabel")
+        # the label may be cut on a narrow window (its tooltip has it all) rather than widen the window
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("Step 999"))
         self.kind_label = QLabel()
         self.kind_label.setObjectName("kindBadge")
         self.track = TimelineTrack()
+        self.track.step_clicked.connect(self.step_moved)
 
         row = QHBoxLayout()
         row.setSpacing(4)
@@ -84,7 +112,6 @@ class TimelineView(QWidget):
         row.addWidget(self.step_label)
         row.addWidget(self.kind_label)
         row.addStretch(1)
-        row.addWidget(QLabel(self.tr("Speed")))
         row.addWidget(self.speed)
         row.addWidget(self.loop)
 
@@ -111,9 +138,9 @@ class TimelineView(QWidget):
         self.slider.blockSignals(False)
         self.track.set_step(step)
         pct = progress_percent(step)
-        self.step_label.setText(
-            self.tr("Step %1 · %2 % painted").replace("%1", str(step)).replace("%2", f"{pct:.1f}")
-        )
+        text = self.tr("Step %1 · %2 % painted").replace("%1", str(step)).replace("%2", f"{pct:.1f}")
+        self.step_label.setText(text)
+        self.step_label.setToolTip(text)
 
     def show_kind(self, kind: FrameKind | None) -> None:
         value = kind.value if kind else "none"

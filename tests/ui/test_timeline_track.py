@@ -1,0 +1,110 @@
+"""The timeline track: what it shows after reopening a project (before any engine session exists), and
+how it answers the mouse (a click jumps there) and explains its marks."""
+
+from __future__ import annotations
+
+from ui_helpers import open_project, open_small, played_project
+
+from app.core.project_store import ProjectStore
+from app.core.track_summary import STATE_PREFIX, TrackSummary
+
+
+def _track_parts(track) -> tuple[int, list[int], int]:
+    """(number of stage bands, keyframe steps, number of change-curve points) the track draws."""
+    xs = track.keyframes.getData()[0]
+    curve = track.curve.getData()[0]
+    return len(track._bands), sorted(int(x) for x in xs), 0 if curve is None else len(curve)
+
+
+def test_a_reopened_project_shows_bands_keyframes_and_curve_before_any_session(
+    qtbot, make_window, small_artwork, tmp_path, engine_log
+):
+    """Frames stored as images (what neural engines do): reopening prepares no session, yet the track
+    shows what the session had (issue 10, item 4: it stayed empty until the first scrub)."""
+    path, _ = played_project(qtbot, make_window, small_artwork, tmp_path / "t.undoproj", (900, 500))
+    engine_log["calls"].clear()
+    w = make_window()
+    assert open_project(qtbot, w, path)
+    bid = w.document.active_id
+    bands, keyframes, curve = _track_parts(w.timeline.track)
+    assert bands >= 3 and keyframes and curve == 1000
+    assert set(w.playback.model.keyframes) >= set(keyframes) - {0, 999}, "keyframe jumps work at once too"
+    assert w.document.session(bid) is None and "prepare" not in engine_log["calls"]
+
+
+def test_a_restored_session_fills_the_track_of_a_project_that_kept_no_summary(
+    qtbot, make_window, small_artwork, tmp_path, engine_log
+):
+    """A procedural branch restores its session from the recipe at once; a project saved before track
+    summaries existed gets its track when that session arrives, and keeps it from then on."""
+    engine_log["recipes"] = True
+    path, _ = played_project(qtbot, make_window, small_artwork, tmp_path / "r.undoproj", (900, 500))
+    with ProjectStore.open(path) as store:
+        conn = store._connection()
+        with conn:
+            conn.execute("DELETE FROM state WHERE key LIKE ?", (STATE_PREFIX + "%",))
+    w = make_window()
+    assert open_project(qtbot, w, path)
+    bid = w.document.active_id
+    qtbot.waitUntil(lambda: w.document.session(bid) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: _track_parts(w.timeline.track)[0] >= 3, timeout=5000)
+    assert _track_parts(w.timeline.track)[2] == 1000
+    qtbot.waitUntil(lambda: not w.projects.busy(), timeout=10000)
+    with ProjectStore.open(path, read_only=True) as store:
+        keys = [k for k in store.state_keys() if k.startswith(STATE_PREFIX)]
+        assert len(keys) == 1 and not TrackSummary.from_json(store.get_state(keys[0])).empty
+
+
+def test_a_damaged_summary_is_ignored():
+    for bad in (None, [], {"bands": "x"}, {"keyframes": [5000]}, {"curve": [2000]}, {"bands": [[1, 2, 3]]}):
+        try:
+            TrackSummary.from_json(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")
+    good = TrackSummary.of([], [999, 400], [0.0, 2.0, 1.0])
+    assert TrackSummary.from_json(good.to_json()) == good
+    assert good.curve == (0.0, 1.0, 0.5)
+
+
+def test_clicking_the_slider_groove_jumps_there(qtbot, make_window, small_artwork):
+    """Not a page step towards the pointer (issue 10, item 17). Left is the blank canvas (999)."""
+    from PySide6.QtCore import QPoint, Qt
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=999)
+    slider = w.timeline.slider
+    qtbot.mouseClick(
+        slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() * 3 // 4, slider.height() // 2)
+    )
+    assert abs(w.playback.step - 250) <= 30, w.playback.step
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() // 4, slider.height() // 2))
+    assert abs(w.playback.step - 750) <= 30, w.playback.step
+
+
+def test_clicking_or_dragging_on_the_track_moves_the_playhead(qtbot, make_window, small_artwork):
+    from PySide6.QtCore import QPoint, Qt
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=999)
+    track = w.timeline.track
+    view = track.viewport()
+    y = view.height() // 2
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(view.width() // 2, y))
+    assert abs(w.playback.step - 500) <= 10, w.playback.step
+    assert abs(w.timeline.slider.value() - w.playback.step) == 0 and track.playhead.value() == w.playback.step
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(view.width() // 4, y))
+    assert abs(w.playback.step - 750) <= 10, w.playback.step
+
+
+def test_the_track_explains_its_marks(qtbot, make_window, small_artwork):
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=420)
+    track = w.timeline.track
+    qtbot.waitUntil(lambda: bool(track._band_steps) and 420 in track._kinds, timeout=5000)
+    lo, hi, name = track._band_steps[0]
+    text = track.tooltip_at((lo + hi) // 2)
+    assert f"stage: {name}" in text and "Bands: the stages" in text and "keyframes" in text
+    assert "frame: exact" in track.tooltip_at(420)
+    (key,) = [s for s in w.playback.model.keyframes][:1]
+    assert "· keyframe" in track.tooltip_at(key)
