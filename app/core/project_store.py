@@ -66,15 +66,21 @@ def encode_png(pixels: np.ndarray, compression: int = 3) -> bytes:
     return data.tobytes()
 
 
-def decode_png(data: bytes) -> np.ndarray:
+def decode_png(data: bytes, size: tuple[int, int] | None = None) -> np.ndarray:
     """Decode a stored frame. The PNG header is checked first: a project file may come from anyone, and
-    a few hundred bytes claiming 60000x60000 pixels would otherwise have OpenCV allocate 10 GB."""
+    a few hundred bytes claiming 60000x60000 pixels would otherwise have OpenCV allocate 10 GB.
+    `size` (width, height): the size the image must have, checked before decoding too."""
     import cv2
 
     header = bytes(data[:24])
     if len(header) < 24 or header[:8] != _PNG_SIGNATURE or header[12:16] != b"IHDR":
         raise ProjectError("A stored image in the project is damaged.", "Regenerate the affected frames.")
     width, height = struct.unpack(">II", header[16:24])
+    if size is not None and (width, height) != size:
+        raise ProjectError(
+            f"A stored image in the project claims {width}x{height} pixels instead of {size[0]}x{size[1]}.",
+            "The file is damaged or was tampered with; regenerate the affected frames.",
+        )
     if width * height > DEFAULT_MAX_PIXELS:
         raise ProjectError(
             f"A stored image in the project claims {width}x{height} pixels, more than any frame can have.",
@@ -94,6 +100,7 @@ class ProjectStore:
         self.read_only = read_only
         self._conn: sqlite3.Connection | None = conn
         self._lock = threading.RLock()
+        self._damaged = 0  # damaged frame rows met (and dropped) since opening
 
     # ---------------------------------------------------------------------------------- open / create
     @classmethod
@@ -264,22 +271,43 @@ class ProjectStore:
         return self.put_frames([(key, frame)]) == 1
 
     def get_frame(self, key: FrameKey) -> Frame | None:
+        """The stored frame, or None when there is none or its row is damaged (a bad kind, PNG bytes
+        that do not decode, a size that disagrees with the row or claims more pixels than a frame can
+        have). A damaged row is deleted (writable files) and counted in `damaged_frames`: the frame is
+        rendered again and stored anew, and the UI says once that the file had damaged frames."""
         with self._reading() as conn:
             row = conn.execute(
-                "SELECT kind, step, data FROM frames WHERE key = ?", (key.as_text(),)
+                "SELECT kind, step, width, height, data FROM frames WHERE key = ?", (key.as_text(),)
             ).fetchone()
         if row is None:
             return None
-        kind, step, data = row
+        kind, step, width, height, data = row
         try:
             frame_kind, frame_step = FrameKind(kind), int(step)
-        except (TypeError, ValueError) as exc:
-            raise ProjectError(
-                "A stored frame in the project is damaged.", "Regenerate the affected frames."
-            ) from exc
-        pixels = decode_png(data)
+            if not isinstance(data, bytes):
+                raise TypeError("the image is not a blob")
+            pixels = decode_png(data, (int(width), int(height)))
+        except (ProjectError, TypeError, ValueError):
+            self._drop_damaged(key)
+            return None
         pixels.setflags(write=False)
         return Frame(pixels=pixels, step=frame_step, kind=frame_kind)
+
+    @property
+    def damaged_frames(self) -> int:
+        """How many damaged frame rows reads have met since the file was opened."""
+        return self._damaged
+
+    def _drop_damaged(self, key: FrameKey) -> None:
+        with self._lock:
+            self._damaged += 1
+        if self.read_only:
+            return
+        try:
+            with self._writing() as conn:
+                conn.execute("DELETE FROM frames WHERE key = ?", (key.as_text(),))
+        except ProjectError:
+            pass  # cannot write now (disk full...): the row stays damaged and is skipped again
 
     def has_frame(self, key: FrameKey) -> bool:
         with self._reading() as conn:

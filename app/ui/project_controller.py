@@ -86,6 +86,8 @@ class ProjectController(QObject):
         doc.frames_added.connect(self._on_frames)
         doc.branch_ready.connect(self._on_branch_ready)
         doc.branches_changed.connect(self._on_state_changed)
+        doc.frames_loaded.connect(self._on_frames_loaded)
+        self._damage_told = False  # the user has been told this file had damaged frames
 
     @property
     def path(self) -> Path | None:
@@ -101,6 +103,19 @@ class ProjectController(QObject):
             for key, frame in self.doc.frames_in_memory(branch_id, steps):
                 self._pending[key] = frame
         self.timer.start()
+
+    def _on_frames_loaded(self, _branch_id: str, _steps: list[int]) -> None:
+        """Damaged frames are dropped and made again where they are read (`ProjectStore.get_frame`);
+        the user is told once per file, not once per frame."""
+        project = self.project
+        if project is None or self._damage_told or project.store.damaged_frames == 0:
+            return
+        self._damage_told = True
+        self.error.emit(
+            self.tr("Some frames stored in %1 were damaged; they are being made again.").replace(
+                "%1", project.path.name
+            )
+        )
 
     def _on_branch_ready(self, branch_id: str) -> None:
         if self.project is not None and self.doc.keeps_recipe(branch_id):
@@ -218,6 +233,7 @@ class ProjectController(QObject):
         state = dict(project.view_state)
         self.doc.branches_changed.emit()  # before `self.project` is set: must not write the fresh view back
         self.project = project
+        self._damage_told = False
         remember_recent(project.path)
         self.opened.emit(project.path)
         return state

@@ -511,6 +511,13 @@
     </message>
   </context>
   <context>
+    <name>ProjectController</name>
+    <message>
+      <source>Some frames stored in %1 were damaged; they are being made again.</source>
+      <translation>%1 中保存的部分帧已损坏，正在重新生成。</translation>
+    </message>
+  </context>
+  <context>
     <name>CompareExport</name>
     <message>
       <source>Create a second branch to compare (Duplicate with a new seed).</source>

@@ -1,0 +1,115 @@
+"""Project files that met the world (issue 10): a damaged view state, damaged or absurd frame blobs, a full
+disk, the file moved while open, two instances, a copy without its WAL, a read-only location."""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.core.artwork import Artwork
+from app.core.branch import Branch, BranchSpec
+from app.core.frames import Frame, FrameKey, FrameKind, Keyframe
+from app.core.project import Project, clean_view_state
+from app.core.project_store import ProjectStore, encode_png
+
+
+def _artwork() -> Artwork:
+    px = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    return Artwork(pixels=px, source=Path("/art/cat.png"))
+
+
+def _frame(step: int) -> Frame:
+    return Frame(np.full((20, 30, 3), step % 256, np.uint8), step, FrameKind.EXACT)
+
+
+def _tamper(path: Path, sql: str, *args: object) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute(sql, args)
+    conn.commit()
+    conn.close()
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+# -- item 7: the view state ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "view",
+    [
+        '{"step": "abc"}',
+        '{"step": [1, 2], "compare": 5}',
+        '{"step": 100000000000000000000000000000}',
+        '{"step": 1e400}',
+        '{"step": -3, "compare": [1, null]}',
+        '{"step": true}',
+        "[" * 100000,
+        "not json at all",
+    ],
+)
+def test_a_damaged_view_state_opens_with_the_defaults(tmp_path: Path, view: str) -> None:
+    path = tmp_path / "a.undoproj"
+    branch = Branch("A", BranchSpec.make("procedural", 1))
+    Project.create(path, _artwork(), [branch]).close()
+    _tamper(path, "INSERT OR REPLACE INTO state (key, value) VALUES ('view', ?)", view)
+    with Project.open(path) as project:
+        assert [b.id for b in project.branches] == [branch.id]
+        assert "step" not in project.view_state and "compare" not in project.view_state
+
+
+def test_a_sound_view_state_is_kept() -> None:
+    assert clean_view_state({"step": 420, "compare": ["a", "b"], "zoom": 2}) == {
+        "step": 420,
+        "compare": ["a", "b"],
+        "zoom": 2,
+    }
+    assert clean_view_state({"step": 1000}) == {}
+
+
+# -- item 7: damaged frame blobs -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "blob",
+    [b"\x89PNG not really", _png_claiming(30000, 30000), _png_claiming(40, 20), b"", "text, not a blob"],
+)
+def test_a_damaged_frame_blob_is_dropped_so_the_frame_is_made_again(tmp_path: Path, blob: object) -> None:
+    path = tmp_path / "a.undoproj"
+    key, good = FrameKey("a", "b", Keyframe(1)), FrameKey("a", "b", Keyframe(2))
+    with ProjectStore.create(path, _artwork()) as store:
+        store.put_frames([(key, _frame(1)), (good, _frame(2))])
+    _tamper(path, "UPDATE frames SET data = ? WHERE key = ?", blob, key.as_text())
+    with ProjectStore.open(path) as store:
+        assert store.get_frame(key) is None  # never an error that leaves the step waiting
+        assert store.damaged_frames == 1
+        assert not store.has_frame(key), "the damaged row is dropped"
+        assert store.get_frame(good) is not None
+        assert store.put_frame(key, _frame(1))  # the frame made again is stored anew
+        assert store.get_frame(key) is not None
+
+
+def test_a_damaged_frame_blob_in_a_read_only_file_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "a.undoproj"
+    key = FrameKey("a", "b", Keyframe(1))
+    with ProjectStore.create(path, _artwork()) as store:
+        store.put_frame(key, _frame(1))
+    _tamper(
+        path,
+        "UPDATE frames SET data = ? WHERE key = ?",
+        encode_png(np.zeros((5, 5, 3), np.uint8)),
+        key.as_text(),
+    )
+    with ProjectStore.open(path, read_only=True) as store:
+        assert store.get_frame(key) is None and store.damaged_frames == 1
+        assert store.has_frame(key)  # left as it was: the file is not ours to change
