@@ -53,6 +53,7 @@ class OpenSave(QObject):
         self._reading = False  # ... and it is still reading its file (a newer request may cancel it)
         window.document.dirty_changed.connect(lambda _d: self.update_title())
         window.projects.saved.connect(lambda _p: self.update_title())
+        window.projects.unsaved_changed.connect(window.status.set_unsaved)
         self.update_title()
 
     def update_title(self) -> None:

@@ -15,6 +15,7 @@ writes what the user sees.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,13 +26,16 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import Frame, FrameKey
 from app.core.project import PROJECT_SUFFIX, Project
-from app.errors import ProjectError, UndoStudioError
+from app.core.project_recipes import format_steps
+from app.errors import DiskFullError, ProjectError, UndoStudioError
 from app.inference.runner import CallJob, Request
 from app.ui.document import Document
 from app.ui.error_text import error_text
 from app.ui.worker import EngineWorker
 
 PRIORITY_AUTOSAVE = 200
+RETRY_MS = 5000  # a write that met a full disk is tried again this often...
+RETRY_FREE_BYTES = 16 * 1024 * 1024  # ... once the folder has at least this much free space
 RECENT_KEY = "recent/projects"
 MAX_RECENT = 8
 
@@ -59,10 +63,19 @@ def open_project_file(path: Path) -> Project:
         raise ProjectError(f"'{Path(path).name}' could not be opened ({exc}).", "") from exc
 
 
+def free_bytes(folder: Path) -> int:
+    """Free space where the project is (a large number when it cannot be told: then the write says)."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 1 << 62
+
+
 class ProjectController(QObject):
     saved = Signal(Path)
     opened = Signal(Path)
     error = Signal(str)
+    unsaved_changed = Signal(int, str)  # frames kept in memory, not in the file yet (a full disk); steps
 
     def __init__(
         self,
@@ -88,6 +101,15 @@ class ProjectController(QObject):
         doc.branches_changed.connect(self._on_state_changed)
         doc.frames_loaded.connect(self._on_frames_loaded)
         self._damage_told = False  # the user has been told this file had damaged frames
+        # A full disk: writes that failed are kept (pending again) and tried again by `retry_timer`;
+        # the user is told once, and the status bar shows what is not saved until it is.
+        self._disk_full = False
+        self._state_unsaved = False
+        self._unsaved_shown: tuple[int, str] = (0, "")
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.setInterval(RETRY_MS)
+        self.retry_timer.timeout.connect(self._retry)
 
     @property
     def path(self) -> Path | None:
@@ -102,7 +124,7 @@ class ProjectController(QObject):
         else:
             for key, frame in self.doc.frames_in_memory(branch_id, steps):
                 self._pending[key] = frame
-        self.timer.start()
+        self._schedule_flush()
 
     def _on_frames_loaded(self, _branch_id: str, _steps: list[int]) -> None:
         """Damaged frames are dropped and made again where they are read (`ProjectStore.get_frame`);
@@ -120,6 +142,14 @@ class ProjectController(QObject):
     def _on_branch_ready(self, branch_id: str) -> None:
         if self.project is not None and self.doc.keeps_recipe(branch_id):
             self._recipes.add(branch_id)
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        """Debounced autosave; while the disk is full the retry timer writes instead (a write every
+        batch would encode every pending frame again and fail again)."""
+        if self._disk_full:
+            self._report_unsaved()
+        else:
             self.timer.start()
 
     def _on_state_changed(self) -> None:
@@ -131,6 +161,10 @@ class ProjectController(QObject):
         self.project.view_state = self.view_state()
         try:
             self.project.save_state()
+            self._state_unsaved = False
+        except DiskFullError as exc:
+            self._state_unsaved = True
+            self._blocked(exc)
         except UndoStudioError as exc:
             self.error.emit(error_text(exc))
 
@@ -150,7 +184,11 @@ class ProjectController(QObject):
         def write(cancel: CancelToken, progress: ProgressCallback) -> int:
             return project.put_frames(items)
 
-        self._submit_write(write)
+        def keep() -> None:  # not written: pending again, behind any newer frame of the same key
+            for key, frame in items:
+                self._pending.setdefault(key, frame)
+
+        self._submit_write(write, keep)
 
     def _write_recipe(self, project: Project, branch_id: str) -> None:
         """The branch's seen steps, with its recipe when the file has none yet (made on the worker:
@@ -165,15 +203,16 @@ class ProjectController(QObject):
                 project.put_recipe(branch, make(), seen)
             return 0
 
-        self._submit_write(write)
+        self._submit_write(write, lambda: self._recipes.add(branch_id))
 
-    def _submit_write(self, write: Callable[[Any, Any], int]) -> None:
+    def _submit_write(self, write: Callable[[Any, Any], int], keep: Callable[[], None]) -> None:
+        """Run `write` on the worker; `keep` puts what it was writing back when the disk was full."""
         req = self.worker.submit(
             CallJob(write, "autosave"),
             PRIORITY_AUTOSAVE,
             "autosave",
             on_result=self._written,
-            on_error=self._write_failed,
+            on_error=lambda r, exc: self._write_failed(r, exc, keep),
             on_cancelled=lambda r: self._writes.discard(r.id),
         )
         self._writes.add(req.id)
@@ -183,12 +222,50 @@ class ProjectController(QObject):
 
     def _written(self, req: Request, _count: int) -> None:
         self._writes.discard(req.id)
+        if self._disk_full and not (self._pending or self._recipes or self._state_unsaved):
+            self._disk_full = False  # everything kept has been written: space is back
+            self.retry_timer.stop()
+            self._report_unsaved()
         if not self.busy():
             self.doc.set_dirty(False)
 
-    def _write_failed(self, req: Request, exc: UndoStudioError) -> None:
+    def _write_failed(self, req: Request, exc: UndoStudioError, keep: Callable[[], None]) -> None:
         self._writes.discard(req.id)
-        self.error.emit(error_text(exc))
+        if isinstance(exc, DiskFullError):
+            keep()
+            self._blocked(exc)
+        else:
+            self.error.emit(error_text(exc))
+
+    def _blocked(self, exc: DiskFullError) -> None:
+        """A write met a full disk: what was committed stays, what was not is kept and tried again."""
+        if not self._disk_full:
+            self._disk_full = True
+            self.error.emit(error_text(exc))  # once, not once per batch or retry
+        if self.project is not None:
+            self.retry_timer.start()
+        self._report_unsaved()
+
+    def _retry(self) -> None:
+        """The retry timer: write what was kept, if the disk has room again (a cheap check first)."""
+        if self.project is None or not self._disk_full:
+            return
+        if free_bytes(self.project.path.parent) < RETRY_FREE_BYTES:
+            self.retry_timer.start()
+            return
+        if self._state_unsaved and self.doc.artwork is not None:
+            self.save_state()
+        self.flush()
+        if not self._writes:  # nothing was submitted (or the state failed again): wait for the next
+            self.retry_timer.start()
+
+    def _report_unsaved(self) -> None:
+        """Tell the status bar which frames are not in the file yet (none once the disk has room)."""
+        pending = self._pending if self._disk_full else {}
+        shown = (len(pending), format_steps(frame.step for frame in pending.values()))
+        if shown != self._unsaved_shown:
+            self._unsaved_shown = shown
+            self.unsaved_changed.emit(*shown)
 
     # -- save / open -----------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> bool:
@@ -242,6 +319,7 @@ class ProjectController(QObject):
         """Write what is pending (frames, recipes, the view) and close the file. The document's own
         work is cancelled first: it is being replaced, and its renders would hold back the writes."""
         self.timer.stop()
+        self.retry_timer.stop()
         if self.project is not None:
             self.doc.cancel_all()
             if self.doc.artwork is not None:
@@ -251,8 +329,11 @@ class ProjectController(QObject):
             self.project.close()
             self.project = None
             self.doc.attach_project(None)
+        self.retry_timer.stop()  # a last write that met a full disk must not schedule another
         self._pending.clear()
         self._recipes.clear()
+        self._disk_full = self._state_unsaved = False
+        self._report_unsaved()
 
     def _wait_for_writes(self, timeout: float = 30.0) -> None:
         """Block (closing only) until this controller's writes have finished on the worker."""

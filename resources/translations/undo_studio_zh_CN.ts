@@ -359,6 +359,14 @@
       <source>Frames are being written to the project file.</source>
       <translation>正在把帧写入项目文件。</translation>
     </message>
+    <message>
+      <source>Not saved: %1 frames</source>
+      <translation>未保存：%1 帧</translation>
+    </message>
+    <message>
+      <source>These frames are not in the project file yet (steps %1). They are kept and written as soon as the file can take them.</source>
+      <translation>这些帧尚未写入项目文件（步骤 %1）。它们会被保留，并在文件可以写入时立即写入。</translation>
+    </message>
   </context>
   <context>
     <name>TimelineTrack</name>

@@ -3,6 +3,7 @@ disk, the file moved while open, two instances, a copy without its WAL, a read-o
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import struct
 import zlib
@@ -15,7 +16,9 @@ from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchSpec
 from app.core.frames import Frame, FrameKey, FrameKind, Keyframe
 from app.core.project import Project, clean_view_state
+from app.core.project_db import is_disk_full, write_error
 from app.core.project_store import ProjectStore, encode_png
+from app.errors import DiskFullError
 
 
 def _artwork() -> Artwork:
@@ -113,3 +116,46 @@ def test_a_damaged_frame_blob_in_a_read_only_file_is_skipped(tmp_path: Path) -> 
     with ProjectStore.open(path, read_only=True) as store:
         assert store.get_frame(key) is None and store.damaged_frames == 1
         assert store.has_frame(key)  # left as it was: the file is not ours to change
+
+
+# -- item 8: a full disk -----------------------------------------------------------------------------
+def _noise(step: int) -> Frame:
+    px = np.random.default_rng(step).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    return Frame(px, step, FrameKind.EXACT)
+
+
+def _fill_disk(store: ProjectStore) -> None:
+    """SQLite's page limit gives the very error a full disk gives (SQLITE_FULL), rollbacks included."""
+    with store._lock:
+        conn = store._connection()
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def _free_disk(store: ProjectStore) -> None:
+    with store._lock:
+        store._connection().execute("PRAGMA max_page_count = 1073741823")
+
+
+def test_a_full_disk_says_so_and_keeps_what_was_committed(tmp_path: Path) -> None:
+    path = tmp_path / "a.undoproj"
+    kept = FrameKey("a", "b", Keyframe(1))
+    batch = [(FrameKey("a", "b", Keyframe(s)), _noise(s)) for s in range(2, 40)]
+    with ProjectStore.create(path, _artwork()) as store:
+        store.put_frame(kept, _noise(1))
+        _fill_disk(store)
+        with pytest.raises(DiskFullError, match="disk is full") as info:
+            store.put_frames(batch)
+        assert "rollback" not in str(info.value) and info.value.hint == "Free some space and try again."
+        assert store.get_frame(kept) is not None and store.frame_count() == 1  # the batch: all or nothing
+        _free_disk(store)
+        assert store.put_frames(batch) == len(batch)  # space is back: the same batch goes in
+    with ProjectStore.open(path) as again:
+        assert again.frame_count() == 1 + len(batch)
+
+
+def test_disk_full_errors_from_sqlite_and_the_os_are_recognised() -> None:
+    assert is_disk_full(sqlite3.OperationalError("database or disk is full"))
+    assert is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    assert not is_disk_full(sqlite3.OperationalError("disk I/O error"))
+    assert isinstance(write_error(Path("x.undoproj"), OSError(errno.ENOSPC, "full")), DiskFullError)
