@@ -62,6 +62,12 @@ class Project:
     tree: BranchTree = field(default_factory=BranchTree)  # shared with the open document, not copied
     view_state: dict[str, Any] = field(default_factory=dict)  # e.g. {"step": 999, "compare": [...]}
     engine_settings: dict[str, Any] = field(default_factory=dict)  # app-wide engine choices (device...)
+    # Why a project the user asked to edit was opened read-only (locked elsewhere, read-only location):
+    # set by whoever fell back to read-only, for the notice the user gets.
+    read_only_reason: ProjectError | None = None
+    # The file has no branch list: a copy taken without its `-wal` file (the branch list was still in
+    # the WAL), or a file that was never finished. The artwork is there; the user is told.
+    incomplete: bool = False
 
     # ---------------------------------------------------------------------------------- lifecycle
     @staticmethod
@@ -72,6 +78,7 @@ class Project:
             tree = BranchTree(tree)
         project = Project(ProjectStore.create(Path(path), artwork), artwork, tree)
         project.save_state()
+        project.store.checkpoint()  # the branch list in the main file at once: a copy of it alone opens
         return project
 
     @staticmethod
@@ -86,6 +93,7 @@ class Project:
             # than locking the user out of their branches and frames.
             view = _optional_state(store, _VIEW)
             settings = _optional_state(store, _ENGINE_SETTINGS)
+            incomplete = _BRANCHES not in store.state_keys()
         except ProjectError:
             store.close()
             raise
@@ -97,11 +105,18 @@ class Project:
             ) from exc
         active = active if isinstance(active, str) else None
         settings = settings if isinstance(settings, dict) else {}
-        return Project(store, artwork, BranchTree(branches, active), clean_view_state(view), dict(settings))
+        tree = BranchTree(branches, active)
+        project = Project(store, artwork, tree, clean_view_state(view), dict(settings))
+        project.incomplete = incomplete
+        return project
 
     @property
     def path(self) -> Path:
         return self.store.path
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
 
     def save_state(self) -> None:
         """Branches, active branch, view state and engine settings in one transaction."""

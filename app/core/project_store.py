@@ -32,11 +32,11 @@ from app.core.project_db import (
     connect,
     create_schema,
     damaged,
-    location_writable,
     transaction,
     write_atomically,
     write_error,
 )
+from app.core.project_lock import ProjectLock, file_identity, lock_for_writing
 from app.core.project_recipes import RecipeRecord, format_steps, parse_steps
 from app.errors import ProjectError
 
@@ -95,11 +95,15 @@ def decode_png(data: bytes, size: tuple[int, int] | None = None) -> np.ndarray:
 class ProjectStore:
     """An open project file. Create with `ProjectStore.create`, open with `ProjectStore.open`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection, read_only: bool, lock: ProjectLock | None = None
+    ) -> None:
         self.path = path
         self.read_only = read_only
         self._conn: sqlite3.Connection | None = conn
         self._lock = threading.RLock()
+        self._owner = lock  # the one-writer lock (project_lock.py), held while open for writing
+        self._identity = file_identity(path)  # which file `path` named when opened: to notice it moving
         self._damaged = 0  # damaged frame rows met (and dropped) since opening
 
     # ---------------------------------------------------------------------------------- open / create
@@ -140,28 +144,26 @@ class ProjectStore:
             raise ProjectError(
                 f"'{path}' is a folder, not a project file.", f"Choose a {PROJECT_SUFFIX} file."
             )
-        if not read_only and not location_writable(path):
-            raise ProjectError(
-                f"'{name}' is in a read-only location, so changes could not be saved.",
-                "Copy it to a folder you can write to (or open it read-only and use Save As).",
-            )
+        lock = None if read_only else lock_for_writing(path)
         try:
             conn = connect(path, read_only=read_only)
         except sqlite3.Error as exc:
+            if lock is not None:
+                lock.release()
             raise ProjectError(
                 f"'{name}' could not be opened ({exc}).", "Check that the file is readable."
             ) from exc
-        store = cls(path, conn, read_only)
+        store = cls(path, conn, read_only, lock)
         try:
             store._check_and_migrate()
             if not read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: crash-safe, fast commits
         except ProjectError:
-            conn.close()
+            store.close()
             raise
         except sqlite3.DatabaseError as exc:
-            conn.close()
+            store.close()
             raise damaged(name, exc) from exc
         return store
 
@@ -169,11 +171,36 @@ class ProjectStore:
         check_and_migrate(self._connection(), self.path.name, self.read_only)
 
     def close(self) -> None:
-        """Close the file (SQLite checkpoints the WAL into the main file). Safe to call twice."""
+        """Checkpoint the WAL into the main file (so the file alone is the whole project, even while
+        another instance still reads it), close it and release the lock. Safe to call twice."""
         with self._lock:
             if self._conn is not None:
+                if not self.read_only:
+                    self.checkpoint()
                 self._conn.close()
                 self._conn = None
+            if self._owner is not None:
+                self._owner.release()
+                self._owner = None
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the main file and empty it (`wal_checkpoint(TRUNCATE)`): a copy of the
+        main file alone is then complete. False when a reader kept part of it back or it failed."""
+        if self.read_only:
+            return False
+        with self._lock:
+            if self._conn is None:
+                return False
+            try:
+                busy, _log, _done = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error:
+                return False  # a full disk or a busy reader: the WAL stays, nothing is lost
+        return not busy
+
+    def file_missing(self) -> bool:
+        """True when the file this store opened is no longer at its path (deleted, moved, replaced):
+        a `stat`, cheap enough to call every few seconds. Writes then go to a file nobody will find."""
+        return file_identity(self.path) != self._identity
 
     def __enter__(self) -> ProjectStore:
         return self

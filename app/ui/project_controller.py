@@ -27,7 +27,7 @@ from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import Frame, FrameKey
 from app.core.project import PROJECT_SUFFIX, Project
 from app.core.project_recipes import format_steps
-from app.errors import DiskFullError, ProjectError, UndoStudioError
+from app.errors import DiskFullError, ProjectError, ProjectReadOnlyError, UndoStudioError
 from app.inference.runner import CallJob, Request
 from app.ui.document import Document
 from app.ui.error_text import error_text
@@ -36,6 +36,7 @@ from app.ui.worker import EngineWorker
 PRIORITY_AUTOSAVE = 200
 RETRY_MS = 5000  # a write that met a full disk is tried again this often...
 RETRY_FREE_BYTES = 16 * 1024 * 1024  # ... once the folder has at least this much free space
+WATCH_MS = 3000  # how often an open project's file is checked (a stat) and, when idle, checkpointed
 RECENT_KEY = "recent/projects"
 MAX_RECENT = 8
 
@@ -54,9 +55,16 @@ def remember_recent(path: Path) -> None:
 
 def open_project_file(path: Path) -> Project:
     """`Project.open` for an open on the worker: any failure is a `ProjectError` naming the file (a broken
-    file must never crash the app, and the runner would word an unknown error as an engine failure)."""
+    file must never crash the app, and the runner would word an unknown error as an engine failure).
+    A project that cannot be opened for writing (open in another instance, a read-only location) is
+    opened read-only, with the reason in `read_only_reason` for the notice."""
     try:
-        return Project.open(Path(path))
+        try:
+            return Project.open(Path(path))
+        except ProjectReadOnlyError as reason:
+            project = Project.open(Path(path), read_only=True)
+            project.read_only_reason = reason
+            return project
     except UndoStudioError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -76,6 +84,7 @@ class ProjectController(QObject):
     opened = Signal(Path)
     error = Signal(str)
     unsaved_changed = Signal(int, str)  # frames kept in memory, not in the file yet (a full disk); steps
+    file_lost = Signal(Path)  # the open project's file was moved or deleted (said once per file)
 
     def __init__(
         self,
@@ -110,6 +119,13 @@ class ProjectController(QObject):
         self.retry_timer.setSingleShot(True)
         self.retry_timer.setInterval(RETRY_MS)
         self.retry_timer.timeout.connect(self._retry)
+        # The watch: the file still where it was opened (told once), and the WAL checkpointed into the
+        # main file when autosave is idle, so a copy of the file alone is the whole project.
+        self._lost_told = False
+        self._checkpoint_due = False
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setInterval(WATCH_MS)
+        self.watch_timer.timeout.connect(self.watch)
 
     @property
     def path(self) -> Path | None:
@@ -146,11 +162,16 @@ class ProjectController(QObject):
 
     def _schedule_flush(self) -> None:
         """Debounced autosave; while the disk is full the retry timer writes instead (a write every
-        batch would encode every pending frame again and fail again)."""
-        if self._disk_full:
+        batch would encode every pending frame again and fail again); a read-only project keeps its
+        new frames until Save As."""
+        if self._held_back():
             self._report_unsaved()
         else:
             self.timer.start()
+
+    def _held_back(self) -> bool:
+        """Frames cannot go to the file now: the disk is full, or the project is open read-only."""
+        return self._disk_full or (self.project is not None and self.project.read_only)
 
     def _on_state_changed(self) -> None:
         if self.project is not None and self.doc.artwork is not None:
@@ -159,6 +180,8 @@ class ProjectController(QObject):
     def save_state(self) -> None:
         assert self.project is not None
         self.project.view_state = self.view_state()
+        if self.project.read_only:
+            return  # kept in memory: Save As writes it
         try:
             self.project.save_state()
             self._state_unsaved = False
@@ -173,6 +196,9 @@ class ProjectController(QObject):
         if self.project is None:
             return
         project = self.project
+        if project.read_only:
+            self._report_unsaved()
+            return
         for branch_id in sorted(self._recipes):
             if self.doc.has_branch(branch_id):
                 self._write_recipe(project, branch_id)
@@ -218,10 +244,13 @@ class ProjectController(QObject):
         self._writes.add(req.id)
 
     def busy(self) -> bool:
-        return bool(self._pending) or bool(self._recipes) or bool(self._writes)
+        """Writes are on their way to the file (not: held back by a read-only project)."""
+        waiting = not (self.project is not None and self.project.read_only)
+        return bool(self._writes) or (waiting and (bool(self._pending) or bool(self._recipes)))
 
     def _written(self, req: Request, _count: int) -> None:
         self._writes.discard(req.id)
+        self._checkpoint_due = True
         if self._disk_full and not (self._pending or self._recipes or self._state_unsaved):
             self._disk_full = False  # everything kept has been written: space is back
             self.retry_timer.stop()
@@ -261,11 +290,30 @@ class ProjectController(QObject):
 
     def _report_unsaved(self) -> None:
         """Tell the status bar which frames are not in the file yet (none once the disk has room)."""
-        pending = self._pending if self._disk_full else {}
+        pending = self._pending if self._held_back() else {}
         shown = (len(pending), format_steps(frame.step for frame in pending.values()))
         if shown != self._unsaved_shown:
             self._unsaved_shown = shown
             self.unsaved_changed.emit(*shown)
+
+    # -- the watch -------------------------------------------------------------------------------
+    def watch(self) -> None:
+        """Every few seconds while a project is open: is its file still there (a stat), and, when
+        autosave is idle, checkpoint the WAL on the worker (a copy of the main file alone is whole)."""
+        project = self.project
+        if project is None:
+            return
+        if not self._lost_told and project.store.file_missing():
+            self._lost_told = True
+            self.file_lost.emit(project.path)
+        if self._checkpoint_due and not self.busy() and not project.read_only:
+            self._checkpoint_due = False
+            store = project.store
+            self.worker.submit(CallJob(lambda _c, _p: store.checkpoint(), "checkpoint"), PRIORITY_AUTOSAVE)
+
+    def _watch_from_now(self) -> None:
+        self._lost_told = self._checkpoint_due = False
+        self.watch_timer.start()
 
     # -- save / open -----------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> bool:
@@ -292,8 +340,15 @@ class ProjectController(QObject):
                 # Copy the whole file: frames stored but not in memory (evicted, or never loaded since
                 # reopening) must come along; frames still pending are flushed into the copy below.
                 self.project.save_as(path)
+                self.project.read_only_reason = None
+            elif self.project.read_only:
+                raise ProjectError(
+                    f"'{self.project.path.name}' is open read-only.", "Use Save As to keep your changes."
+                )
             self.save_state()
             self.flush()
+            self._report_unsaved()
+            self._watch_from_now()
         except UndoStudioError as exc:
             self.error.emit(error_text(exc))
             return False
@@ -311,6 +366,8 @@ class ProjectController(QObject):
         self.doc.branches_changed.emit()  # before `self.project` is set: must not write the fresh view back
         self.project = project
         self._damage_told = False
+        self._watch_from_now()
+        self._report_unsaved()
         remember_recent(project.path)
         self.opened.emit(project.path)
         return state
@@ -320,6 +377,7 @@ class ProjectController(QObject):
         work is cancelled first: it is being replaced, and its renders would hold back the writes."""
         self.timer.stop()
         self.retry_timer.stop()
+        self.watch_timer.stop()
         if self.project is not None:
             self.doc.cancel_all()
             if self.doc.artwork is not None:

@@ -4,8 +4,12 @@ disk, the file moved while open, two instances, a copy without its WAL, a read-o
 from __future__ import annotations
 
 import errno
+import shutil
+import signal
 import sqlite3
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -17,8 +21,9 @@ from app.core.branch import Branch, BranchSpec
 from app.core.frames import Frame, FrameKey, FrameKind, Keyframe
 from app.core.project import Project, clean_view_state
 from app.core.project_db import is_disk_full, write_error
+from app.core.project_lock import lock_path
 from app.core.project_store import ProjectStore, encode_png
-from app.errors import DiskFullError
+from app.errors import DiskFullError, ProjectReadOnlyError
 
 
 def _artwork() -> Artwork:
@@ -159,3 +164,85 @@ def test_disk_full_errors_from_sqlite_and_the_os_are_recognised() -> None:
     assert is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
     assert not is_disk_full(sqlite3.OperationalError("disk I/O error"))
     assert isinstance(write_error(Path("x.undoproj"), OSError(errno.ENOSPC, "full")), DiskFullError)
+
+
+# -- item 9: one writer, a file that moves, a self-contained main file ---------------------------------
+def test_a_second_writer_is_refused_but_may_read(tmp_path: Path) -> None:
+    path = tmp_path / "a.undoproj"
+    first = ProjectStore.create(path, _artwork())
+    assert lock_path(path).exists()
+    with pytest.raises(ProjectReadOnlyError, match="open in another Undo Studio window") as info:
+        ProjectStore.open(path)
+    assert "read-only" in info.value.hint
+    with ProjectStore.open(path, read_only=True) as reader:
+        first.put_frame(FrameKey("a", "b", Keyframe(1)), _frame(1))
+        assert reader.frame_count() == 1
+    first.close()
+    assert not lock_path(path).exists()
+    ProjectStore.open(path).close()  # free again
+
+
+def test_a_killed_instance_never_locks_the_user_out(tmp_path: Path) -> None:
+    path = tmp_path / "a.undoproj"
+    ProjectStore.create(path, _artwork()).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from app.core.project_store import ProjectStore;"
+            "s = ProjectStore.open(Path(sys.argv[1])); print('open', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(ProjectReadOnlyError):
+            ProjectStore.open(path)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert lock_path(path).exists()  # left behind by the killed process, but nobody holds it
+    ProjectStore.open(path).close()
+
+
+def test_a_moved_or_deleted_file_is_noticed(tmp_path: Path) -> None:
+    path = tmp_path / "a.undoproj"
+    with ProjectStore.create(path, _artwork()) as store:
+        assert not store.file_missing()
+        path.rename(tmp_path / "elsewhere.undoproj")
+        assert store.file_missing()
+    with ProjectStore.open(tmp_path / "elsewhere.undoproj") as store:
+        (tmp_path / "elsewhere.undoproj").unlink()
+        assert store.file_missing()
+        store.put_frame(FrameKey("a", "b", Keyframe(1)), _frame(1))  # still works: Save As can copy it
+        store.save_as(tmp_path / "rescued.undoproj").close()
+    with ProjectStore.open(tmp_path / "rescued.undoproj") as rescued:
+        assert rescued.frame_count() == 1
+
+
+def test_the_main_file_alone_is_complete_after_a_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "a.undoproj"
+    branch = Branch("A", BranchSpec.make("procedural", 1))
+    with Project.create(path, _artwork(), [branch]) as project:
+        assert shutil.copy(path, tmp_path / "early.undoproj")  # without its -wal, right after creating
+        project.put_frames([(project.frame_key(branch, Keyframe(5)), _frame(5))])
+        assert project.store.checkpoint()
+        shutil.copy(path, tmp_path / "copy.undoproj")
+        reader = ProjectStore.open(path, read_only=True)  # another instance still reading at close
+    reader.close()
+    for name in ("early.undoproj", "copy.undoproj"):
+        with Project.open(tmp_path / name) as copy:
+            assert [b.id for b in copy.branches] == [branch.id] and not copy.incomplete
+    with Project.open(tmp_path / "copy.undoproj") as copy:
+        assert copy.store.frame_count() == 1
+
+
+def test_a_project_without_a_branch_list_says_it_looks_incomplete(tmp_path: Path) -> None:
+    path = tmp_path / "a.undoproj"
+    Project.create(path, _artwork(), [Branch("A", BranchSpec.make("procedural", 1))]).close()
+    _tamper(path, "DELETE FROM state WHERE key = 'branches'")
+    with Project.open(path) as project:
+        assert project.incomplete and project.branches == []
