@@ -7,7 +7,10 @@
   branch when its session exists, then only the steps seen are updated (a few bytes per batch).
 - Open (`open_project_file` on the worker, then `adopt` on the UI thread) restores the artwork, branches,
   active branch, view state and the frame index without any engine call; frames are read back from the
-  file on demand, on the worker (`app.core.tiered_store`).
+  file on demand, on the worker (`app.core.tiered_store`). A project locked by another instance or in a
+  read-only location opens read-only: its new frames are kept ("not saved") until Save As.
+- Faults (design §8): a full disk keeps the frames that did not fit and retries; damaged frames are said
+  once; a watch notices the file moving away and checkpoints the WAL when autosave is idle.
 
 The branch tree is not copied: the project and the document share one `BranchTree`, so saving the state
 writes what the user sees.
@@ -376,7 +379,6 @@ class ProjectController(QObject):
         """Write what is pending (frames, recipes, the view) and close the file. The document's own
         work is cancelled first: it is being replaced, and its renders would hold back the writes."""
         self.timer.stop()
-        self.retry_timer.stop()
         self.watch_timer.stop()
         if self.project is not None:
             self.doc.cancel_all()
