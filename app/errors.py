@@ -27,6 +27,15 @@ class ProjectError(UndoStudioError):
     """A project file is damaged, from a newer version, or cannot be written."""
 
 
+class DiskFullError(ProjectError):
+    """The disk (or quota) is full: nothing is lost, writing can resume once space is freed."""
+
+
+class ProjectReadOnlyError(ProjectError):
+    """The project cannot be opened for writing (read-only file or folder, or open in another instance
+    of the app): it can still be opened read-only."""
+
+
 class ExportError(UndoStudioError):
     """Writing frames or a video failed."""
 

@@ -16,19 +16,43 @@ from typing import Any, TypeVar
 
 from app.core.artwork import Artwork
 from app.core.branch import Branch, BranchTree
-from app.core.frames import Frame, FrameKey, FrameKind, FramePart
+from app.core.frames import MAX_STEP, MIN_STEP, Frame, FrameKey, FrameKind, FramePart
 from app.core.project_recipes import RecipeRecord
 from app.core.project_store import PROJECT_SUFFIX, ProjectStore
 from app.errors import ProjectError
 
 T = TypeVar("T")
 
-__all__ = ["PROJECT_SUFFIX", "Project"]
+__all__ = ["PROJECT_SUFFIX", "Project", "clean_view_state"]
 
 _BRANCHES = "branches"
 _ACTIVE = "active_branch"
 _VIEW = "view"
 _ENGINE_SETTINGS = "engine_settings"
+
+
+def clean_view_state(view: object) -> dict[str, Any]:
+    """The saved view with what the UI cannot use left out: `step` an undo step (an int in 0..999),
+    `compare` a list of branch ids. The view is a convenience: a damaged one (`"step": "abc"`, a list,
+    10**30) opens with the defaults instead of failing where the window applies it."""
+    if not isinstance(view, dict):
+        return {}
+    clean = dict(view)
+    step = clean.pop("step", None)
+    if isinstance(step, int) and not isinstance(step, bool) and MIN_STEP <= step <= MAX_STEP:
+        clean["step"] = step
+    compare = clean.pop("compare", None)
+    if isinstance(compare, list) and all(isinstance(i, str) for i in compare):
+        clean["compare"] = list(compare)
+    return clean
+
+
+def _optional_state(store: ProjectStore, key: str) -> Any:
+    """A state value that may be damaged beyond JSON (then: none), unlike the branch list."""
+    try:
+        return store.get_state(key, {})
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
+        return {}
 
 
 @dataclass
@@ -38,6 +62,12 @@ class Project:
     tree: BranchTree = field(default_factory=BranchTree)  # shared with the open document, not copied
     view_state: dict[str, Any] = field(default_factory=dict)  # e.g. {"step": 999, "compare": [...]}
     engine_settings: dict[str, Any] = field(default_factory=dict)  # app-wide engine choices (device...)
+    # Why a project the user asked to edit was opened read-only (locked elsewhere, read-only location):
+    # set by whoever fell back to read-only, for the notice the user gets.
+    read_only_reason: ProjectError | None = None
+    # The file has no branch list: a copy taken without its `-wal` file (the branch list was still in
+    # the WAL), or a file that was never finished. The artwork is there; the user is told.
+    incomplete: bool = False
 
     # ---------------------------------------------------------------------------------- lifecycle
     @staticmethod
@@ -48,6 +78,7 @@ class Project:
             tree = BranchTree(tree)
         project = Project(ProjectStore.create(Path(path), artwork), artwork, tree)
         project.save_state()
+        project.store.checkpoint()  # the branch list in the main file at once: a copy of it alone opens
         return project
 
     @staticmethod
@@ -60,8 +91,9 @@ class Project:
             active = store.get_state(_ACTIVE)
             # The view and settings are conveniences: a damaged one falls back to the defaults rather
             # than locking the user out of their branches and frames.
-            view = store.get_state(_VIEW, {})
-            settings = store.get_state(_ENGINE_SETTINGS, {})
+            view = _optional_state(store, _VIEW)
+            settings = _optional_state(store, _ENGINE_SETTINGS)
+            incomplete = _BRANCHES not in store.state_keys()
         except ProjectError:
             store.close()
             raise
@@ -72,13 +104,19 @@ class Project:
                 "Start a new project from the artwork.",
             ) from exc
         active = active if isinstance(active, str) else None
-        view = view if isinstance(view, dict) else {}
         settings = settings if isinstance(settings, dict) else {}
-        return Project(store, artwork, BranchTree(branches, active), dict(view), dict(settings))
+        tree = BranchTree(branches, active)
+        project = Project(store, artwork, tree, clean_view_state(view), dict(settings))
+        project.incomplete = incomplete
+        return project
 
     @property
     def path(self) -> Path:
         return self.store.path
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
 
     def save_state(self) -> None:
         """Branches, active branch, view state and engine settings in one transaction."""

@@ -14,6 +14,7 @@ so every migration runs on every new project. `PRAGMA application_id` marks the 
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import uuid
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.errors import ProjectError
+from app.errors import DiskFullError, ProjectError
 
 PROJECT_SUFFIX = ".undoproj"
 SCHEMA_VERSION = 2
@@ -144,13 +145,20 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error. SQLite rolls a transaction back by itself on
+    some errors (SQLITE_FULL, SQLITE_IOERR): a ROLLBACK then fails with "no transaction is active", which
+    must not hide the error that says what happened (a full disk)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the original error is the one to report
         raise
-    conn.execute("COMMIT")
 
 
 def _temp_beside(path: Path) -> Path:
@@ -197,15 +205,25 @@ def damaged(name: str, exc: BaseException) -> ProjectError:
     )
 
 
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLITE_FULL ("database or disk is full") or ENOSPC/EDQUOT from the operating system."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "is full" in str(exc).lower()
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def write_error(path: Path, exc: BaseException) -> ProjectError:
+    """What a failed write means for the user. A full disk is a `DiskFullError`: what was committed is
+    kept, and the caller may write again once space has been freed."""
     text = str(exc).lower()
+    if is_disk_full(exc):
+        return DiskFullError(
+            f"Cannot write '{path.name}': the disk is full.", "Free some space and try again."
+        )
     if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
         return ProjectError(
             f"Cannot write '{path.name}': the location is read-only ({exc}).", "Choose another folder."
-        )
-    if "full" in text or "disk" in text:
-        return ProjectError(
-            f"Cannot write '{path.name}': the disk is full.", "Free some space and try again."
         )
     return ProjectError(f"Cannot write '{path.name}' ({exc}).", "Check the disk and try again.")
 

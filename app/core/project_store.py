@@ -3,7 +3,8 @@
 Why SQLite: atomic transactions and WAL make autosave after every frame batch crash-safe (a crash loses
 at most the batch being written, never the file), and frames are found by key without loading the rest.
 
-The tables, migrations and SQLite plumbing are in project_db.py; recipe rows in project_recipes.py.
+The tables, migrations and SQLite plumbing are in project_db.py; recipe rows in project_recipes.py;
+the PNG encoding in frame_png.py; the one-writer lock in project_lock.py.
 Opening never regenerates anything: frames come back by key, a deterministic engine's branch comes back
 as its recipe. All methods are thread-safe (one connection behind a lock).
 """
@@ -12,16 +13,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import struct
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from app.core.artwork import DEFAULT_MAX_PIXELS, Artwork
+from app.core.artwork import Artwork
+from app.core.frame_png import decode_png, encode_png
 from app.core.frames import Frame, FrameKey, FrameKind
 from app.core.project_db import (
     APPLICATION_ID,
@@ -32,11 +31,11 @@ from app.core.project_db import (
     connect,
     create_schema,
     damaged,
-    location_writable,
     transaction,
     write_atomically,
     write_error,
 )
+from app.core.project_lock import ProjectLock, file_identity, lock_for_writing
 from app.core.project_recipes import RecipeRecord, format_steps, parse_steps
 from app.errors import ProjectError
 
@@ -50,50 +49,20 @@ __all__ = [
     "encode_png",
 ]
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def encode_png(pixels: np.ndarray, compression: int = 3) -> bytes:
-    """Lossless PNG via OpenCV (several times faster than Pillow at equal size)."""
-    import cv2
-
-    px = np.ascontiguousarray(pixels, dtype=np.uint8)
-    ok, data = cv2.imencode(
-        ".png", cv2.cvtColor(px, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, compression]
-    )
-    if not ok:
-        raise ProjectError("A frame could not be encoded as PNG.", "This is a bug; please report it.")
-    return data.tobytes()
-
-
-def decode_png(data: bytes) -> np.ndarray:
-    """Decode a stored frame. The PNG header is checked first: a project file may come from anyone, and
-    a few hundred bytes claiming 60000x60000 pixels would otherwise have OpenCV allocate 10 GB."""
-    import cv2
-
-    header = bytes(data[:24])
-    if len(header) < 24 or header[:8] != _PNG_SIGNATURE or header[12:16] != b"IHDR":
-        raise ProjectError("A stored image in the project is damaged.", "Regenerate the affected frames.")
-    width, height = struct.unpack(">II", header[16:24])
-    if width * height > DEFAULT_MAX_PIXELS:
-        raise ProjectError(
-            f"A stored image in the project claims {width}x{height} pixels, more than any frame can have.",
-            "The file is damaged or was tampered with; regenerate the affected frames.",
-        )
-    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise ProjectError("A stored image in the project is damaged.", "Regenerate the affected frames.")
-    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-
 
 class ProjectStore:
     """An open project file. Create with `ProjectStore.create`, open with `ProjectStore.open`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection, read_only: bool, lock: ProjectLock | None = None
+    ) -> None:
         self.path = path
         self.read_only = read_only
         self._conn: sqlite3.Connection | None = conn
         self._lock = threading.RLock()
+        self._owner = lock  # the one-writer lock (project_lock.py), held while open for writing
+        self._identity = file_identity(path)  # which file `path` named when opened: to notice it moving
+        self._damaged = 0  # damaged frame rows met (and dropped) since opening
 
     # ---------------------------------------------------------------------------------- open / create
     @classmethod
@@ -133,28 +102,26 @@ class ProjectStore:
             raise ProjectError(
                 f"'{path}' is a folder, not a project file.", f"Choose a {PROJECT_SUFFIX} file."
             )
-        if not read_only and not location_writable(path):
-            raise ProjectError(
-                f"'{name}' is in a read-only location, so changes could not be saved.",
-                "Copy it to a folder you can write to (or open it read-only and use Save As).",
-            )
+        lock = None if read_only else lock_for_writing(path)
         try:
             conn = connect(path, read_only=read_only)
         except sqlite3.Error as exc:
+            if lock is not None:
+                lock.release()
             raise ProjectError(
                 f"'{name}' could not be opened ({exc}).", "Check that the file is readable."
             ) from exc
-        store = cls(path, conn, read_only)
+        store = cls(path, conn, read_only, lock)
         try:
             store._check_and_migrate()
             if not read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: crash-safe, fast commits
         except ProjectError:
-            conn.close()
+            store.close()
             raise
         except sqlite3.DatabaseError as exc:
-            conn.close()
+            store.close()
             raise damaged(name, exc) from exc
         return store
 
@@ -162,11 +129,36 @@ class ProjectStore:
         check_and_migrate(self._connection(), self.path.name, self.read_only)
 
     def close(self) -> None:
-        """Close the file (SQLite checkpoints the WAL into the main file). Safe to call twice."""
+        """Checkpoint the WAL into the main file (so the file alone is the whole project, even while
+        another instance still reads it), close it and release the lock. Safe to call twice."""
         with self._lock:
             if self._conn is not None:
+                if not self.read_only:
+                    self.checkpoint()
                 self._conn.close()
                 self._conn = None
+            if self._owner is not None:
+                self._owner.release()
+                self._owner = None
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the main file and empty it (`wal_checkpoint(TRUNCATE)`): a copy of the
+        main file alone is then complete. False when a reader kept part of it back or it failed."""
+        if self.read_only:
+            return False
+        with self._lock:
+            if self._conn is None:
+                return False
+            try:
+                busy, _log, _done = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error:
+                return False  # a full disk or a busy reader: the WAL stays, nothing is lost
+        return not busy
+
+    def file_missing(self) -> bool:
+        """True when the file this store opened is no longer at its path (deleted, moved, replaced):
+        a `stat`, cheap enough to call every few seconds. Writes then go to a file nobody will find."""
+        return file_identity(self.path) != self._identity
 
     def __enter__(self) -> ProjectStore:
         return self
@@ -264,22 +256,43 @@ class ProjectStore:
         return self.put_frames([(key, frame)]) == 1
 
     def get_frame(self, key: FrameKey) -> Frame | None:
+        """The stored frame, or None when there is none or its row is damaged (a bad kind, PNG bytes
+        that do not decode, a size that disagrees with the row or claims more pixels than a frame can
+        have). A damaged row is deleted (writable files) and counted in `damaged_frames`: the frame is
+        rendered again and stored anew, and the UI says once that the file had damaged frames."""
         with self._reading() as conn:
             row = conn.execute(
-                "SELECT kind, step, data FROM frames WHERE key = ?", (key.as_text(),)
+                "SELECT kind, step, width, height, data FROM frames WHERE key = ?", (key.as_text(),)
             ).fetchone()
         if row is None:
             return None
-        kind, step, data = row
+        kind, step, width, height, data = row
         try:
             frame_kind, frame_step = FrameKind(kind), int(step)
-        except (TypeError, ValueError) as exc:
-            raise ProjectError(
-                "A stored frame in the project is damaged.", "Regenerate the affected frames."
-            ) from exc
-        pixels = decode_png(data)
+            if not isinstance(data, bytes):
+                raise TypeError("the image is not a blob")
+            pixels = decode_png(data, (int(width), int(height)))
+        except (ProjectError, TypeError, ValueError):
+            self._drop_damaged(key)
+            return None
         pixels.setflags(write=False)
         return Frame(pixels=pixels, step=frame_step, kind=frame_kind)
+
+    @property
+    def damaged_frames(self) -> int:
+        """How many damaged frame rows reads have met since the file was opened."""
+        return self._damaged
+
+    def _drop_damaged(self, key: FrameKey) -> None:
+        with self._lock:
+            self._damaged += 1
+        if self.read_only:
+            return
+        try:
+            with self._writing() as conn:
+                conn.execute("DELETE FROM frames WHERE key = ?", (key.as_text(),))
+        except ProjectError:
+            pass  # cannot write now (disk full...): the row stays damaged and is skipped again
 
     def has_frame(self, key: FrameKey) -> bool:
         with self._reading() as conn:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qasync
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -31,7 +31,7 @@ from app.core.project import PROJECT_SUFFIX, Project
 from app.errors import CancelledError, UndoStudioError
 from app.inference.runner import CallJob
 from app.ui.async_slot import async_slot
-from app.ui.error_text import error_text
+from app.ui.error_text import DETAIL_SEPARATOR, error_text
 from app.ui.project_controller import open_project_file
 
 if TYPE_CHECKING:
@@ -53,12 +53,18 @@ class OpenSave(QObject):
         self._reading = False  # ... and it is still reading its file (a newer request may cancel it)
         window.document.dirty_changed.connect(lambda _d: self.update_title())
         window.projects.saved.connect(lambda _p: self.update_title())
+        window.projects.unsaved_changed.connect(window.status.set_unsaved)
+        window.projects.file_lost.connect(self._file_lost)
+        self._lost_box: QMessageBox | None = None
         self.update_title()
 
     def update_title(self) -> None:
         doc, path = self.w.document, self.w.projects.path
         name = path.stem if path else (doc.artwork.source.name if doc.artwork and doc.artwork.source else "")
         mark = "*" if doc.dirty else ""
+        project = self.w.projects.project
+        if project is not None and project.read_only:
+            mark += " " + self.tr("(read-only)")
         self.w.setWindowTitle(f"{name}{mark} — Undo Studio" if name else "Undo Studio")
 
     # -- choosing a file -------------------------------------------------------------------------
@@ -200,6 +206,48 @@ class OpenSave(QObject):
             w.viewer.set_suspended(False)
         w.document.prefetch(w.playback.step)
         self.update_title()
+        self._tell_how_it_opened(project)
+
+    def _tell_how_it_opened(self, project: Project) -> None:
+        """A project opened read-only (and why), or one that looks incomplete, is said at once."""
+        if project.read_only_reason is not None:
+            self.error.emit(
+                self.tr("Opened read-only: use Save As to keep your changes.")
+                + DETAIL_SEPARATOR
+                + error_text(project.read_only_reason)
+            )
+        if project.incomplete:
+            self.error.emit(
+                self.tr(
+                    "%1 looks incomplete: it has no branches. If it was copied while it was open, copy "
+                    "the file ending in -wal beside it too."
+                ).replace("%1", project.path.name)
+            )
+
+    def _file_lost(self, path: Path) -> None:
+        """The project file was moved or deleted while open: say so once and offer Save As (the work
+        is still in the open file, which Save As copies)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Undo Studio",
+            self.tr("The project file %1 was moved or deleted.").replace("%1", path.name),
+            QMessageBox.StandardButton.NoButton,
+            self.w,
+        )
+        box.setInformativeText(
+            self.tr("Your work is still open here. Save it with Save As, or it is lost when you close it.")
+        )
+        save = box.addButton(self.tr("Save As…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: self._lost_answered(box.clickedButton() == save))
+        self._lost_box = box
+        box.open()  # not modal to the app: playback and autosave go on
+
+    def _lost_answered(self, save_as: bool) -> None:
+        self._lost_box = None
+        if save_as:
+            self.save(ask=True)
 
     # -- leaving the current document ------------------------------------------------------------
     def leave_current(self) -> bool:
@@ -220,8 +268,9 @@ class OpenSave(QObject):
         return True
 
     def _must_ask(self) -> bool:
-        doc = self.w.document
-        return doc.artwork is not None and doc.dirty and self.w.projects.project is None
+        """Unsaved work: no project file yet, or one open read-only (its changes are only in memory)."""
+        doc, project = self.w.document, self.w.projects.project
+        return doc.artwork is not None and doc.dirty and (project is None or project.read_only)
 
     def _save_or_discard(self) -> bool:
         """Ask; False when the user cancelled (or cancelled choosing where to save)."""
@@ -256,7 +305,8 @@ class OpenSave(QObject):
         projects, doc = self.w.projects, self.w.document
         if doc.artwork is None:
             return False
-        if path is None and (ask or projects.path is None):
+        read_only = projects.project is not None and projects.project.read_only
+        if path is None and (ask or projects.path is None or read_only):
             stem = doc.artwork.source.stem if doc.artwork.source else "untitled"
             name, _ = QFileDialog.getSaveFileName(
                 self.w,

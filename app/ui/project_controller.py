@@ -7,7 +7,10 @@
   branch when its session exists, then only the steps seen are updated (a few bytes per batch).
 - Open (`open_project_file` on the worker, then `adopt` on the UI thread) restores the artwork, branches,
   active branch, view state and the frame index without any engine call; frames are read back from the
-  file on demand, on the worker (`app.core.tiered_store`).
+  file on demand, on the worker (`app.core.tiered_store`). A project locked by another instance or in a
+  read-only location opens read-only: its new frames are kept ("not saved") until Save As.
+- Faults (design §8): a full disk keeps the frames that did not fit and retries; damaged frames are said
+  once; a watch notices the file moving away and checkpoints the WAL when autosave is idle.
 
 The branch tree is not copied: the project and the document share one `BranchTree`, so saving the state
 writes what the user sees.
@@ -15,8 +18,10 @@ writes what the user sees.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +31,18 @@ from app.core.branch import Branch
 from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import Frame, FrameKey
 from app.core.project import PROJECT_SUFFIX, Project
+from app.core.project_recipes import format_steps
 from app.core.track_summary import TrackSummary, put_track_summary
-from app.errors import ProjectError, UndoStudioError
+from app.errors import DiskFullError, ProjectError, ProjectReadOnlyError, UndoStudioError
 from app.inference.runner import CallJob, Request
 from app.ui.document import Document
 from app.ui.error_text import error_text
 from app.ui.worker import EngineWorker
 
 PRIORITY_AUTOSAVE = 200
+RETRY_MS = 5000  # a write that met a full disk is tried again this often...
+RETRY_FREE_BYTES = 16 * 1024 * 1024  # ... once the folder has at least this much free space
+WATCH_MS = 3000  # how often an open project's file is checked (a stat) and, when idle, checkpointed
 RECENT_KEY = "recent/projects"
 MAX_RECENT = 8
 
@@ -52,19 +61,36 @@ def remember_recent(path: Path) -> None:
 
 def open_project_file(path: Path) -> Project:
     """`Project.open` for an open on the worker: any failure is a `ProjectError` naming the file (a broken
-    file must never crash the app, and the runner would word an unknown error as an engine failure)."""
+    file must never crash the app, and the runner would word an unknown error as an engine failure).
+    A project that cannot be opened for writing (open in another instance, a read-only location) is
+    opened read-only, with the reason in `read_only_reason` for the notice."""
     try:
-        return Project.open(Path(path))
+        try:
+            return Project.open(Path(path))
+        except ProjectReadOnlyError as reason:
+            project = Project.open(Path(path), read_only=True)
+            project.read_only_reason = reason
+            return project
     except UndoStudioError:
         raise
     except Exception as exc:  # noqa: BLE001
         raise ProjectError(f"'{Path(path).name}' could not be opened ({exc}).", "") from exc
 
 
+def free_bytes(folder: Path) -> int:
+    """Free space where the project is (a large number when it cannot be told: then the write says)."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 1 << 62
+
+
 class ProjectController(QObject):
     saved = Signal(Path)
     opened = Signal(Path)
     error = Signal(str)
+    unsaved_changed = Signal(int, str)  # frames kept in memory, not in the file yet (a full disk); steps
+    file_lost = Signal(Path)  # the open project's file was moved or deleted (said once per file)
 
     def __init__(
         self,
@@ -89,6 +115,24 @@ class ProjectController(QObject):
         doc.frames_added.connect(self._on_frames)
         doc.branch_ready.connect(self._on_branch_ready)
         doc.branches_changed.connect(self._on_state_changed)
+        doc.frames_loaded.connect(self._on_frames_loaded)
+        self._damage_told = False  # the user has been told this file had damaged frames
+        # A full disk: writes that failed are kept (pending again) and tried again by `retry_timer`;
+        # the user is told once, and the status bar shows what is not saved until it is.
+        self._disk_full = False
+        self._state_unsaved = False
+        self._unsaved_shown: tuple[int, str] = (0, "")
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.setInterval(RETRY_MS)
+        self.retry_timer.timeout.connect(self._retry)
+        # The watch: the file still where it was opened (told once), and the WAL checkpointed into the
+        # main file when autosave is idle, so a copy of the file alone is the whole project.
+        self._lost_told = False
+        self._checkpoint_due = False
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setInterval(WATCH_MS)
+        self.watch_timer.timeout.connect(self.watch)
 
     @property
     def path(self) -> Path | None:
@@ -103,7 +147,20 @@ class ProjectController(QObject):
         else:
             for key, frame in self.doc.frames_in_memory(branch_id, steps):
                 self._pending[key] = frame
-        self.timer.start()
+        self._schedule_flush()
+
+    def _on_frames_loaded(self, _branch_id: str, _steps: list[int]) -> None:
+        """Damaged frames are dropped and made again where they are read (`ProjectStore.get_frame`);
+        the user is told once per file, not once per frame."""
+        project = self.project
+        if project is None or self._damage_told or project.store.damaged_frames == 0:
+            return
+        self._damage_told = True
+        self.error.emit(
+            self.tr("Some frames stored in %1 were damaged; they are being made again.").replace(
+                "%1", project.path.name
+            )
+        )
 
     def _on_branch_ready(self, branch_id: str) -> None:
         if self.project is None:
@@ -111,7 +168,20 @@ class ProjectController(QObject):
         self._tracks.add(branch_id)
         if self.doc.keeps_recipe(branch_id):
             self._recipes.add(branch_id)
-        self.timer.start()
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        """Debounced autosave; while the disk is full the retry timer writes instead (a write every
+        batch would encode every pending frame again and fail again); a read-only project keeps its
+        new frames until Save As."""
+        if self._held_back():
+            self._report_unsaved()
+        else:
+            self.timer.start()
+
+    def _held_back(self) -> bool:
+        """Frames cannot go to the file now: the disk is full, or the project is open read-only."""
+        return self._disk_full or (self.project is not None and self.project.read_only)
 
     def _on_state_changed(self) -> None:
         if self.project is not None and self.doc.artwork is not None:
@@ -120,8 +190,14 @@ class ProjectController(QObject):
     def save_state(self) -> None:
         assert self.project is not None
         self.project.view_state = self.view_state()
+        if self.project.read_only:
+            return  # kept in memory: Save As writes it
         try:
             self.project.save_state()
+            self._state_unsaved = False
+        except DiskFullError as exc:
+            self._state_unsaved = True
+            self._blocked(exc)
         except UndoStudioError as exc:
             self.error.emit(error_text(exc))
 
@@ -130,6 +206,9 @@ class ProjectController(QObject):
         if self.project is None:
             return
         project = self.project
+        if project.read_only:
+            self._report_unsaved()
+            return
         for branch_id in sorted(self._recipes):
             if self.doc.has_branch(branch_id):
                 self._write_recipe(project, branch_id)
@@ -142,7 +221,11 @@ class ProjectController(QObject):
         def write(cancel: CancelToken, progress: ProgressCallback) -> int:
             return project.put_frames(items)
 
-        self._submit_write(write)
+        def keep() -> None:  # not written: pending again, behind any newer frame of the same key
+            for key, frame in items:
+                self._pending.setdefault(key, frame)
+
+        self._submit_write(write, keep)
 
     def _write_recipe(self, project: Project, branch_id: str) -> None:
         """The branch's seen steps, with its recipe when the file has none yet (made on the worker:
@@ -157,7 +240,7 @@ class ProjectController(QObject):
                 project.put_recipe(branch, make(), seen)
             return 0
 
-        self._submit_write(write)
+        self._submit_write(write, lambda: self._recipes.add(branch_id))
 
     def _write_tracks(self, project: Project) -> None:
         """The track summaries the file does not have yet: a reopened project shows stage bands,
@@ -165,7 +248,10 @@ class ProjectController(QObject):
         for branch_id in sorted(self._tracks):
             track = self.doc.track_to_keep(branch_id) if self.doc.has_branch(branch_id) else None
             if track is not None:
-                self._submit_write(self._track_writer(project, self.doc.branch(branch_id), track))
+                self._submit_write(
+                    self._track_writer(project, self.doc.branch(branch_id), track),
+                    partial(self._tracks.add, branch_id),
+                )
         self._tracks.clear()
 
     @staticmethod
@@ -176,28 +262,91 @@ class ProjectController(QObject):
 
         return write
 
-    def _submit_write(self, write: Callable[[Any, Any], int]) -> None:
+    def _submit_write(self, write: Callable[[Any, Any], int], keep: Callable[[], None]) -> None:
+        """Run `write` on the worker; `keep` puts what it was writing back when the disk was full."""
         req = self.worker.submit(
             CallJob(write, "autosave"),
             PRIORITY_AUTOSAVE,
             "autosave",
             on_result=self._written,
-            on_error=self._write_failed,
+            on_error=lambda r, exc: self._write_failed(r, exc, keep),
             on_cancelled=lambda r: self._writes.discard(r.id),
         )
         self._writes.add(req.id)
 
     def busy(self) -> bool:
-        return bool(self._pending) or bool(self._recipes) or bool(self._tracks) or bool(self._writes)
+        """Writes are on their way to the file (not: held back by a read-only project)."""
+        waiting = not (self.project is not None and self.project.read_only)
+        return bool(self._writes) or (
+            waiting and (bool(self._pending) or bool(self._recipes) or bool(self._tracks))
+        )
 
     def _written(self, req: Request, _count: int) -> None:
         self._writes.discard(req.id)
+        self._checkpoint_due = True
+        if self._disk_full and not (self._pending or self._recipes or self._state_unsaved):
+            self._disk_full = False  # everything kept has been written: space is back
+            self.retry_timer.stop()
+            self._report_unsaved()
         if not self.busy():
             self.doc.set_dirty(False)
 
-    def _write_failed(self, req: Request, exc: UndoStudioError) -> None:
+    def _write_failed(self, req: Request, exc: UndoStudioError, keep: Callable[[], None]) -> None:
         self._writes.discard(req.id)
-        self.error.emit(error_text(exc))
+        if isinstance(exc, DiskFullError):
+            keep()
+            self._blocked(exc)
+        else:
+            self.error.emit(error_text(exc))
+
+    def _blocked(self, exc: DiskFullError) -> None:
+        """A write met a full disk: what was committed stays, what was not is kept and tried again."""
+        if not self._disk_full:
+            self._disk_full = True
+            self.error.emit(error_text(exc))  # once, not once per batch or retry
+        if self.project is not None:
+            self.retry_timer.start()
+        self._report_unsaved()
+
+    def _retry(self) -> None:
+        """The retry timer: write what was kept, if the disk has room again (a cheap check first)."""
+        if self.project is None or not self._disk_full:
+            return
+        if free_bytes(self.project.path.parent) < RETRY_FREE_BYTES:
+            self.retry_timer.start()
+            return
+        if self._state_unsaved and self.doc.artwork is not None:
+            self.save_state()
+        self.flush()
+        if not self._writes:  # nothing was submitted (or the state failed again): wait for the next
+            self.retry_timer.start()
+
+    def _report_unsaved(self) -> None:
+        """Tell the status bar which frames are not in the file yet (none once the disk has room)."""
+        pending = self._pending if self._held_back() else {}
+        shown = (len(pending), format_steps(frame.step for frame in pending.values()))
+        if shown != self._unsaved_shown:
+            self._unsaved_shown = shown
+            self.unsaved_changed.emit(*shown)
+
+    # -- the watch -------------------------------------------------------------------------------
+    def watch(self) -> None:
+        """Every few seconds while a project is open: is its file still there (a stat), and, when
+        autosave is idle, checkpoint the WAL on the worker (a copy of the main file alone is whole)."""
+        project = self.project
+        if project is None:
+            return
+        if not self._lost_told and project.store.file_missing():
+            self._lost_told = True
+            self.file_lost.emit(project.path)
+        if self._checkpoint_due and not self.busy() and not project.read_only:
+            self._checkpoint_due = False
+            store = project.store
+            self.worker.submit(CallJob(lambda _c, _p: store.checkpoint(), "checkpoint"), PRIORITY_AUTOSAVE)
+
+    def _watch_from_now(self) -> None:
+        self._lost_told = self._checkpoint_due = False
+        self.watch_timer.start()
 
     # -- save / open -----------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> bool:
@@ -225,8 +374,15 @@ class ProjectController(QObject):
                 # Copy the whole file: frames stored but not in memory (evicted, or never loaded since
                 # reopening) must come along; frames still pending are flushed into the copy below.
                 self.project.save_as(path)
+                self.project.read_only_reason = None
+            elif self.project.read_only:
+                raise ProjectError(
+                    f"'{self.project.path.name}' is open read-only.", "Use Save As to keep your changes."
+                )
             self.save_state()
             self.flush()
+            self._report_unsaved()
+            self._watch_from_now()
         except UndoStudioError as exc:
             self.error.emit(error_text(exc))
             return False
@@ -243,6 +399,9 @@ class ProjectController(QObject):
         state = dict(project.view_state)
         self.doc.branches_changed.emit()  # before `self.project` is set: must not write the fresh view back
         self.project = project
+        self._damage_told = False
+        self._watch_from_now()
+        self._report_unsaved()
         remember_recent(project.path)
         self.opened.emit(project.path)
         return state
@@ -251,6 +410,7 @@ class ProjectController(QObject):
         """Write what is pending (frames, recipes, the view) and close the file. The document's own
         work is cancelled first: it is being replaced, and its renders would hold back the writes."""
         self.timer.stop()
+        self.watch_timer.stop()
         if self.project is not None:
             self.doc.cancel_all()
             if self.doc.artwork is not None:
@@ -260,9 +420,12 @@ class ProjectController(QObject):
             self.project.close()
             self.project = None
             self.doc.attach_project(None)
+        self.retry_timer.stop()  # a last write that met a full disk must not schedule another
         self._pending.clear()
         self._recipes.clear()
         self._tracks.clear()
+        self._disk_full = self._state_unsaved = False
+        self._report_unsaved()
 
     def _wait_for_writes(self, timeout: float = 30.0) -> None:
         """Block (closing only) until this controller's writes have finished on the worker."""

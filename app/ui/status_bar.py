@@ -25,6 +25,10 @@ class StatusBar(QStatusBar):
         self.saving_label = QLabel(self.tr("Saving project…"))
         self.saving_label.setToolTip(self.tr("Frames are being written to the project file."))
         self.saving_label.setVisible(False)
+        self.unsaved_label = QLabel()  # frames the project file could not take yet (a full disk)
+        self.unsaved_label.setObjectName("unsavedLabel")
+        self.unsaved_label.setStyleSheet("color: #ffb74d;")
+        self.unsaved_label.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFixedWidth(160)
@@ -38,6 +42,7 @@ class StatusBar(QStatusBar):
         self.cancel_button.setVisible(False)
         self.addWidget(self.message)
         self.addWidget(self.error_label, 1)
+        self.addPermanentWidget(self.unsaved_label)
         self.addPermanentWidget(self.saving_label)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.cancel_button)
@@ -70,8 +75,23 @@ class StatusBar(QStatusBar):
             self.message.setText(message)
 
     def set_saving(self, saving: bool) -> None:
+        saving = saving and not self.unsaved_label.isVisible()  # "not saved" says more while it shows
         if self.saving_label.isVisible() != saving:
             self.saving_label.setVisible(saving)
+
+    def set_unsaved(self, count: int, steps: str) -> None:
+        """`count` frames (at undo `steps`, "120-140,500") are kept in memory because the project file
+        could not take them; 0 hides the mark."""
+        self.unsaved_label.setVisible(count > 0)
+        if count > 0:
+            self.unsaved_label.setText("⚠ " + self.tr("Not saved: %1 frames").replace("%1", str(count)))
+            self.unsaved_label.setToolTip(
+                self.tr(
+                    "These frames are not in the project file yet (steps %1). They are kept and written "
+                    "as soon as the file can take them."
+                ).replace("%1", steps)
+            )
+            self.saving_label.setVisible(False)
 
     def set_queue(self, n: int) -> None:
         text = self.tr("Queue: %1").replace("%1", str(n))

@@ -383,6 +383,14 @@ Export the GIF anyway?</source>
       <source>Frames are being written to the project file.</source>
       <translation>正在把帧写入项目文件。</translation>
     </message>
+    <message>
+      <source>Not saved: %1 frames</source>
+      <translation>未保存：%1 帧</translation>
+    </message>
+    <message>
+      <source>These frames are not in the project file yet (steps %1). They are kept and written as soon as the file can take them.</source>
+      <translation>这些帧尚未写入项目文件（步骤 %1）。它们会被保留，并在文件可以写入时立即写入。</translation>
+    </message>
   </context>
   <context>
     <name>TimelineTrack</name>
@@ -608,6 +616,41 @@ Export the GIF anyway?</source>
     <message>
       <source>Save project</source>
       <translation>保存项目</translation>
+    </message>
+    <message>
+      <source>(read-only)</source>
+      <translation>（只读）</translation>
+    </message>
+    <message>
+      <source>Opened read-only: use Save As to keep your changes.</source>
+      <translation>已以只读方式打开：请使用“另存为”保留你的更改。</translation>
+    </message>
+    <message>
+      <source>%1 looks incomplete: it has no branches. If it was copied while it was open, copy the file ending in -wal beside it too.</source>
+      <translation>%1 似乎不完整：其中没有分支。如果它是在打开状态下被复制的，请把以 -wal 结尾的文件一并复制到它旁边。</translation>
+    </message>
+    <message>
+      <source>The project file %1 was moved or deleted.</source>
+      <translation>项目文件 %1 已被移动或删除。</translation>
+    </message>
+    <message>
+      <source>Your work is still open here. Save it with Save As, or it is lost when you close it.</source>
+      <translation>你的工作仍在此处打开。请用“另存为”保存，否则关闭后将会丢失。</translation>
+    </message>
+    <message>
+      <source>Save As…</source>
+      <translation>另存为…</translation>
+    </message>
+    <message>
+      <source>Later</source>
+      <translation>稍后</translation>
+    </message>
+  </context>
+  <context>
+    <name>ProjectController</name>
+    <message>
+      <source>Some frames stored in %1 were damaged; they are being made again.</source>
+      <translation>%1 中保存的部分帧已损坏，正在重新生成。</translation>
     </message>
   </context>
   <context>
@@ -1057,6 +1100,10 @@ Export the GIF anyway?</source>
     <message>
       <source>Free some space and try again.</source>
       <translation>请释放一些空间后再试。</translation>
+    </message>
+    <message>
+      <source>Close it there to edit it here, or open it read-only and use Save As.</source>
+      <translation>请先在那里关闭它再在此处编辑，或以只读方式打开并使用“另存为”。</translation>
     </message>
     <message>
       <source>Choose another name for the .undoproj file.</source>
