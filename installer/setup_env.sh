@@ -4,13 +4,18 @@
 # torch goes in first with the pin torch==2.13.0 (a CPU build where the index offers one; users with
 # CUDA can install their own torch into .venv first: an installed torch is kept). Everything else is then
 # installed with a constraints file holding the installed torch version, so no resolver step ever swaps
-# torch for a multi-GB CUDA build.
+# torch for a multi-GB CUDA build, and with installer/constraints.txt: the exact versions the tests passed
+# with, so a release of diffusers, transformers or huggingface_hub cannot break an install. That file is
+# refreshed on purpose (`.venv/bin/python installer/lock.py`); a change to it or to pyproject.toml
+# reinstalls. Where the locked versions cannot be installed (another Python without those wheels), the
+# install goes on without the lock and says so.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 TORCH_PIN="torch==2.13.0"
+LOCK="$ROOT/installer/constraints.txt"
 
 # pip's notes about index folders that do not exist on this machine are noise, not news.
 quiet_pip() { grep -v "is ignored: it is neither a file nor a directory" || true; }
@@ -72,22 +77,35 @@ setup_env() {
   fi
   local stamp="$VENV/.undo-studio-installed"
   local want
-  want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-$extras"
+  want="$(cat "$ROOT/pyproject.toml" "$LOCK" 2>/dev/null | sha256sum | cut -c1-16)-$extras"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     install_system_libs
     compile_translations
     return 0
   fi
+  local lock_args=() lock_note=""
+  if [ -f "$LOCK" ]; then
+    lock_args=(-c "$LOCK")
+    lock_note=" and the tested versions (installer/constraints.txt)"
+  else
+    log "warning: $LOCK is missing: installing the newest compatible versions, not the tested ones"
+  fi
   if ! "$PY" -c 'import torch' >/dev/null 2>&1; then
     log "Installing $TORCH_PIN (first, so nothing pulls another build)"
-    "$PY" -m pip install -q --disable-pip-version-check "$TORCH_PIN" 2>&1 | quiet_pip >&2 || true
+    "$PY" -m pip install -q --disable-pip-version-check ${lock_args[@]+"${lock_args[@]}"} "$TORCH_PIN" 2>&1 | quiet_pip >&2 || true
   fi
   local constraints="$VENV/constraints.txt"
   "$PY" -c 'import torch; print("torch==" + torch.__version__)' 2>/dev/null > "$constraints" ||
     { log "error: torch could not be installed (see the messages above)."; exit 1; }
-  log "Installing Undo Studio ($spec) with $(cat "$constraints")"
-  "$PY" -m pip install -q --disable-pip-version-check -c "$constraints" -e "$ROOT${extras:+[$extras]}" 2>&1 |
-    quiet_pip >&2 || true
+  log "Installing Undo Studio ($spec) with $(cat "$constraints")$lock_note"
+  if ! "$PY" -m pip install -q --disable-pip-version-check ${lock_args[@]+"${lock_args[@]}"} -c "$constraints" \
+      -e "$ROOT${extras:+[$extras]}" 2>&1 | quiet_pip >&2; then
+    if [ ${#lock_args[@]} -gt 0 ]; then
+      log "warning: the tested versions in installer/constraints.txt cannot be installed here; installing the newest compatible ones instead"
+    fi
+    "$PY" -m pip install -q --disable-pip-version-check -c "$constraints" -e "$ROOT${extras:+[$extras]}" 2>&1 |
+      quiet_pip >&2 || true
+  fi
   "$PY" -c 'import app, torch, PySide6, av' || { log "error: installation failed (see the messages above)."; exit 1; }
   install_system_libs
   compile_translations

@@ -3,6 +3,13 @@
 A `BranchSpec` is everything that determines the frames: engine, seed and engine settings. Its hash is
 part of every frame key. A `Branch` is the user's named, mutable handle on a spec, possibly forked from a
 parent at an undo step: the fork keeps the parent's frames for steps >= fork_step.
+
+A fork's *spec* says what it continues from (`BranchSpec.forked`): the settings `fork_of` (the parent's
+spec as a nested tuple) and `fork_step`. So the fork's frames below the fork step are a function of its
+spec alone, as every branch's are: an engine can continue the parent's canvas at the fork step
+(design §9), its frame keys differ from the parent's, and the project file round-trips it as JSON.
+`fork_of` is a nested tuple rather than a JSON string so that forks of forks grow linearly (a JSON
+string inside JSON doubles its escapes at every level).
 """
 
 from __future__ import annotations
@@ -14,6 +21,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.core.frames import MAX_STEP, MIN_STEP
+
+FORK_OF = "fork_of"
+FORK_STEP = "fork_step"
 SettingValue = str | int | float | bool | tuple[Any, ...]
 
 
@@ -55,6 +66,31 @@ class BranchSpec:
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> BranchSpec:
         return BranchSpec.make(str(data["engine"]), int(data.get("seed", 0)), data.get("settings") or {})
+
+    def forked(self, step: int, seed: int) -> BranchSpec:
+        """The spec of a fork of this branch at undo `step` with a new `seed`: the same engine and
+        settings, plus what it continues from (module docstring)."""
+        if not MIN_STEP <= int(step) <= MAX_STEP:
+            raise ValueError(f"fork step {step} is outside {MIN_STEP}..{MAX_STEP}")
+        origin = (self.engine, self.seed, self.settings)
+        return self.with_changes(seed=seed, **{FORK_OF: origin, FORK_STEP: int(step)})
+
+    def fork_origin(self) -> tuple[BranchSpec, int] | None:
+        """(the parent's spec, the fork step) for a fork's spec, None for any other. Raises ValueError
+        when the fork settings are damaged (a hand-edited or foreign project file)."""
+        origin, step = self.setting(FORK_OF), self.setting(FORK_STEP)
+        if origin is None and step is None:
+            return None
+        if not isinstance(step, int) or isinstance(step, bool) or not MIN_STEP <= step <= MAX_STEP:
+            raise ValueError(f"the fork step {step!r} is not an undo step {MIN_STEP}..{MAX_STEP}")
+        try:
+            engine, seed, settings = origin
+            pairs = {str(k): v for k, v in settings}
+            if not isinstance(engine, str) or not isinstance(seed, int) or isinstance(seed, bool):
+                raise TypeError
+        except (TypeError, ValueError):
+            raise ValueError(f"the parent spec {origin!r} of this fork is unreadable") from None
+        return BranchSpec.make(engine, seed, pairs), step
 
     def spec_hash(self) -> str:
         """Stable across runs and machines: sha256 of canonical JSON, first 16 hex digits."""

@@ -265,10 +265,12 @@ class Document(QObject):
         return self.add_branch(src.spec.with_changes(seed=self.new_seed()))  # named "Seed N" after its seed
 
     def fork_branch(self, branch_id: str, step: int) -> Branch:
-        """Redo differently from `step`: the fork keeps the parent's frames for steps >= step."""
+        """Redo differently from `step`: the fork keeps the parent's frames for steps >= step, and its
+        spec says what it continues from, so an engine redoes only the rest from the parent's canvas at
+        `step` with a new seed (`BranchSpec.forked`)."""
         src = self.branch(branch_id)
         name = self.tr("%1 fork @%2").replace("%1", src.name).replace("%2", str(step))
-        spec = src.spec.with_changes(seed=self.new_seed())
+        spec = src.spec.forked(step, self.new_seed())
         return self.add_branch(spec, name=name, parent_id=src.id, fork_step=step)
 
     def rename_branch(self, branch_id: str, name: str) -> None:

@@ -1326,6 +1326,10 @@ Export the GIF anyway?</source>
       <translation>请先用程序化引擎准备该分支。</translation>
     </message>
     <message>
+      <source>Fork the parent branch again.</source>
+      <translation>请从父分支重新分叉。</translation>
+    </message>
+    <message>
       <source>Pick a step in range.</source>
       <translation>请选择范围内的步数。</translation>
     </message>

@@ -43,6 +43,40 @@ def test_fork_keeps_parent_frames_above_the_fork_step(qtbot, make_window, small_
     assert w.document.owner_for(fork.id, 399) == fork.id
 
 
+def test_fork_continues_from_the_parents_canvas(qtbot, make_window, small_artwork):
+    """Issue 10 item 1: a seed-7 branch forked at 443 shows, at 442, the parent's canvas at 443 plus
+    one step of work, not a fresh process with far less paint."""
+    import numpy as np
+
+    from app.core.cancel import CancelToken, no_progress
+    from app.inference.procedural import ProceduralEngine
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork)
+    w.branches_panel.seed.setValue(7)
+    qtbot.mouseClick(w.branches_panel.create_button, Qt.MouseButton.LeftButton)
+    doc, parent = w.document, w.document.active
+    w.timeline.slider.setValue(443)
+    wait_exact(qtbot, w)
+    qtbot.mouseClick(w.branches_panel.fork_button, Qt.MouseButton.LeftButton)
+    fork = doc.active
+    assert fork.spec.fork_origin() == (parent.spec, 443)
+    assert fork.spec.spec_hash() != parent.spec.spec_hash()
+    w.timeline.slider.setValue(442)
+    wait_exact(qtbot, w)
+
+    def change(a, b) -> float:
+        return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+    engine = ProceduralEngine()
+    session = engine.prepare(doc.artwork, parent.spec, CancelToken(), no_progress)
+    frames = [engine.render_step(session, s) for s in range(1000)]
+    largest = max(change(frames[s], frames[s + 1]) for s in range(999))
+    at_fork = doc.best_frame(fork.id, 443).pixels
+    assert np.array_equal(at_fork, frames[443])
+    assert change(doc.best_frame(fork.id, 442).pixels, at_fork) <= largest
+
+
 def test_rename_and_delete_branch(qtbot, make_window, small_artwork, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 

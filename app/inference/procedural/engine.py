@@ -5,6 +5,10 @@ draws a seeded pencil sketch and plans per-pixel stage times; `render` is then a
 six precomputed layers, a few milliseconds per frame at 1024x1024, so every step is random-access and
 scrubbing never waits. Same artwork + same spec gives bitwise identical frames.
 
+A fork's spec names its parent and fork step (app/core/branch.py): `prepare` then prepares the parent,
+keeps what it has painted at the fork step and re-plans only the rest with the fork's seed (fork.py), so
+the fork is the parent at and above the fork step and continues from that canvas below it.
+
 Working size: artworks whose long side exceeds `MAX_WORKING_SIDE` are analysed and rendered downscaled
 (area filter) to that size; `session.output_size` says the size. Step 0 is then the downscaled artwork.
 For anything up to that size, step 0 is the artwork exactly.
@@ -28,8 +32,9 @@ from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec, StageBand
 from app.inference.procedural.analysis import Analysis, analyse
 from app.inference.procedural.compositor import PENCILS, Compositor, build_layers
+from app.inference.procedural.fork import continue_from
 from app.inference.procedural.recipe import decode_recipe, encode_recipe
-from app.inference.procedural.schedule import ORDERS, STAGES, TIMING_PRESETS, make_plan
+from app.inference.procedural.schedule import ORDERS, STAGES, TIMING_PRESETS, Plan, make_plan
 from app.inference.procedural.strokes import sketch_alpha
 
 MAX_WORKING_SIDE = 2048
@@ -182,11 +187,31 @@ class ProceduralEngine:
                 self._cache.popitem(last=False)
         return an
 
-    def prepare(
-        self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
-    ) -> ProceduralSession:
-        settings = self._read_settings(spec)
-        cancel.raise_if_cancelled()
+    @staticmethod
+    def _fork_origin(spec: BranchSpec) -> tuple[BranchSpec, int] | None:
+        """(parent spec, fork step) of a fork's spec (app/core/branch.py), None for a root branch."""
+        try:
+            origin = spec.fork_origin()
+        except ValueError as exc:
+            raise EngineError(
+                f"This fork's settings are damaged: {exc}.", "Fork the parent branch again."
+            ) from None
+        if origin is not None and origin[0].engine != spec.engine:
+            raise EngineError(
+                f"This fork continues a {origin[0].engine} branch, not a procedural one.",
+                "Fork the parent branch again.",
+            )
+        return origin
+
+    def _plan(
+        self,
+        artwork: Artwork,
+        spec: BranchSpec,
+        settings: dict,
+        cancel: CancelToken,
+        progress: ProgressCallback,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...], Plan]:
+        """The working image, the stage layers and the plan of `spec`'s own seed and settings."""
         an = self._analysis(artwork, cancel, scaled_progress(progress, 0.0, 0.6))
         cancel.raise_if_cancelled()
         rng = np.random.default_rng([int(spec.seed) & 0xFFFFFFFF, 0x5EED])
@@ -199,13 +224,40 @@ class ProceduralEngine:
         cancel.raise_if_cancelled()
         progress(0.85, "Building layers")
         pencil = PENCILS[int(rng.integers(len(PENCILS)))]
-        compositor = Compositor(build_layers(an, plan.sketch, pencil), plan.times)
+        layers = build_layers(an, plan.sketch, pencil)
         cancel.raise_if_cancelled()
+        return an.image, layers, plan
+
+    def prepare(
+        self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
+    ) -> ProceduralSession:
+        """Analyse (cached per artwork) and plan. A fork first prepares its parent, then keeps what the
+        parent has painted at the fork step and re-plans only the rest with its own seed (fork.py)."""
+        settings = self._read_settings(spec)
+        origin = self._fork_origin(spec)
+        cancel.raise_if_cancelled()
+        parent: ProceduralSession | None = None
+        if origin is not None:
+            parent = self.prepare(artwork, origin[0], cancel, scaled_progress(progress, 0.0, 0.5))
+            progress = scaled_progress(progress, 0.5, 1.0)
+        image, layers, plan = self._plan(artwork, spec, settings, cancel, progress)
+        times, windows = plan.times, plan.windows
+        if origin is not None and parent is not None:
+            parent_comp, _ = self._compositor(parent)
+            forked = continue_from(
+                parent_comp.layers,
+                parent_comp.times,
+                parent.stage_windows,
+                layers,
+                times,
+                MAX_STEP - origin[1],
+            )
+            layers, times, windows = forked.layers, forked.times, forked.windows
+            settings["fork_step"] = origin[1]
+        compositor = Compositor(layers, times)
         change = compositor.change_per_tick()[::-1].copy()  # index by undo step
         progress(1.0, "Ready")
-        return _session(
-            artwork, spec, an.image, compositor, plan.windows, plan.background_first, change, settings
-        )
+        return _session(artwork, spec, image, compositor, windows, plan.background_first, change, settings)
 
     # -- recipe ----------------------------------------------------------------------------------
     def recipe(self, session: EngineSession) -> bytes:
@@ -233,6 +285,9 @@ class ProceduralEngine:
         `EngineError` when the recipe is damaged, of another format version or for another artwork or
         spec (the caller then calls `prepare`)."""
         settings = self._read_settings(spec)
+        origin = self._fork_origin(spec)
+        if origin is not None:
+            settings["fork_step"] = origin[1]
         cancel.raise_if_cancelled()
         progress(0.0, "Restoring the stored recipe")
         image = working_image(artwork.pixels, self.max_working_side)
