@@ -66,3 +66,13 @@ def test_compare_with_one_branch_is_a_hint_not_a_warning(qtbot, make_window, sma
     assert w.status.error_label.text() == ""
     assert "second branch" in w.status.message.text()
     assert not w.compare_action.isChecked()
+
+
+def test_a_fork_says_where_it_forks_not_its_stored_origin(qtbot, make_window, small_artwork):
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=400)
+    qtbot.mouseClick(w.branches_panel.fork_button, Qt.MouseButton.LeftButton)
+    fork_text = _item_texts(w)[1]
+    assert "fork @400" in fork_text
+    assert "fork_of" not in fork_text and "fork_step" not in fork_text
+    assert all(len(line) < 40 for line in fork_text.splitlines()), "one short fact per line"

@@ -9,12 +9,13 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication
 
-from app.core.branch import Branch
+from app.core.branch import FORK_OF, FORK_STEP, Branch
 from app.inference.engine import SettingSpec
 from app.ui.i18n import tr_engine
 
 CONTEXT = "BranchesController"  # the list's strings were translated in this context before
 translate = QCoreApplication.translate
+FORK_SETTINGS = frozenset({FORK_OF, FORK_STEP})
 
 
 def _value(spec: SettingSpec | None, value: object) -> str:
@@ -44,15 +45,16 @@ def changed_settings(branch: Branch, specs: Sequence[SettingSpec]) -> list[str]:
         if spec.name in values and values[spec.name] != spec.default:
             out.append(line(tr_engine(spec.label), _value(spec, values[spec.name])))
     for name, value in values.items():
-        if name not in by_name:
+        if name not in by_name and name not in FORK_SETTINGS:  # a fork's origin is said as "fork @N"
             out.append(line(name, _value(None, value)))
     return out
 
 
 def describe(branch: Branch, engine_name: str, specs: Sequence[SettingSpec]) -> str:
-    """Name; engine · seed · fork; the changed settings, one per line (nothing cut: the list wraps)."""
-    facts = [engine_name, translate(CONTEXT, "seed %1").replace("%1", str(branch.spec.seed))]
+    """Name; engine; seed · fork; the changed settings: one short fact per line, so an item's height is
+    its line count and nothing is cut in the panel's width (Qt's list underestimates wrapped items)."""
+    facts = [translate(CONTEXT, "seed %1").replace("%1", str(branch.spec.seed))]
     if branch.fork_step is not None:
         facts.append(translate(CONTEXT, "fork @%1").replace("%1", str(branch.fork_step)))
-    lines = [branch.name, " · ".join(facts), *changed_settings(branch, specs)]
+    lines = [branch.name, engine_name, " · ".join(facts), *changed_settings(branch, specs)]
     return "\n".join(lines)
