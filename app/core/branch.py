@@ -129,6 +129,16 @@ class Branch:
         )
 
 
+@dataclass(frozen=True)
+class RemovedBranch:
+    """A branch taken out of a `BranchTree`, with what it takes to put it back as it was."""
+
+    branch: Branch
+    position: int  # where it stood in the list
+    was_active: bool
+    orphans: tuple[tuple[str, int | None], ...]  # its forks, which became roots: (id, fork step)
+
+
 class BranchTree:
     """The branches of one artwork and which one is active: the one copy of them. The open document
     and its project file share this object (the project writes it; nothing synchronises copies).
@@ -176,17 +186,33 @@ class BranchTree:
         if activate or self.active_id is None:
             self.active_id = branch.id
 
-    def remove(self, branch_id: str) -> Branch:
+    def remove(self, branch_id: str) -> RemovedBranch:
         """Remove a branch; its forks become roots (they keep their own frames), and the first branch
-        becomes active when the removed one was."""
+        becomes active when the removed one was. The record puts it back (`put_back`)."""
         doomed = self.get(branch_id)
+        removed = RemovedBranch(
+            branch=doomed,
+            position=self.ids().index(branch_id),
+            was_active=self.active_id == branch_id,
+            orphans=tuple((b.id, b.fork_step) for b in self._branches if b.parent_id == branch_id),
+        )
         self._branches = [b for b in self._branches if b.id != branch_id]
         for b in self._branches:
             if b.parent_id == branch_id:
                 b.parent_id, b.fork_step = None, None
         if self.active_id == branch_id:
             self.active_id = self._first_id()
-        return doomed
+        return removed
+
+    def put_back(self, removed: RemovedBranch) -> Branch:
+        """Undo `remove`: the branch at its place in the list, active if it was, its forks re-attached."""
+        b = removed.branch
+        self.add(b, activate=removed.was_active, index=removed.position)
+        for fork_id, step in removed.orphans:
+            if fork_id in self:
+                fork = self.get(fork_id)
+                fork.parent_id, fork.fork_step = b.id, step
+        return b
 
     def owner_for(self, branch_id: str, step: int) -> str:
         """Which branch's frames show `step`: a fork shows its parent's frames at and above its fork step."""

@@ -165,7 +165,7 @@ class Project:
 
     def remove_branch(self, branch_id: str, delete_frames: bool = True) -> None:
         """Remove a branch; its frames and recipe go too unless another branch has the same spec."""
-        doomed = self.tree.remove(branch_id)
+        doomed = self.tree.remove(branch_id).branch
         spec_hash = doomed.spec.spec_hash()
         if delete_frames and all(b.spec.spec_hash() != spec_hash for b in self.branches):
             self.store.delete_frames(spec_hash)

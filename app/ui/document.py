@@ -31,7 +31,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.core.artwork import Artwork
-from app.core.branch import Branch, BranchSpec, BranchTree
+from app.core.branch import Branch, BranchSpec, BranchTree, RemovedBranch
 from app.core.frame_cache import LruFrameCache
 from app.core.frame_index import StepState
 from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind
@@ -55,13 +55,10 @@ INACTIVE_OFFSET = 3  # the active branch's work goes first
 
 @dataclass(frozen=True)
 class DeletedBranch:
-    """What `Document.restore_branch` needs to undo a delete. The frames themselves are not copied: the
-    memory store and the project file keep them under their keys; only the index is."""
+    """What `Document.restore_branch` needs to undo a delete: the tree's record and the branch's frame
+    index. The frames themselves are not copied: memory and the project file keep them under their keys."""
 
-    branch: Branch
-    position: int  # where it stood in the branch list
-    was_active: bool
-    orphans: tuple[tuple[str, int | None], ...]  # its forks, which became roots: (id, fork step)
+    removed: RemovedBranch
     frames: Mapping[int, tuple[FrameKey, FrameKind]]  # its frame index: step -> (key, kind)
 
 
@@ -285,15 +282,8 @@ class Document(QObject):
             return None
         sched = self._schedulers.pop(branch_id)
         sched.cancel_all()
-        deleted = DeletedBranch(
-            branch=self.branch(branch_id),
-            position=self.tree.ids().index(branch_id),
-            was_active=self.tree.active_id == branch_id,
-            orphans=tuple((b.id, b.fork_step) for b in self.tree if b.parent_id == branch_id),
-            frames=sched.snapshot(),
-        )
         self._sessions.remove(branch_id)
-        self.tree.remove(branch_id)
+        deleted = DeletedBranch(self.tree.remove(branch_id), sched.snapshot())
         self.set_dirty(True)
         self.branches_changed.emit()
         return deleted
@@ -302,12 +292,7 @@ class Document(QObject):
         """Put a deleted branch back as it was: its place in the list, its forks re-attached, its frames
         indexed again (a fresh scheduler; the session is prepared again when a step needs the engine)."""
         assert self.artwork is not None, "open an artwork first"
-        b = deleted.branch
-        self.tree.add(b, activate=deleted.was_active, index=deleted.position)
-        for fork_id, step in deleted.orphans:
-            if fork_id in self.tree:
-                fork = self.tree.get(fork_id)
-                fork.parent_id, fork.fork_step = b.id, step
+        b = self.tree.put_back(deleted.removed)
         sched = self._make_scheduler(b)
         sched.index_existing((key, step, kind) for step, (key, kind) in deleted.frames.items())
         self._schedulers[b.id] = sched
