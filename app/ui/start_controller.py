@@ -173,7 +173,7 @@ class StartController(QObject):
         parts.append(
             self.tr("Download the folders from %1 into it, or run %2 (see %3).")
             .replace("%1", repos)
-            .replace("%2", f"<code>{DOWNLOAD_COMMAND}</code>")
+            .replace("%2", f"<code style='white-space:nowrap'>{DOWNLOAD_COMMAND}</code>")
             .replace("%3", _readme_link())
         )
         if facts.no_tagger:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
 from app.ui.start_controller import DOWNLOAD_COMMAND, models_facts
@@ -90,3 +91,19 @@ def test_a_long_reason_wraps_instead_of_widening_the_page(qtbot, make_window, tm
     label = _reason_label(qtbot, w, tmp_path / ("a-very-long-folder-name-" * 6) / "models")
     qtbot.waitUntil(lambda: label.isVisibleTo(w.start_page))
     assert content.minimumSizeHint().width() <= max(before, 780)
+
+
+def test_links_are_readable_on_the_dark_theme(qapp):
+    """Qt's default link colour (dark blue) could not be read on the theme's background."""
+    from PySide6.QtGui import QPalette
+
+    from app.ui.theme import BG, apply_theme
+
+    sheet, palette = qapp.styleSheet(), qapp.palette()
+    try:
+        apply_theme(qapp)
+        link, bg = qapp.palette().color(QPalette.ColorRole.Link), QColor(BG)
+        assert link.lightness() - bg.lightness() > 100
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
