@@ -40,6 +40,20 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
     return frame, lay
 
 
+def _reason_label(html: str) -> QLabel:
+    """Why an engine is not ready, on the page itself (not in a tooltip): the user copies the folder
+    names and the command from it, and its links open the models folder or the weights' web page."""
+    hint = QLabel(html)
+    hint.setObjectName("engineReason")
+    hint.setTextFormat(Qt.TextFormat.RichText)
+    hint.setWordWrap(True)  # long paths wrap, so the page still fits a small screen
+    hint.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+    )
+    hint.setOpenExternalLinks(True)  # QDesktopServices.openUrl: the file manager, or the browser
+    return hint
+
+
 class StartPage(QWidget):
     open_artwork = Signal(Path)
     open_project = Signal(Path)
@@ -198,7 +212,8 @@ class StartPage(QWidget):
         self.recent_empty.setVisible(not paths)
 
     def set_engines(self, rows: list[tuple[str, bool, str]]) -> None:
-        """rows: (display name, ready, reason when not ready)."""
+        """rows: (display name, ready, reason when not ready). The reason is rich text in the UI language
+        (StartController words it and escapes plain text); it shows under the engine's row."""
         while self.engines_box.count():
             item = self.engines_box.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -209,19 +224,10 @@ class StartPage(QWidget):
             colour = "#4fc28b" if ready else "#e0a050"
             state = self.tr("ready") if ready else self.tr("not ready")
             label = QLabel(f"<span style='color:{colour}'>{mark}</span> <b>{tr_engine(name)}</b> — {state}")
-            label.setToolTip(reason)
             label.setWordWrap(True)
             self.engines_box.addWidget(label)
             if reason and not ready:
-                lines = [ln for ln in reason.splitlines() if ln.strip()]
-                short = tr_engine(lines[0].rstrip(": ")) + (
-                    " " + self.tr("(details in the tooltip)") if len(lines) > 1 else ""
-                )
-                hint = QLabel(short)
-                hint.setToolTip(reason)
-                hint.setObjectName("simLabel")
-                hint.setWordWrap(True)
-                self.engines_box.addWidget(hint)
+                self.engines_box.addWidget(_reason_label(reason))
 
     def set_device(self, text: str) -> None:
         self.device_label.setText(text)

@@ -90,6 +90,9 @@ def apply_theme(app: QApplication) -> None:
         QPalette.ColorRole.ToolTipBase: RAISED,
         QPalette.ColorRole.ToolTipText: TEXT,
         QPalette.ColorRole.PlaceholderText: MUTED,
+        # links in labels (the start page's engine reason): Qt's default dark blue is unreadable on BG
+        QPalette.ColorRole.Link: FOCUS,
+        QPalette.ColorRole.LinkVisited: FOCUS,
     }
     for role, colour in roles.items():
         pal.setColor(role, QColor(colour))

@@ -353,10 +353,6 @@ Export the GIF anyway?</source>
       <translation>未就绪</translation>
     </message>
     <message>
-      <source>(details in the tooltip)</source>
-      <translation>（详情见提示）</translation>
-    </message>
-    <message>
       <source>Models folder: %1</source>
       <translation>模型文件夹：%1</translation>
     </message>
@@ -585,6 +581,30 @@ Export the GIF anyway?</source>
     <message>
       <source>%1 · %2 GB, %3 GB free</source>
       <translation>%1 · 共 %2 GB，可用 %3 GB</translation>
+    </message>
+    <message>
+      <source>Missing or unusable model folders: %1</source>
+      <translation>缺失或不可用的模型文件夹：%1</translation>
+    </message>
+    <message>
+      <source>Models folder: %1</source>
+      <translation>模型文件夹：%1</translation>
+    </message>
+    <message>
+      <source>This folder does not exist yet: create it, or choose another models folder.</source>
+      <translation>该文件夹尚不存在：请创建它，或选择其他模型文件夹。</translation>
+    </message>
+    <message>
+      <source>Download the folders from %1 into it, or run %2 (see %3).</source>
+      <translation>从 %1 下载这些文件夹并放入其中，或运行 %2（参见 %3）。</translation>
+    </message>
+    <message>
+      <source>Without the WD14 tagger files, type a prompt yourself.</source>
+      <translation>缺少 WD14 标注器文件时，请自行输入提示词。</translation>
+    </message>
+    <message>
+      <source>Without the multi-frame model, only keyframes are generated.</source>
+      <translation>缺少多帧模型时，只生成关键帧。</translation>
     </message>
   </context>
   <context>
