@@ -41,6 +41,14 @@ class ViewerController(QObject):
         self.plan_timer.setSingleShot(True)
         self.plan_timer.setInterval(30)
         self.plan_timer.timeout.connect(self._plan)
+        # a storm of step changes in one event-loop turn paints the first at once and only the latest
+        # of the rest when the turn ends (best_frame blends previews for every pane: not per event)
+        self._pending: tuple[int, int] | None = None
+        self._turn_open = False
+        self.turn_timer = QTimer(self)
+        self.turn_timer.setSingleShot(True)
+        self.turn_timer.setInterval(0)
+        self.turn_timer.timeout.connect(self._end_turn)
         self.track_timer = QTimer(self)
         self.track_timer.setSingleShot(True)
         self.track_timer.setInterval(150)
@@ -80,13 +88,31 @@ class ViewerController(QObject):
 
     def show_step(self, step: int, direction: int = -1) -> None:
         """Paint the best frame now and plan engine work right after it is painted (`painted` signal,
-        or a short fallback timer when nothing paints), so a waking worker never delays the paint."""
+        or a short fallback timer when nothing paints), so a waking worker never delays the paint.
+
+        Coalesced per event-loop turn: the first step change of a turn paints at once (no added latency);
+        later ones in the same turn only note the step, and the latest is painted when the turn ends
+        (`_end_turn`). Superseded steps are never blended, painted or planned (a slider storm)."""
         self._direction = direction
         if self.suspended:
             return
+        if self._turn_open:
+            self._pending = (step, direction)
+            return
+        self._turn_open = True
+        self.turn_timer.start()
+        self._show_now(step, direction)
+
+    def _show_now(self, step: int, direction: int) -> None:
         self._paint([self.doc.best_frame(bid, step) for bid in self.visible_ids()], step)
         self._planned = (step, direction)
         self.plan_timer.start()
+
+    def _end_turn(self) -> None:
+        self._turn_open = False
+        pending, self._pending = self._pending, None
+        if pending is not None and not self.suspended:
+            self.show_step(*pending)
 
     def _on_painted(self, _step: int) -> None:
         if self._planned is not None:

@@ -1,0 +1,33 @@
+"""Issue 10 item 11: a slider storm is coalesced (superseded steps are never blended, painted or planned)
+and closing a document lets go of its frames."""
+
+from __future__ import annotations
+
+from ui_helpers import open_small, wait_exact
+
+
+def test_a_storm_in_one_turn_paints_the_first_and_the_latest_and_plans_once(
+    qtbot, make_window, small_artwork, monkeypatch
+):
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=900)
+    wait_exact(qtbot, w)
+    qtbot.wait(50)  # let the open's own turn end
+    doc = w.document
+    asked: list[int] = []
+    planned: list[int] = []
+    best_frame, request = doc.best_frame, doc.request
+    monkeypatch.setattr(doc, "best_frame", lambda bid, step: (asked.append(step), best_frame(bid, step))[1])
+    monkeypatch.setattr(
+        doc, "request", lambda bid, step, *a, **k: (planned.append(step), request(bid, step, *a, **k))[1]
+    )
+    for step in range(100, 300):  # 200 slider events without the event loop turning
+        w.timeline.slider.setValue(step)
+    assert asked == [100]  # the first of the turn at once; the superseded ones not at all
+    qtbot.waitUntil(lambda: 299 in asked and bool(planned), timeout=5000)
+    qtbot.wait(100)
+    assert set(asked) == {100, 299}  # arriving frames may repaint 299; no superseded step is blended
+    assert set(planned) <= {100, 299} and planned[-1] == 299
+    assert w.playback.step == 299
+    wait_exact(qtbot, w)
+    assert "299" in w.timeline.step_label.text()
