@@ -59,6 +59,7 @@ class ViewerController(QObject):
         doc.frames_loaded.connect(self._on_frames)  # stored frames replace the preview like new ones
         doc.branch_ready.connect(self._on_branch_ready)
         doc.branches_changed.connect(self._on_branches_changed)
+        doc.closing.connect(self._let_go)
         compare.mode.currentIndexChanged.connect(lambda _i: self.refresh())
 
     @property
@@ -126,6 +127,15 @@ class ViewerController(QObject):
         self._planned = None
         for bid in self.visible_ids():
             self.doc.request(bid, step, direction, want_frame=False)
+
+    def _let_go(self) -> None:
+        """The document is closing: show nothing, so no pane keeps one of its frames alive."""
+        self._pending = self._planned = None
+        self.shown_kinds = []
+        self.canvas.set_pixels(None)
+        for pane in self.compare.panes:
+            pane.canvas.set_pixels(None)
+            pane.canvas.set_overlay(None)
 
     def refresh(self) -> None:
         """Repaint the current step from what exists (no planning)."""

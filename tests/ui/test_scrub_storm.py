@@ -3,6 +3,9 @@ and closing a document lets go of its frames."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from ui_helpers import open_small, wait_exact
 
 
@@ -31,3 +34,18 @@ def test_a_storm_in_one_turn_paints_the_first_and_the_latest_and_plans_once(
     assert w.playback.step == 299
     wait_exact(qtbot, w)
     assert "299" in w.timeline.step_label.text()
+
+
+def test_closing_a_document_drops_every_reference_to_its_frames(qtbot, make_window, small_artwork):
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=900)
+    wait_exact(qtbot, w)
+    doc = w.document
+    store = weakref.ref(doc._store)
+    pixels = weakref.ref(doc.best_frame(doc.active_id, 900).pixels)
+    assert w.controller.files.leave_current()
+    doc.close()
+    qtbot.wait(200)  # queued deliveries from the worker, deleteLater
+    gc.collect()
+    assert store() is None
+    assert pixels() is None
