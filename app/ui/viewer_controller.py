@@ -7,6 +7,8 @@ read but not free to redraw)."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -16,6 +18,8 @@ from app.ui.canvas.view import CanvasView
 from app.ui.compare.view import CompareView
 from app.ui.document import Document
 from app.ui.timeline.controller import PlaybackController
+
+STORM_GAP_S = 0.02  # step changes closer than this are a storm (a drag or a held key): plan when it pauses
 
 
 class ViewerController(QObject):
@@ -45,6 +49,8 @@ class ViewerController(QObject):
         # of the rest when the turn ends (best_frame blends previews for every pane: not per event)
         self._pending: tuple[int, int] | None = None
         self._turn_open = False
+        self._last_change = 0.0
+        self._storming = False  # step changes closer than STORM_GAP_S: plan only when they pause
         self.turn_timer = QTimer(self)
         self.turn_timer.setSingleShot(True)
         self.turn_timer.setInterval(0)
@@ -97,6 +103,8 @@ class ViewerController(QObject):
         self._direction = direction
         if self.suspended:
             return
+        now = time.perf_counter()
+        self._storming, self._last_change = now - self._last_change < STORM_GAP_S, now
         if self._turn_open:
             self._pending = (step, direction)
             return
@@ -116,7 +124,10 @@ class ViewerController(QObject):
             self.show_step(*pending)
 
     def _on_painted(self, _step: int) -> None:
-        if self._planned is not None:
+        """Plan right after the paint, unless the slider is storming: then `plan_timer` (restarted by
+        every step change) plans once the changes pause, and the engine never starts renders that the
+        next event would supersede (they cannot be interrupted, and they compete with the UI thread)."""
+        if self._planned is not None and not self._storming:
             self.plan_timer.stop()
             self._plan()
 

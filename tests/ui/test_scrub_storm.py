@@ -49,3 +49,26 @@ def test_closing_a_document_drops_every_reference_to_its_frames(qtbot, make_wind
     gc.collect()
     assert store() is None
     assert pixels() is None
+
+
+def test_a_storm_over_many_turns_plans_only_when_it_pauses(qtbot, make_window, small_artwork, monkeypatch):
+    from app.ui import viewer_controller
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=900)
+    wait_exact(qtbot, w)
+    qtbot.wait(50)
+    monkeypatch.setattr(viewer_controller, "STORM_GAP_S", 3600.0, raising=False)  # all a storm
+    doc = w.document
+    planned: list[int] = []
+    request = doc.request
+    monkeypatch.setattr(
+        doc, "request", lambda bid, step, *a, **k: (planned.append(step), request(bid, step, *a, **k))[1]
+    )
+    for step in range(100, 140):
+        w.timeline.slider.setValue(step)
+        qtbot.wait(1)  # a turn of the event loop: each step is painted, none is planned
+    assert planned == []
+    qtbot.waitUntil(lambda: bool(planned), timeout=5000)  # the pause: the latest is planned
+    assert set(planned) == {139}
+    wait_exact(qtbot, w)
