@@ -184,6 +184,8 @@ class ViewerController(QObject):
 
     def all_exact(self) -> bool:
         """True when every visible pane shows an exact or interpolated frame (the screenshot waits on it)."""
+        if self._pending is not None:
+            return False  # a coalesced step change is not painted yet: what is shown is the step before
         kind = self.worst_kind()
         return kind is not None and kind is not FrameKind.PREVIEW
 
