@@ -12,8 +12,16 @@ was read on the UI thread (reopened_ui_reads: the design wants 0; every read is 
 "Project size" scenario (skip with --no-size): one procedural branch with all 1000 steps played, saved;
 `project_mb_per_branch` is the project file's size (target <= 10 MB at 1024²).
 
+"Scrub storm" scenario (skip with --no-storm): the artwork afresh with 4 branches (duplicates) in the
+compare view; a 1 ms timer moves the slider to a random step (~1000 events/s asked; a late tick
+catches up, at most 100 at once, as queued input would) for --storm-seconds.
+It reports the slider events the UI thread actually handled per second (storm_events_per_s), the longest
+UI stall (storm_stall_max_ms, target <= 50), the peak RSS (storm_rss_peak_mb, target: the frame cache
+budget plus a fixed overhead), and the RSS after the document is closed and garbage collected
+(rss_after_close_mb: the frames' memory must come back).
+
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/scrub.py [--json] [--samples 150] [--no-reopened]
-        [--no-size]
+        [--no-size] [--no-storm] [--storm-seconds 30]
 
 Targets: cached p95 <= 8 ms, preview p95 <= 33 ms, stall max <= 50 ms.
 """
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -195,6 +204,76 @@ def project_size_scenario(app, window, artwork: Path, folder: Path) -> dict[str,
     }
 
 
+def rss_mb() -> float:
+    """Resident set size of this process from /proc/self/status (Linux; psutil is not a dependency)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
+def storm_scenario(app, window, artwork: Path, seconds: float, rng: random.Random) -> dict[str, float | int]:
+    """4 branches at the artwork's size in compare; ~1000 slider moves per second asked by a 1 ms timer
+    (a timer fires only when the UI thread is free, so the moves handled per second is what the app keeps
+    up with); heartbeat stalls and RSS sampled meanwhile; then the document is closed."""
+    assert finish(app, window.controller.files.open_artwork(artwork, 999))
+    pump_until(app, window.viewer.all_exact, 120)
+    doc = window.document
+    first = doc.active_id
+    ids = [first] + [doc.duplicate_branch(first).id for _ in range(3)]
+    window.controller.compare_export.compare_branches(ids)
+    pump_until(app, lambda: False, 0.5)
+    gc.collect()
+    rss_start = rss_mb()
+    moves = [0]
+    slider = window.timeline.slider
+
+    def move() -> None:
+        """The moves due since the last tick (at 1000/s), as queued input would arrive after a stall."""
+        due = min(int((time.perf_counter() - t0) * 1000.0) - moves[0], 100)
+        for _ in range(max(due, 0)):
+            moves[0] += 1
+            slider.setValue(rng.randrange(0, 1000))
+
+    poster = QTimer()
+    poster.setInterval(1)
+    poster.timeout.connect(move)
+    peak = [rss_start]
+    sampler = QTimer()
+    sampler.setInterval(100)
+    sampler.timeout.connect(lambda: peak.__setitem__(0, max(peak[0], rss_mb())))
+    heart = Heartbeat()
+    heart.start()
+    sampler.start()
+    t0 = time.perf_counter()
+    poster.start()
+    pump_until(app, lambda: time.perf_counter() - t0 >= seconds, seconds + 5)
+    elapsed = time.perf_counter() - t0
+    poster.stop()
+    heart.stop()
+    pump_until(app, lambda: False, 1.0)
+    sampler.stop()
+    peak[0] = max(peak[0], rss_mb())
+    # close the document as the user would before opening another: leave it, then drop it
+    assert window.controller.files.leave_current()
+    doc.close()
+    window.controller.compare_export.set_comparing(False)
+    pump_until(app, lambda: window.worker.queue_length() == 0, 30)
+    pump_until(app, lambda: False, 1.0)
+    gc.collect()
+    return {
+        "storm_seconds": round(elapsed, 1),
+        "storm_events_per_s": round(moves[0] / elapsed, 1),
+        "storm_stall_max_ms": round(heart.max_late * 1000.0, 2),
+        "storm_rss_start_mb": round(rss_start, 1),
+        "storm_rss_peak_mb": round(peak[0], 1),
+        "rss_after_close_mb": round(rss_mb(), 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object as the last line")
@@ -202,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--image", type=Path, default=SAMPLES_DIR / "cat_window.png")
     ap.add_argument("--no-reopened", action="store_true", help="skip the reopened-project scenario")
     ap.add_argument("--no-size", action="store_true", help="skip the project-size scenario")
+    ap.add_argument("--no-storm", action="store_true", help="skip the scrub-storm scenario")
+    ap.add_argument("--storm-seconds", type=float, default=30.0, help="how long the scrub storm lasts")
     args = ap.parse_args(argv)
 
     from PySide6.QtCore import QSettings
@@ -273,6 +354,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     heart.stop()
     reopened = {} if args.no_reopened else reopened_scenario(app, window, args.samples, rng, workdir)
     sized = {} if args.no_size else project_size_scenario(app, window, args.image, workdir)
+    storm = {} if args.no_storm else storm_scenario(app, window, args.image, args.storm_seconds, rng)
     window.close()
 
     def pct(values, q):
@@ -289,6 +371,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         "ui_stall_max_ms": round(heart.max_late * 1000.0, 2),
         **reopened,
         **sized,
+        **storm,
     }
     print(f"artwork {result['image']}, cached n={result['cached_n']}, preview n={result['preview_n']}")
     print(
@@ -311,6 +394,14 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         print(
             f"project with all 1000 steps played: {result['project_mb_per_branch']} MB per branch (target <= 10),"
             f" saved in {result['project_save_s']} s"
+        )
+    if storm:
+        print(
+            f"scrub storm ({result['storm_seconds']} s, 4 branches in compare):"
+            f" {result['storm_events_per_s']} slider events/s handled,"
+            f" stall max {result['storm_stall_max_ms']} ms (target <= 50);"
+            f" RSS {result['storm_rss_start_mb']} -> peak {result['storm_rss_peak_mb']} MB,"
+            f" {result['rss_after_close_mb']} MB after closing the document"
         )
     if args.json:
         print(json.dumps(result))

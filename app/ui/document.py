@@ -36,6 +36,7 @@ from app.core.frame_cache import LruFrameCache
 from app.core.frame_index import StepState
 from app.core.frames import MAX_STEP, Frame, FrameKey, FrameKind
 from app.core.keyframe_plan import KeyframePlan
+from app.core.memory_release import return_freed_memory
 from app.core.project import Project
 from app.core.scheduler import BranchScheduler, PlannedRequest
 from app.core.segments import DEFAULT_LAYOUT, SegmentLayout
@@ -84,6 +85,7 @@ class Document(QObject):
     progress = Signal(float, str)  # engine progress (fraction, message) for the status bar
     error = Signal(str)
     dirty_changed = Signal(bool)
+    closing = Signal()  # before the frames are dropped: views let go of the frames they show
 
     def __init__(
         self, worker: EngineWorker, engine_factory: EngineFactory | None = None, parent: QObject | None = None
@@ -168,7 +170,11 @@ class Document(QObject):
         self._store.attach(project)
 
     def close(self) -> None:
+        """Forget the document and give its frames' memory back: views drop the frames they show
+        (`closing`), the store is replaced, and freed heap pages are returned to the OS (a closed
+        document's frames otherwise stayed in RSS, issue 10 item 11)."""
         self.cancel_all()
+        self.closing.emit()
         self.artwork = None
         self.tree = BranchTree()
         self._sessions.clear()
@@ -177,6 +183,7 @@ class Document(QObject):
         self._store = self._new_store()
         self._project = None
         self.set_dirty(False)
+        return_freed_memory()
 
     @property
     def branches(self) -> list[Branch]:

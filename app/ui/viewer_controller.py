@@ -7,6 +7,8 @@ read but not free to redraw)."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -16,6 +18,8 @@ from app.ui.canvas.view import CanvasView
 from app.ui.compare.view import CompareView
 from app.ui.document import Document
 from app.ui.timeline.controller import PlaybackController
+
+STORM_GAP_S = 0.02  # step changes closer than this are a storm (a drag or a held key): plan when it pauses
 
 
 class ViewerController(QObject):
@@ -41,6 +45,16 @@ class ViewerController(QObject):
         self.plan_timer.setSingleShot(True)
         self.plan_timer.setInterval(30)
         self.plan_timer.timeout.connect(self._plan)
+        # a storm of step changes in one event-loop turn paints the first at once and only the latest
+        # of the rest when the turn ends (best_frame blends previews for every pane: not per event)
+        self._pending: tuple[int, int] | None = None
+        self._turn_open = False
+        self._last_change = 0.0
+        self._storming = False  # step changes closer than STORM_GAP_S: plan only when they pause
+        self.turn_timer = QTimer(self)
+        self.turn_timer.setSingleShot(True)
+        self.turn_timer.setInterval(0)
+        self.turn_timer.timeout.connect(self._end_turn)
         self.track_timer = QTimer(self)
         self.track_timer.setSingleShot(True)
         self.track_timer.setInterval(150)
@@ -51,6 +65,7 @@ class ViewerController(QObject):
         doc.frames_loaded.connect(self._on_frames)  # stored frames replace the preview like new ones
         doc.branch_ready.connect(self._on_branch_ready)
         doc.branches_changed.connect(self._on_branches_changed)
+        doc.closing.connect(self._let_go)
         compare.mode.currentIndexChanged.connect(lambda _i: self.refresh())
 
     @property
@@ -80,16 +95,39 @@ class ViewerController(QObject):
 
     def show_step(self, step: int, direction: int = -1) -> None:
         """Paint the best frame now and plan engine work right after it is painted (`painted` signal,
-        or a short fallback timer when nothing paints), so a waking worker never delays the paint."""
+        or a short fallback timer when nothing paints), so a waking worker never delays the paint.
+
+        Coalesced per event-loop turn: the first step change of a turn paints at once (no added latency);
+        later ones in the same turn only note the step, and the latest is painted when the turn ends
+        (`_end_turn`). Superseded steps are never blended, painted or planned (a slider storm)."""
         self._direction = direction
         if self.suspended:
             return
+        now = time.perf_counter()
+        self._storming, self._last_change = now - self._last_change < STORM_GAP_S, now
+        if self._turn_open:
+            self._pending = (step, direction)
+            return
+        self._turn_open = True
+        self.turn_timer.start()
+        self._show_now(step, direction)
+
+    def _show_now(self, step: int, direction: int) -> None:
         self._paint([self.doc.best_frame(bid, step) for bid in self.visible_ids()], step)
         self._planned = (step, direction)
         self.plan_timer.start()
 
+    def _end_turn(self) -> None:
+        self._turn_open = False
+        pending, self._pending = self._pending, None
+        if pending is not None and not self.suspended:
+            self.show_step(*pending)
+
     def _on_painted(self, _step: int) -> None:
-        if self._planned is not None:
+        """Plan right after the paint, unless the slider is storming: then `plan_timer` (restarted by
+        every step change) plans once the changes pause, and the engine never starts renders that the
+        next event would supersede (they cannot be interrupted, and they compete with the UI thread)."""
+        if self._planned is not None and not self._storming:
             self.plan_timer.stop()
             self._plan()
 
@@ -100,6 +138,15 @@ class ViewerController(QObject):
         self._planned = None
         for bid in self.visible_ids():
             self.doc.request(bid, step, direction, want_frame=False)
+
+    def _let_go(self) -> None:
+        """The document is closing: show nothing, so no pane keeps one of its frames alive."""
+        self._pending = self._planned = None
+        self.shown_kinds = []
+        self.canvas.set_pixels(None)
+        for pane in self.compare.panes:
+            pane.canvas.set_pixels(None)
+            pane.canvas.set_overlay(None)
 
     def refresh(self) -> None:
         """Repaint the current step from what exists (no planning)."""
@@ -137,6 +184,8 @@ class ViewerController(QObject):
 
     def all_exact(self) -> bool:
         """True when every visible pane shows an exact or interpolated frame (the screenshot waits on it)."""
+        if self._pending is not None:
+            return False  # a coalesced step change is not painted yet: what is shown is the step before
         kind = self.worst_kind()
         return kind is not None and kind is not FrameKind.PREVIEW
 
