@@ -380,6 +380,10 @@ Export the GIF anyway?</source>
       <translation>正在保存项目…</translation>
     </message>
     <message>
+      <source>Saving project: %1 / %2 frames</source>
+      <translation>正在保存项目：%1 / %2 帧</translation>
+    </message>
+    <message>
       <source>Frames are being written to the project file.</source>
       <translation>正在把帧写入项目文件。</translation>
     </message>
