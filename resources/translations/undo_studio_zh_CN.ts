@@ -522,6 +522,10 @@ Export the GIF anyway?</source>
       <translation>预览</translation>
     </message>
     <message>
+      <source>preview of step %1</source>
+      <translation>预览（第 %1 步的画面）</translation>
+    </message>
+    <message>
       <source>waiting…</source>
       <translation>等待中…</translation>
     </message>
