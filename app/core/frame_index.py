@@ -162,8 +162,8 @@ class BranchFrameIndex:
         if lo is None or hi is None:
             only = lo or hi
             assert only is not None
-            return Frame(only.pixels, step, FrameKind.PREVIEW)
-        return Frame(blend_preview(lo, hi, step), step, FrameKind.PREVIEW)
+            return Frame(only.pixels, step, FrameKind.PREVIEW, (only.step,))
+        return Frame(blend_preview(lo, hi, step), step, FrameKind.PREVIEW, (lo.step, hi.step))
 
     def _loadable(self, step: int) -> FrameKey | None:
         """The key to load for `step` when its frame waits in the backing store, else None (a recipe

@@ -77,6 +77,10 @@ class Frame:
     pixels: np.ndarray
     step: int
     kind: FrameKind
+    # A PREVIEW shows other steps' pixels (the nearest frame, or a blend of the two around it): which
+    # ones, so the label can say what the picture is (issue 10.2: "Step 0 · preview" over a half-painted
+    # frame of step 480). Empty for exact and interpolated frames: they are of `step` itself.
+    shows: tuple[int, ...] = ()
 
     @property
     def nbytes(self) -> int:

@@ -54,6 +54,7 @@ class OpenSave(QObject):
         window.document.dirty_changed.connect(lambda _d: self.update_title())
         window.projects.saved.connect(lambda _p: self.update_title())
         window.projects.unsaved_changed.connect(window.status.set_unsaved)
+        window.projects.save_progress.connect(window.status.set_save_progress)
         window.projects.file_lost.connect(self._file_lost)
         self._lost_box: QMessageBox | None = None
         self.update_title()

@@ -2,7 +2,7 @@
 
 - Save (first time) creates the file and writes every frame generated so far on the worker thread.
 - Autosave: once a project has a file, each completed frame batch is written (debounced, on the worker,
-  low priority) and the branch tree/view state after every change, so a crash loses nothing.
+  low priority, a few frames per job so renders run between them: `app.ui.frame_batches`) and the branch tree/view state after every change, so a crash loses nothing.
 - Branches of a deterministic engine (procedural) keep a recipe instead of frames: written once per
   branch when its session exists, then only the steps seen are updated (a few bytes per batch).
 - Open (`open_project_file` on the worker, then `adopt` on the UI thread) restores the artwork, branches,
@@ -18,14 +18,13 @@ writes what the user sees.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.branch import Branch
 from app.core.cancel import CancelToken, ProgressCallback
@@ -33,56 +32,20 @@ from app.core.frames import Frame, FrameKey
 from app.core.project import PROJECT_SUFFIX, Project
 from app.core.project_recipes import format_steps
 from app.core.track_summary import TrackSummary, put_track_summary
-from app.errors import DiskFullError, ProjectError, ProjectReadOnlyError, UndoStudioError
+from app.errors import DiskFullError, ProjectError, UndoStudioError
 from app.inference.runner import CallJob, Request
 from app.ui.document import Document
 from app.ui.error_text import error_text
+from app.ui.frame_batches import FrameBatches
+from app.ui.project_files import free_bytes, remember_recent
+from app.ui.project_files import open_project_file as open_project_file  # where the UI imports it
+from app.ui.project_files import recent_projects as recent_projects  # where the UI imports it
 from app.ui.worker import EngineWorker
 
 PRIORITY_AUTOSAVE = 200
 RETRY_MS = 5000  # a write that met a full disk is tried again this often...
 RETRY_FREE_BYTES = 16 * 1024 * 1024  # ... once the folder has at least this much free space
 WATCH_MS = 3000  # how often an open project's file is checked (a stat) and, when idle, checkpointed
-RECENT_KEY = "recent/projects"
-MAX_RECENT = 8
-
-
-def recent_projects() -> list[Path]:
-    items: Any = QSettings().value(RECENT_KEY, []) or []
-    if isinstance(items, str):
-        items = [items]
-    return [Path(p) for p in items if Path(p).is_file()]
-
-
-def remember_recent(path: Path) -> None:
-    items = [str(path)] + [str(p) for p in recent_projects() if p != path]
-    QSettings().setValue(RECENT_KEY, items[:MAX_RECENT])
-
-
-def open_project_file(path: Path) -> Project:
-    """`Project.open` for an open on the worker: any failure is a `ProjectError` naming the file (a broken
-    file must never crash the app, and the runner would word an unknown error as an engine failure).
-    A project that cannot be opened for writing (open in another instance, a read-only location) is
-    opened read-only, with the reason in `read_only_reason` for the notice."""
-    try:
-        try:
-            return Project.open(Path(path))
-        except ProjectReadOnlyError as reason:
-            project = Project.open(Path(path), read_only=True)
-            project.read_only_reason = reason
-            return project
-    except UndoStudioError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise ProjectError(f"'{Path(path).name}' could not be opened ({exc}).", "") from exc
-
-
-def free_bytes(folder: Path) -> int:
-    """Free space where the project is (a large number when it cannot be told: then the write says)."""
-    try:
-        return shutil.disk_usage(folder).free
-    except OSError:
-        return 1 << 62
 
 
 class ProjectController(QObject):
@@ -91,6 +54,7 @@ class ProjectController(QObject):
     error = Signal(str)
     unsaved_changed = Signal(int, str)  # frames kept in memory, not in the file yet (a full disk); steps
     file_lost = Signal(Path)  # the open project's file was moved or deleted (said once per file)
+    save_progress = Signal(int, int)  # frames written, frames to write in this save (0, 0: none waits)
 
     def __init__(
         self,
@@ -108,6 +72,7 @@ class ProjectController(QObject):
         self._recipes: set[str] = set()  # branches whose recipe or seen steps are to be written
         self._tracks: set[str] = set()  # branches whose track summary (bands, keyframes, curve) may be new
         self._writes: set[int] = set()
+        self._batches = FrameBatches()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(300)
@@ -216,16 +181,32 @@ class ProjectController(QObject):
         self._write_tracks(project)
         if not self._pending:
             return
-        items, self._pending = list(self._pending.items()), {}
+        self._batches.add(list(self._pending.items()))
+        self._pending = {}
+        self._write_next_batch(project)
+
+    def _write_next_batch(self, project: Project) -> None:
+        """Submit the next few pending frames (one transaction), once the batch before has ended: a
+        render asked for meanwhile runs first (`app.ui.frame_batches` says why batches)."""
+        if project is not self.project:
+            return
+        items = self._batches.take()
+        self.save_progress.emit(self._batches.written, self._batches.total)
+        if items is None:
+            return
 
         def write(cancel: CancelToken, progress: ProgressCallback) -> int:
             return project.put_frames(items)
 
         def keep() -> None:  # not written: pending again, behind any newer frame of the same key
-            for key, frame in items:
+            for key, frame in self._batches.give_back():
                 self._pending.setdefault(key, frame)
 
-        self._submit_write(write, keep)
+        def then() -> None:
+            self._batches.done()
+            self._write_next_batch(project)
+
+        self._submit_write(write, keep, then, self._batches.dropped)
 
     def _write_recipe(self, project: Project, branch_id: str) -> None:
         """The branch's seen steps, with its recipe when the file has none yet (made on the worker:
@@ -262,15 +243,33 @@ class ProjectController(QObject):
 
         return write
 
-    def _submit_write(self, write: Callable[[Any, Any], int], keep: Callable[[], None]) -> None:
-        """Run `write` on the worker; `keep` puts what it was writing back when the disk was full."""
+    def _submit_write(
+        self,
+        write: Callable[[Any, Any], int],
+        keep: Callable[[], None],
+        then: Callable[[], None] | None = None,
+        dropped: Callable[[], None] | None = None,
+    ) -> None:
+        """Run `write` on the worker; `keep` puts what it was writing back when the disk was full,
+        `then` follows a write that succeeded, `dropped` one that was cancelled."""
+
+        def written(req: Request, count: int) -> None:
+            if then is not None:
+                then()  # first: the next batch counts as a write on its way (`busy`)
+            self._written(req, count)
+
+        def cancelled(req: Request) -> None:
+            self._writes.discard(req.id)
+            if dropped is not None:
+                dropped()
+
         req = self.worker.submit(
             CallJob(write, "autosave"),
             PRIORITY_AUTOSAVE,
             "autosave",
-            on_result=self._written,
+            on_result=written,
             on_error=lambda r, exc: self._write_failed(r, exc, keep),
-            on_cancelled=lambda r: self._writes.discard(r.id),
+            on_cancelled=cancelled,
         )
         self._writes.add(req.id)
 
@@ -278,7 +277,8 @@ class ProjectController(QObject):
         """Writes are on their way to the file (not: held back by a read-only project)."""
         waiting = not (self.project is not None and self.project.read_only)
         return bool(self._writes) or (
-            waiting and (bool(self._pending) or bool(self._recipes) or bool(self._tracks))
+            waiting
+            and (bool(self._pending) or bool(self._recipes) or bool(self._tracks) or self._batches.waiting())
         )
 
     def _written(self, req: Request, _count: int) -> None:
@@ -424,12 +424,17 @@ class ProjectController(QObject):
         self._pending.clear()
         self._recipes.clear()
         self._tracks.clear()
+        self._batches.give_back()
+        self.save_progress.emit(0, 0)
         self._disk_full = self._state_unsaved = False
         self._report_unsaved()
 
     def _wait_for_writes(self, timeout: float = 30.0) -> None:
-        """Block (closing only) until this controller's writes have finished on the worker."""
-        deadline = time.monotonic() + timeout
+        """Block (closing only) until this controller's writes have finished on the worker; `timeout`
+        runs from the last batch written (a big save goes on while batches keep ending)."""
+        deadline, written = time.monotonic() + timeout, self._batches.written
         while self._writes and time.monotonic() < deadline:
-            self.worker.drain()  # delivers the write handlers, which forget finished writes
+            self.worker.drain()  # delivers the write handlers, which forget finished writes (and batch on)
+            if self._batches.written != written:
+                deadline, written = time.monotonic() + timeout, self._batches.written
             time.sleep(0.005)

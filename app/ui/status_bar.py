@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QTo
 from app.ui.error_text import one_line
 from app.ui.icons import icon
 
+SAVE_COUNT_FROM = 50  # a save of this many frames or more shows how far it is
+
 
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -78,6 +80,21 @@ class StatusBar(QStatusBar):
         saving = saving and not self.unsaved_label.isVisible()  # "not saved" says more while it shows
         if self.saving_label.isVisible() != saving:
             self.saving_label.setVisible(saving)
+
+    def set_save_progress(self, written: int, total: int) -> None:
+        """A save writing `total` frames has `written` of them in the file (0, 0: nothing waits). A save of
+        a few frames keeps the plain label; a long first save counts, so it never looks stuck."""
+        text = self.tr("Saving project…")
+        if total >= SAVE_COUNT_FROM:
+            text = (
+                self.tr("Saving project: %1 / %2 frames")
+                .replace("%1", str(written))
+                .replace("%2", str(total))
+            )
+        if text != self.saving_label.text():
+            self.saving_label.setText(text)
+        if total >= SAVE_COUNT_FROM:
+            self.set_saving(True)
 
     def set_unsaved(self, count: int, steps: str) -> None:
         """`count` frames (at undo `steps`, "120-140,500") are kept in memory because the project file

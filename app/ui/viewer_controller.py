@@ -37,6 +37,7 @@ class ViewerController(QObject):
         self.doc, self.playback, self.canvas, self.compare = doc, playback, canvas, compare
         self.compare_ids: list[str] = []
         self.shown_kinds: list[FrameKind | None] = []
+        self.shown_sources: list[int] = []  # the steps whose pixels the previews on screen show
         self._direction = -1
         self.suspended = False
         self._track_shown: tuple[TrackSummary | None, int | None] | None = None
@@ -165,7 +166,8 @@ class ViewerController(QObject):
                 self.canvas.placeholder = self._placeholder(step)
             self.canvas.set_pixels(None if frame is None else frame.pixels, step)
         kind = self.worst_kind()
-        self.playback.view.show_kind(kind)
+        self.shown_sources = sorted({s for f in frames if f is not None for s in f.shows})
+        self.playback.view.show_kind(kind, self.shown_sources if kind is FrameKind.PREVIEW else ())
         self.frame_shown.emit(step, kind)
 
     def _placeholder(self, step: int) -> str:

@@ -376,6 +376,10 @@ Export the GIF anyway?</source>
       <translation>正在保存项目…</translation>
     </message>
     <message>
+      <source>Saving project: %1 / %2 frames</source>
+      <translation>正在保存项目：%1 / %2 帧</translation>
+    </message>
+    <message>
       <source>Frames are being written to the project file.</source>
       <translation>正在把帧写入项目文件。</translation>
     </message>
@@ -512,6 +516,10 @@ Export the GIF anyway?</source>
     <message>
       <source>preview</source>
       <translation>预览</translation>
+    </message>
+    <message>
+      <source>preview of step %1</source>
+      <translation>预览（第 %1 步的画面）</translation>
     </message>
     <message>
       <source>waiting…</source>

@@ -58,3 +58,30 @@ def test_a_pane_title_never_keeps_another_modes_text(qtbot, make_window, small_a
     mode.setCurrentIndex(mode.findData("wipe"))
     mode.setCurrentIndex(mode.findData("side"))
     assert [p.label.text() for p in w.compare.panes] == names
+
+
+def test_the_label_says_what_each_compare_pane_shows(qtbot, make_window, small_artwork):
+    """Issue 10.2: "Step 0 · preview" over a half-painted frame. A preview shows the nearest frames'
+    pixels: the badge names their steps, and those are the steps each pane's picture is of."""
+    import numpy as np
+
+    from app.core.frames import FrameKind
+
+    w, ids = _three_branches(qtbot, make_window, small_artwork)
+    w.controller.compare_export.compare_branches(ids[:2])
+    qtbot.waitUntil(w.viewer.all_exact, timeout=30000)  # both panes have their frames around step 500
+    doc = w.document
+    step = next(s for s in range(0, 1000) if not any(doc.has_frame(i, s) for i in ids[:2]))
+    w.timeline.slider.setValue(step)  # painted at once: a render's result comes back through the loop
+    assert w.viewer.shown_kinds == [FrameKind.PREVIEW, FrameKind.PREVIEW]
+    label = w.timeline.kind_label.text()
+    for bid, pane in zip(ids[:2], w.compare.panes, strict=True):
+        shown = doc.best_frame(bid, step)
+        assert shown is not None and shown.shows, "a preview says which steps it shows"
+        assert all(str(s) in label for s in shown.shows), (label, shown.shows)
+        assert np.array_equal(pane.canvas._pixels, shown.pixels)
+        if len(shown.shows) == 1:  # the nearest frame itself: the picture is that step's frame
+            assert np.array_equal(pane.canvas._pixels, doc.best_frame(bid, shown.shows[0]).pixels)
+    wait = w.viewer.all_exact
+    qtbot.waitUntil(wait, timeout=30000)
+    assert w.timeline.kind_label.text() in ("exact", "interpolated")

@@ -7,6 +7,8 @@ and right the finished artwork (0): painting order reads left to right. Behaviou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
@@ -142,11 +144,17 @@ class TimelineView(QWidget):
         self.step_label.setText(text)
         self.step_label.setToolTip(text)
 
-    def show_kind(self, kind: FrameKind | None) -> None:
+    def show_kind(self, kind: FrameKind | None, sources: Sequence[int] = ()) -> None:
+        """The badge beside the step: what the picture is. A preview says which steps it shows (the
+        nearest frames), so "Step 0" over a half-painted frame of step 480 says "preview of step 480"."""
         value = kind.value if kind else "none"
-        if self.kind_label.property("kind") == value:
+        text = self.kind_text(kind)
+        if sources:
+            steps = ", ".join(str(s) for s in sources[:4]) + ("…" if len(sources) > 4 else "")
+            text = self.tr("preview of step %1").replace("%1", steps)
+        if self.kind_label.property("kind") == value and self.kind_label.text() == text:
             return
-        self.kind_label.setText(self.kind_text(kind))
+        self.kind_label.setText(text)
         self.kind_label.setProperty("kind", value)
         self.kind_label.style().unpolish(self.kind_label)
         self.kind_label.style().polish(self.kind_label)
