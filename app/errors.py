@@ -52,6 +52,12 @@ class DeviceError(EngineError):
     """The requested compute device is not available or ran out of memory."""
 
 
+class BatchError(UndoStudioError):
+    """A batch cannot start or go on as a whole: no inputs, an unusable output folder or manifest, another
+    batch writing the same folder, Ray asked for but not installed or not reachable. (An item's own
+    failure is not raised: it is recorded in the manifest and the batch goes on.)"""
+
+
 class CancelledError(UndoStudioError):
     """A long operation was cancelled by the user. Not a failure: callers usually swallow it."""
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from app.cli import build_parser
-from app.cli.render import evenly_spaced_steps, parse_settings
 from app.errors import EngineError
+from app.inference.render_job import evenly_spaced_steps, parse_settings
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -36,6 +36,12 @@ def test_registry_and_cli_import_no_engine_stack() -> None:
     assert _imported_after("import app.inference.registry, app.cli", ("PySide6", *HEAVY)) == []
 
 
+def test_batch_imports_neither_qt_nor_the_engine_stack_nor_ray() -> None:
+    """Ray comes with the optional `cluster` extra: only a batch run with --ray imports it."""
+    statement = "import app.batch, app.batch.local, app.cli.batch; app.cli.build_parser()"
+    assert _imported_after(statement, ("PySide6", "ray", *HEAVY)) == []
+
+
 def test_ui_imports_no_neural_stack() -> None:
     assert _imported_after("import app.ui.main_window, app.ui.launch", HEAVY) == []
 

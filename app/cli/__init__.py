@@ -1,7 +1,7 @@
 """`undo-studio` / `python -m app`: the headless commands and the GUI entry (design §1).
 
 Without a subcommand the desktop app starts (options such as --open/--screenshot go to it); with one
-of `render`, `tag`, `models` the same engines and core run headless for batch work.
+of `render`, `batch`, `batch-status`, `tag`, `models` the same engines and core run headless.
 Every failure we expect is an `UndoStudioError`: one line on stderr and a non-zero exit, no traceback.
 """
 
@@ -17,7 +17,7 @@ from app import __version__
 from app.core.cancel import CancelToken
 from app.errors import CancelledError, UndoStudioError
 
-SUBCOMMANDS = ("render", "tag", "models")
+SUBCOMMANDS = ("render", "batch", "batch-status", "tag", "models")
 EXIT_ERROR = 1
 EXIT_CANCELLED = 130
 
@@ -46,6 +46,48 @@ def _positive(text: str) -> int:
     return value
 
 
+def _add_render_options(p: argparse.ArgumentParser) -> None:
+    """The options of how to render, the same for `render` and `batch`."""
+    p.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
+    p.add_argument("--seed", type=int, default=0, help="seed of the process variation (default 0)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--frames",
+        type=_positive,
+        default=None,
+        help="number of evenly spaced undo steps from 999 down to 0 (default 300; paints-undo: its keyframes and segments)",
+    )
+    which.add_argument(
+        "--steps", type=_parse_steps, default=None, help="explicit undo steps, e.g. 999,900,500,0"
+    )
+    p.add_argument(
+        "--size", type=_positive, default=None, metavar="MAXPX", help="limit the long side of frames to MAXPX"
+    )
+    p.add_argument("--fps", type=_positive, default=30, help="video frame rate (default 30)")
+    p.add_argument(
+        "--length", choices=("full", "15s", "30s", "60s"), default="full", help="video length preset"
+    )
+    p.add_argument(
+        "--hold-last", type=float, default=1.0, metavar="SECONDS", help="hold the finished artwork at the end"
+    )
+    p.add_argument(
+        "--show-final-first", action="store_true", help="show the finished artwork for a moment first"
+    )
+    p.add_argument(
+        "--no-label", action="store_true", help="leave out the 'AI-simulated process' caption and metadata"
+    )
+    p.add_argument(
+        "--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)"
+    )
+    p.add_argument("--prompt", default=None, help="paints-undo: prompt (default: tagged with WD14)")
+    p.add_argument(
+        "--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)"
+    )
+    p.add_argument(
+        "--device", default=None, help="compute device: cpu, cuda, cuda:1, mps (default: best available)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="undo-studio",
@@ -63,34 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("image", type=Path, help="artwork to reconstruct (PNG, JPEG, WebP, BMP, TIFF, ORA, PSD)")
     r.add_argument("--out", type=Path, required=True, help="output folder, or a .mp4/.webm/.gif/.webp file")
-    r.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
-    r.add_argument("--seed", type=int, default=0, help="seed of the process variation (default 0)")
-    which = r.add_mutually_exclusive_group()
-    which.add_argument(
-        "--frames",
-        type=_positive,
-        default=None,
-        help="number of evenly spaced undo steps from 999 down to 0 (default 300; paints-undo: its keyframes and segments)",
-    )
-    which.add_argument(
-        "--steps", type=_parse_steps, default=None, help="explicit undo steps, e.g. 999,900,500,0"
-    )
-    r.add_argument(
-        "--size", type=_positive, default=None, metavar="MAXPX", help="limit the long side of frames to MAXPX"
-    )
-    r.add_argument("--fps", type=_positive, default=30, help="video frame rate (default 30)")
-    r.add_argument(
-        "--length", choices=("full", "15s", "30s", "60s"), default="full", help="video length preset"
-    )
-    r.add_argument(
-        "--hold-last", type=float, default=1.0, metavar="SECONDS", help="hold the finished artwork at the end"
-    )
-    r.add_argument(
-        "--show-final-first", action="store_true", help="show the finished artwork for a moment first"
-    )
-    r.add_argument(
-        "--no-label", action="store_true", help="leave out the 'AI-simulated process' caption and metadata"
-    )
+    _add_render_options(r)
     r.add_argument(
         "--contact-sheet",
         type=Path,
@@ -99,22 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write a contact sheet of steps 999, 900, 700, 500, 300, 100, 0",
     )
     r.add_argument(
-        "--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)"
-    )
-    r.add_argument("--prompt", default=None, help="paints-undo: prompt (default: tagged with WD14)")
-    r.add_argument(
         "--keyframe",
         action="append",
         default=[],
         metavar="STEP=IMAGE",
         help="paints-undo: use your own image (a sketch, an earlier version) as the keyframe at STEP (repeatable)",
     )
-    r.add_argument(
-        "--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)"
-    )
-    r.add_argument(
-        "--device", default=None, help="compute device: cpu, cuda, cuda:1, mps (default: best available)"
-    )
+    from app.cli.batch import add_batch_parsers
+
+    add_batch_parsers(sub, _add_render_options)
 
     t = sub.add_parser(
         "tag",
@@ -161,6 +169,15 @@ def run_command(args: argparse.Namespace) -> int:
 
         _install_sigint(cancel)
         return render_command(args, cancel)
+    if args.command == "batch":
+        from app.cli.batch import batch_command
+
+        _install_sigint(cancel)
+        return batch_command(args, cancel)
+    if args.command == "batch-status":
+        from app.cli.batch import status_command
+
+        return status_command(args)
     if args.command == "tag":
         from app.cli.tools import tag_command
 

@@ -36,10 +36,20 @@ def engine_names() -> list[str]:
 
 
 def create_engine(name: str, models_dir: Path | None = None, device: str | None = None) -> ProcessEngine:
-    """Build engine `name`. Engines that need weights take `models_dir`/`device`; others ignore them."""
+    """Build engine `name`. Engines that need weights take `models_dir`/`device`; others ignore them.
+
+    `name` may also be a target 'module:factory' (scripts driving `app.batch.run` with an engine of
+    their own that is not installed as a package, and the tests): it is imported like an entry point."""
     target = _BUILTINS.get(name)
     factory: Callable[..., ProcessEngine] | None = _load(target) if target else None
-    if factory is None:
+    if factory is None and ":" in name:
+        try:
+            factory = _load(name)
+        except (ImportError, AttributeError) as exc:
+            raise EngineError(
+                f"Cannot load the engine '{name}' ({exc}).", "Check the module:factory name."
+            ) from exc
+    if factory is None and ":" not in name:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if ep.name == name:
                 factory = ep.load()

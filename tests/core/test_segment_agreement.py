@@ -5,13 +5,10 @@ of the chain it is, so every frame read anywhere traces back to the part it came
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pytest
 from fake_engines import ChainEngine, part_of, tag
 
-from app.cli.render import _frame_source
 from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, no_progress
@@ -21,6 +18,7 @@ from app.core.scheduler import BranchScheduler, PlannedRequest
 from app.core.segments import DEFAULT_KEYFRAME_STEPS, WHITE_STEP, SegmentLayout
 from app.core.tiered_store import TieredFrameStore
 from app.inference.frame_source import ProcessFrames
+from app.inference.render_job import RenderRequest, _frame_source
 
 KEYFRAME_STEPS = [DEFAULT_KEYFRAME_STEPS, (500,), (250, 500, 990, 995, 998), (1, 2, 3, 997)]
 ARTWORK = Artwork.from_array(np.zeros((1, 2, 3), np.uint8))
@@ -107,7 +105,7 @@ def test_cli_video_and_steps_read_the_same_chain(steps: tuple[int, ...]) -> None
     engine = ChainEngine(steps)
     session = engine.prepare(ARTWORK, plan.spec, CancelToken(), no_progress)
     source = ProcessFrames(engine, ARTWORK, plan.spec, CancelToken(), session=session)
-    entries, frame_for, frame_at_step = _frame_source(source, argparse.Namespace(steps=None, frames=None))
+    entries, frame_for, frame_at_step = _frame_source(source, RenderRequest())
     video = [part_of(frame_for(i)) for i in entries]
     assert video == layout.video_order()
     assert video[0] == Segment(layout.anchors()[-2], WHITE_STEP, 15)  # the white canvas first
