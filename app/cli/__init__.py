@@ -1,7 +1,7 @@
 """`undo-studio` / `python -m app`: the headless commands and the GUI entry (design §1).
 
 Without a subcommand the desktop app starts (options such as --open/--screenshot go to it); with one
-of `render`, `tag`, `models` the same engines and core run headless for batch work.
+of `render`, `score`, `tag`, `models` the same engines and core run headless for batch work.
 Every failure we expect is an `UndoStudioError`: one line on stderr and a non-zero exit, no traceback.
 """
 
@@ -17,7 +17,7 @@ from app import __version__
 from app.core.cancel import CancelToken
 from app.errors import CancelledError, UndoStudioError
 
-SUBCOMMANDS = ("render", "tag", "models")
+SUBCOMMANDS = ("render", "score", "tag", "models")
 EXIT_ERROR = 1
 EXIT_CANCELLED = 130
 
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("image", type=Path, help="artwork to reconstruct (PNG, JPEG, WebP, BMP, TIFF, ORA, PSD)")
     r.add_argument("--out", type=Path, required=True, help="output folder, or a .mp4/.webm/.gif/.webp file")
-    r.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
+    _add_engine_options(r)
     r.add_argument("--seed", type=int, default=0, help="seed of the process variation (default 0)")
     which = r.add_mutually_exclusive_group()
     which.add_argument(
@@ -98,9 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PNG",
         help="also write a contact sheet of steps 999, 900, 700, 500, 300, 100, 0",
     )
-    r.add_argument(
-        "--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)"
-    )
     r.add_argument("--prompt", default=None, help="paints-undo: prompt (default: tagged with WD14)")
     r.add_argument(
         "--keyframe",
@@ -109,12 +106,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STEP=IMAGE",
         help="paints-undo: use your own image (a sketch, an earlier version) as the keyframe at STEP (repeatable)",
     )
-    r.add_argument(
-        "--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)"
+
+    sc = sub.add_parser(
+        "score",
+        help="score branches against a real recording of the artwork",
+        description="Align RECORDING (a time-lapse video, a folder of numbered frames or a .procreate "
+        "file) to ARTWORK and score the process of each --seed against it: distance-to-final profiles, "
+        "frame distance after time warping, and order-of-work agreement. Higher scores are closer.",
     )
-    r.add_argument(
-        "--device", default=None, help="compute device: cpu, cuda, cuda:1, mps (default: best available)"
+    sc.add_argument("image", type=Path, metavar="ARTWORK", help="the finished artwork")
+    sc.add_argument("recording", type=Path, metavar="RECORDING", help="video, folder of frames or .procreate")
+    _add_engine_options(sc)
+    sc.add_argument(
+        "--seed",
+        type=int,
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="N",
+        help="seeds to score, e.g. --seed 0 1 2 (default 0)",
     )
+    sc.add_argument(
+        "--size", type=_positive, default=None, metavar="MAXPX", help="limit the artwork's long side to MAXPX"
+    )
+    sc.add_argument(
+        "--samples", type=_positive, default=41, help="progress values compared from 0 to 1 (default 41)"
+    )
+    sc.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
     t = sub.add_parser(
         "tag",
@@ -139,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    """--engine, --setting, --models, --device: what render and score need to make an engine's frames."""
+    p.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
+    p.add_argument(
+        "--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)"
+    )
+    p.add_argument(
+        "--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)"
+    )
+    p.add_argument(
+        "--device", default=None, help="compute device: cpu, cuda, cuda:1, mps (default: best available)"
+    )
+
+
 def _install_sigint(cancel: CancelToken) -> None:
     """First Ctrl+C cancels cleanly (temp files removed); a second one aborts at once (temp files are
     still removed on the way out). SIGTERM, what `timeout`, batch schedulers and `kill` send, is treated
@@ -161,6 +193,11 @@ def run_command(args: argparse.Namespace) -> int:
 
         _install_sigint(cancel)
         return render_command(args, cancel)
+    if args.command == "score":
+        from app.cli.score import score_command
+
+        _install_sigint(cancel)
+        return score_command(args, cancel)
     if args.command == "tag":
         from app.cli.tools import tag_command
 

@@ -21,6 +21,7 @@ from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, scaled_progress
 from app.core.frames import MAX_STEP
 from app.errors import EngineError, ExportError
+from app.inference.engine import ProcessEngine
 from app.inference.frame_source import ProcessFrames
 from app.inference.registry import create_engine
 
@@ -78,6 +79,16 @@ def parse_keyframes(pairs: list[str]) -> dict[int, Path]:
 FrameFn = Callable[[int], np.ndarray]
 
 
+def ready_engine(args: argparse.Namespace) -> tuple[ProcessEngine, dict[str, object]]:
+    """The engine named by --engine/--models/--device, ready to render, and its --setting values
+    (render and score share these options)."""
+    engine = create_engine(args.engine, models_dir=args.models, device=args.device)
+    availability = engine.availability()
+    if not availability.ready:
+        raise EngineError(f"The {engine.display_name} engine is not ready: {availability.reason}")
+    return engine, parse_settings(args.setting, [s.name for s in engine.settings()])
+
+
 def _frame_source(source: ProcessFrames, args: argparse.Namespace) -> tuple[list[int], FrameFn, FrameFn]:
     """The exported sequence (in painting order), the frame for each of its entries, and the frame
     for an undo step (for the contact sheet)."""
@@ -129,11 +140,7 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         artwork = fit_within(artwork, args.size)
     timings["load_s"] = time.perf_counter() - t0
 
-    engine = create_engine(args.engine, models_dir=args.models, device=args.device)
-    availability = engine.availability()
-    if not availability.ready:
-        raise EngineError(f"The {engine.display_name} engine is not ready: {availability.reason}")
-    settings = parse_settings(args.setting, [s.name for s in engine.settings()])
+    engine, settings = ready_engine(args)
     if args.prompt is not None:
         settings["prompt"] = args.prompt
     spec = BranchSpec.make(engine.name, args.seed, settings)
