@@ -61,11 +61,15 @@ class Spec:
     group: bool = False
 
 
-def write_psd(path: Path, size: tuple[int, int], layers: list[Spec], depth: int = 8) -> Path:
+def write_psd(
+    path: Path, size: tuple[int, int], layers: list[Spec], depth: int = 8, psb: bool = False
+) -> Path:
     from psd_tools import PSDImage
     from psd_tools.constants import BlendMode
 
     psd = PSDImage.new("RGBA", size, color=(255, 255, 255, 0), depth=depth)
+    if psb:  # psd-tools writes PSB (version 2) only past 30000 px; set before any layer is added
+        psd._record.header.version = 2
 
     def add(parent: object, spec: Spec) -> None:
         if spec.group:

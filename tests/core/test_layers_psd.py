@@ -91,6 +91,12 @@ def test_each_blend_mode_reproduces_the_files_merged_image(tmp_path: Path, mode:
     assert_reproduces_merged(stack)
 
 
+def test_psb_is_read_like_psd(tmp_path: Path) -> None:
+    art = load_artwork(write_psd(tmp_path / "a.psb", SIZE, rich_stack(), psb=True))
+    assert art.layers is not None and art.layers.source_format == "psb" and len(art.layers.layers()) == 7
+    assert_reproduces_merged(art.layers)
+
+
 def test_sixteen_bit_layers_are_read(tmp_path: Path) -> None:
     specs = [background(), Spec("Top", gradient_rgba(60, 40, 2), x=20, y=10, blend="multiply")]
     stack = read_psd_stack(write_psd(tmp_path / "d.psd", SIZE, specs, depth=16), 10**8, NEVER_CANCELLED)
