@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 import app
 from app.core.branch import BranchSpec
+from app.core.gc_pauses import freeze_start_up_objects
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     window = setup_window(args)
+    freeze_start_up_objects()  # short collector pauses while scrubbing (app/core/gc_pauses.py)
     if args.screenshot is not None:
         with loop:
             return loop.run_until_complete(_screenshot_flow(window, args))
