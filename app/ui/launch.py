@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 import app
 from app.core.branch import BranchSpec
+from app.core.gc_pauses import freeze_start_up_objects
 from app.ui.screen_fit import fit_to_screen
 
 
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     window = setup_window(args)
+    freeze_start_up_objects()  # short collector pauses while scrubbing (app/core/gc_pauses.py)
     if args.screenshot is not None:
         with loop:
             return loop.run_until_complete(_screenshot_flow(window, args))
