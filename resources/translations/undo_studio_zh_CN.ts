@@ -1385,7 +1385,115 @@ Export the GIF anyway?</source>
       <source>The branch is analysed again instead; nothing is lost.</source>
       <translation>将改为重新分析这个分支，不会丢失任何内容。</translation>
     </message>
-  </context>
+      <message>
+      <source>Check the module:factory name.</source>
+      <translation>请检查 模块:工厂 名称。</translation>
+    </message>
+    <message>
+      <source>Use --engine paints-undo.</source>
+      <translation>请使用 --engine paints-undo。</translation>
+    </message>
+    <message>
+      <source>Example: --setting order=subject-first</source>
+      <translation>示例：--setting order=subject-first</translation>
+    </message>
+    <message>
+      <source>Example: --keyframe 800=my_sketch.png</source>
+      <translation>示例：--keyframe 800=my_sketch.png</translation>
+    </message>
+    <message>
+      <source>Check the path after &apos;=&apos;.</source>
+      <translation>请检查“=”后面的路径。</translation>
+    </message>
+    <message>
+      <source>Use the whole time-lapse, not a single picture.</source>
+      <translation>请使用完整的延时录像，而不是单张图片。</translation>
+    </message>
+    <message>
+      <source>Use the time-lapse of the painting, not a still picture.</source>
+      <translation>请使用这幅画的延时录像，而不是静态图片。</translation>
+    </message>
+    <message>
+      <source>Move the end later or the start earlier.</source>
+      <translation>请把结束点往后移，或把开始点往前移。</translation>
+    </message>
+    <message>
+      <source>Use the full-size time-lapse.</source>
+      <translation>请使用原尺寸的延时录像。</translation>
+    </message>
+    <message>
+      <source>Export the time-lapse at a smaller size (1080p is plenty).</source>
+      <translation>请以较小尺寸导出延时录像（1080p 足够）。</translation>
+    </message>
+    <message>
+      <source>Choose the recording of this artwork.</source>
+      <translation>请选择这幅作品的录像。</translation>
+    </message>
+    <message>
+      <source>Choose the folder your recorder wrote its numbered frames into.</source>
+      <translation>请选择录制工具写入编号帧的文件夹。</translation>
+    </message>
+    <message>
+      <source>Export the frames again.</source>
+      <translation>请重新导出这些帧。</translation>
+    </message>
+    <message>
+      <source>Choose a video, a folder or a .procreate file.</source>
+      <translation>请选择视频、文件夹或 .procreate 文件。</translation>
+    </message>
+    <message>
+      <source>Close other apps.</source>
+      <translation>请关闭其他应用程序。</translation>
+    </message>
+    <message>
+      <source>Check its permissions.</source>
+      <translation>请检查它的权限。</translation>
+    </message>
+    <message>
+      <source>Procreate keeps one only while Time-lapse Recording is on (Actions &gt; Video); or export the time-lapse from Procreate as MP4.</source>
+      <translation>只有开启“延时录制”（操作 &gt; 视频）时 Procreate 才会保存录像；也可以从 Procreate 把延时录像导出为 MP4。</translation>
+    </message>
+    <message>
+      <source>Check the path: give files, folders or patterns.</source>
+      <translation>请检查路径：提供文件、文件夹或通配模式。</translation>
+    </message>
+    <message>
+      <source>Give image files, folders of images, glob patterns such as &apos;art/*.png&apos;, or a .txt/.csv list.</source>
+      <translation>请提供图片文件、图片文件夹、通配模式（如 &apos;art/*.png&apos;）或 .txt/.csv 列表。</translation>
+    </message>
+    <message>
+      <source>Check the pattern and the folder.</source>
+      <translation>请检查通配模式和文件夹。</translation>
+    </message>
+    <message>
+      <source>Give a UTF-8 text or CSV file.</source>
+      <translation>请提供 UTF-8 编码的文本或 CSV 文件。</translation>
+    </message>
+    <message>
+      <source>Use a new output folder.</source>
+      <translation>请使用新的输出文件夹。</translation>
+    </message>
+    <message>
+      <source>Choose another output folder, or remove the damaged manifest to start over.</source>
+      <translation>请选择其他输出文件夹，或删除损坏的清单后重新开始。</translation>
+    </message>
+    <message>
+      <source>Choose another --out.</source>
+      <translation>请选择其他 --out。</translation>
+    </message>
+    <message>
+      <source>Wait for it to finish (undo-studio batch-status shows it), or choose another --out.</source>
+      <translation>请等它完成（undo-studio batch-status 可查看），或选择其他 --out。</translation>
+    </message>
+    <message>
+      <source>Install it with: pip install &apos;undo-studio[cluster]&apos; (or pip install ray).</source>
+      <translation>请用以下命令安装：pip install &apos;undo-studio[cluster]&apos;（或 pip install ray）。</translation>
+    </message>
+    <message>
+      <source>Check the address (ray://HOST:10001 or HOST:6379) and that the cluster is running (ray status).</source>
+      <translation>请检查地址（ray://HOST:10001 或 HOST:6379），并确认集群正在运行（ray status）。</translation>
+    </message>
+</context>
   <context>
     <name>BranchUndo</name>
     <message>
