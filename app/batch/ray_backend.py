@@ -79,7 +79,9 @@ def run_ray(spec: BatchSpec, driver: Driver, workers: int | None, address: str, 
     try:
         use_gpu = spec.request.engine != "procedural" and not spec.request.device
         use_gpu = use_gpu and ray.cluster_resources().get("GPU", 0) >= 1
-        count = min(workers or actor_count(ray.cluster_resources(), use_gpu), len(driver.queue))
+        slots = actor_count(ray.cluster_resources(), use_gpu)
+        # More actors than slots would leave some unscheduled, each holding an item that never starts.
+        count = min(workers or slots, slots, len(driver.queue))
         actor_class = ray.remote(RenderActor).options(
             num_gpus=1 if use_gpu else 0,
             num_cpus=0 if use_gpu else 1,

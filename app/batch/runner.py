@@ -189,6 +189,8 @@ def run(
     out_dir = Path(out).expanduser().resolve()
     if fmt not in FORMATS:
         raise BatchError(f"Unknown format '{fmt}'.", f"Use one of: {', '.join(FORMATS[1:])}, png.")
+    if workers is not None and workers < 1:
+        raise BatchError(f"--workers must be 1 or more, got {workers}.", "")
     if retries < 0:
         raise BatchError(f"--retries must be 0 or more, got {retries}.", "")
     spec = BatchSpec(request, str(out_dir), fmt, contact_sheet)

@@ -44,6 +44,8 @@ def test_help_lists_the_batch_options() -> None:
         assert option in out.stdout
     args = build_parser().parse_args(["batch", "a.png", "b/", "--out", "o", "--setting", "x=1"])
     assert args.inputs == ["a.png", "b/"] and args.setting == ["x=1"] and args.format == "mp4"
+    res = batch_cli("batch", "a.png", "--out", "o", "--workers", "0")
+    assert res.returncode == 2 and "must be a positive integer" in res.stderr
 
 
 def test_batch_json_summary_status_and_exit_code(inputs: Path, tmp_path: Path) -> None:
