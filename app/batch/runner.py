@@ -64,7 +64,7 @@ class BatchSummary:
     skipped: int  # jobs already done before this run
     rendered: int  # jobs done in this run
     failed: int  # jobs failed (in this run or before, with no attempts left)
-    pending: int  # jobs not done: cancelled, or failed with attempts left for the next run
+    pending: int  # jobs left to do: interrupted by a cancel (the next run does them)
     cancelled: bool
     seconds: float
     items_per_min: float

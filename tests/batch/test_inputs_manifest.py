@@ -82,3 +82,20 @@ def test_manifest_keys_names_states_and_the_hash_cache(tmp_path: Path, monkeypat
     reader = Manifest(tmp_path / "out", writer=False)
     assert reader.counts()["done"] == 1 and len(reader.inputs()) == 4
     reader.close()
+
+
+def test_neural_engines_get_one_worker_per_gpu_each_on_its_own_device(monkeypatch, tmp_path: Path) -> None:
+    import types
+
+    from app.batch.runner import default_workers, gpu_devices
+    from app.batch.worker import BatchSpec, ItemRenderer
+    from app.inference.render_job import RenderRequest
+
+    fake_torch = types.SimpleNamespace(cuda=types.SimpleNamespace(device_count=lambda: 3))
+    monkeypatch.setitem(__import__("sys").modules, "torch", fake_torch)
+    neural = RenderRequest(engine="paints-undo")
+    assert gpu_devices(neural) == ["cuda:0", "cuda:1", "cuda:2"] and default_workers(neural) == 3
+    assert gpu_devices(RenderRequest(engine="paints-undo", device="cpu")) == []  # the user chose
+    assert gpu_devices(RenderRequest()) == [] and default_workers(RenderRequest()) == (os.cpu_count() or 1)
+    renderer = ItemRenderer(BatchSpec(neural, str(tmp_path)), device="cuda:2")
+    assert renderer.request.device == "cuda:2" and renderer.spec.request.device is None
