@@ -86,8 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         result["item_s_local"] = item_seconds(folder / "local")
         print(f"local: {local.items_per_min:.2f} items/min ({local.seconds:.1f} s)")
         if not args.no_ray:
+            import os
+
             import ray
 
+            # What `--ray auto` does when it starts Ray itself: workers at the local processes' priority
+            # (Ray's default, nice 15, measures the machine's other load, not Ray).
+            os.environ.setdefault("RAY_worker_niceness", "0")
             ray.init(num_cpus=args.workers, include_dashboard=False, logging_level="WARNING")
             try:
                 on_ray = run(paths, folder / "ray", request, workers=args.workers, ray="auto")
