@@ -36,6 +36,11 @@ class ProjectReadOnlyError(ProjectError):
     of the app): it can still be opened read-only."""
 
 
+class RecordingError(UndoStudioError):
+    """A recording (time-lapse video, numbered frames, `.procreate` file) could not be read, or is not
+    one Undo Studio can align (too small, no frames, no time-lapse inside)."""
+
+
 class ExportError(UndoStudioError):
     """Writing frames or a video failed."""
 

@@ -298,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, workdir: Path) -> int:
+    from app.core.gc_pauses import freeze_start_up_objects
     from app.ui.launch import make_application
     from app.ui.main_window import MainWindow
     from app.ui.theme import apply_theme
@@ -307,6 +308,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     asyncio.set_event_loop(qasync.QEventLoop(app, already_running=True))
     apply_theme(app)
     window = MainWindow(probe_system=False)
+    freeze_start_up_objects()  # as app.ui.launch.main does
     window.controller.modal_errors = False
     window.controller.files.confirm_close = lambda: "discard"
     window.resize(1440, 900)

@@ -26,6 +26,7 @@ def _imported_after(statement: str, watched: tuple[str, ...]) -> list[str]:
         "import app.core.artwork, app.core.timeline, app.core.frame_cache, app.core.export, app.core.segments",
         "import app.core.project_store, app.core.scheduler",
         "import app.inference.procedural",
+        "import app.analysis.sources, app.analysis.align, app.analysis.score",
     ],
 )
 def test_core_and_procedural_import_neither_qt_nor_torch(statement: str) -> None:

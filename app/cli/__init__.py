@@ -1,7 +1,7 @@
 """`undo-studio` / `python -m app`: the headless commands and the GUI entry (design §1).
 
 Without a subcommand the desktop app starts (options such as --open/--screenshot go to it); with one
-of `render`, `batch`, `batch-status`, `tag`, `models` the same engines and core run headless.
+of `render`, `score`, `batch`, `batch-status`, `tag`, `models` the same engines and core run headless.
 Every failure we expect is an `UndoStudioError`: one line on stderr and a non-zero exit, no traceback.
 """
 
@@ -17,7 +17,7 @@ from app import __version__
 from app.core.cancel import CancelToken
 from app.errors import CancelledError, UndoStudioError
 
-SUBCOMMANDS = ("render", "batch", "batch-status", "tag", "models")
+SUBCOMMANDS = ("render", "score", "batch", "batch-status", "tag", "models")
 EXIT_ERROR = 1
 EXIT_CANCELLED = 130
 
@@ -48,7 +48,7 @@ def _positive(text: str) -> int:
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
     """The options of how to render, the same for `render` and `batch`."""
-    p.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
+    _add_engine_options(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the process variation (default 0)")
     which = p.add_mutually_exclusive_group()
     which.add_argument(
@@ -76,10 +76,16 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-label", action="store_true", help="leave out the 'AI-simulated process' caption and metadata"
     )
+    p.add_argument("--prompt", default=None, help="paints-undo: prompt (default: tagged with WD14)")
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    """--engine, --setting, --models, --device: what render, batch and score need to make an engine's
+    frames."""
+    p.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
     p.add_argument(
         "--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)"
     )
-    p.add_argument("--prompt", default=None, help="paints-undo: prompt (default: tagged with WD14)")
     p.add_argument(
         "--models", type=Path, default=None, help="models folder (default: ./models or $UNDO_STUDIO_MODELS)"
     )
@@ -120,6 +126,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STEP=IMAGE",
         help="paints-undo: use your own image (a sketch, an earlier version) as the keyframe at STEP (repeatable)",
     )
+
+    sc = sub.add_parser(
+        "score",
+        help="score branches against a real recording of the artwork",
+        description="Align RECORDING (a time-lapse video, a folder of numbered frames or a .procreate "
+        "file) to ARTWORK and score the process of each --seed against it: distance-to-final profiles, "
+        "frame distance after time warping, and order-of-work agreement. Higher scores are closer.",
+    )
+    sc.add_argument("image", type=Path, metavar="ARTWORK", help="the finished artwork")
+    sc.add_argument("recording", type=Path, metavar="RECORDING", help="video, folder of frames or .procreate")
+    _add_engine_options(sc)
+    sc.add_argument(
+        "--seed",
+        type=int,
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="N",
+        help="seeds to score, e.g. --seed 0 1 2 (default 0)",
+    )
+    sc.add_argument(
+        "--size", type=_positive, default=None, metavar="MAXPX", help="limit the artwork's long side to MAXPX"
+    )
+    sc.add_argument(
+        "--samples", type=_positive, default=41, help="progress values compared from 0 to 1 (default 41)"
+    )
+    sc.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
     from app.cli.batch import add_batch_parsers
 
     add_batch_parsers(sub, _add_render_options)
@@ -169,6 +203,11 @@ def run_command(args: argparse.Namespace) -> int:
 
         _install_sigint(cancel)
         return render_command(args, cancel)
+    if args.command == "score":
+        from app.cli.score import score_command
+
+        _install_sigint(cancel)
+        return score_command(args, cancel)
     if args.command == "batch":
         from app.cli.batch import batch_command
 

@@ -11,6 +11,11 @@ CFG, fs) and on the two keyframe images at its ends. So:
 Changing the video seed keeps every keyframe; replacing the keyframe at step s with the user's own
 image changes keyframe hash(s) and therefore exactly the two segments that touch s. The input (step 0)
 and the white canvas are fixed images: their hashes come from the artwork and a constant.
+
+A fork (app/core/branch.py) continues its parent's canvas: its keyframe at the fork step IS the parent's
+frame there, so its hash comes from the hash of the frame the parent shows at that step (`shown_hash`,
+which follows a fork of a fork up to the branch that owns the step). Change the parent and the fork's
+segments that end on that keyframe change with it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from app.core.branch import BranchSpec
@@ -38,6 +43,7 @@ class KeyframePlan:
     `keyframe_settings` / `segment_settings` name the spec settings each kind depends on; the seed is a
     keyframe setting, and the segment seed defaults to it when the engine has no separate one.
     `user_keyframes` maps an undo step to the content hash of an image the user supplied for it.
+    A fork's plan has its parent's plan and the fork step: its keyframe there is the parent's frame.
     """
 
     artwork_hash: str
@@ -46,6 +52,8 @@ class KeyframePlan:
     keyframe_settings: tuple[str, ...]
     segment_settings: tuple[str, ...]
     user_keyframes: Mapping[int, str] = field(default_factory=dict)
+    parent: KeyframePlan | None = None
+    fork_step: int | None = None
 
     def _subset(self, names: Sequence[str]) -> dict[str, object]:
         values = self.spec.settings_dict()
@@ -62,6 +70,8 @@ class KeyframePlan:
     def keyframe_hash(self, step: int) -> str:
         if step in self.user_keyframes:
             return _digest("user", self.user_keyframes[step])
+        if self.parent is not None and step == self.fork_step:
+            return _digest("fork", self.parent.shown_hash(step))
         if step == 0:
             return _digest("input", self.artwork_hash)
         if step == WHITE_STEP:
@@ -77,6 +87,16 @@ class KeyframePlan:
             self.keyframe_hash(b),
         )
 
+    def shown_hash(self, step: int) -> str:
+        """The hash of the frame that shows undo `step` (0..999) on this branch's timeline: its parent's
+        at and above a fork step (as `BranchTree.owner_for` has it), else this chain's frame there."""
+        if self.parent is not None and self.fork_step is not None and step >= self.fork_step:
+            return self.parent.shown_hash(step)
+        part = self.layout.part_for_step(step)
+        if isinstance(part, Keyframe):
+            return self.keyframe_hash(part.step)
+        return _digest(self.segment_hash(part.a, part.b), part.index)
+
     def key(self, part: Keyframe | Segment) -> FrameKey:
         if isinstance(part, Keyframe):
             return FrameKey(self.artwork_hash, self.keyframe_hash(part.step), part)
@@ -89,14 +109,7 @@ class KeyframePlan:
             users.pop(step, None)
         else:
             users[step] = image_hash
-        return KeyframePlan(
-            self.artwork_hash,
-            self.spec,
-            self.keyframe_steps,
-            self.keyframe_settings,
-            self.segment_settings,
-            users,
-        )
+        return replace(self, user_keyframes=users)
 
     def all_hashes(self) -> set[str]:
         """Every hash this plan's frames are stored under (to find them again in a project file)."""

@@ -1,6 +1,6 @@
 """The SQLite side of the project file: schema, migrations, connections, transactions, atomic writes.
 
-Schema (version 2):
+Schema (version 3):
   schema_version(version)                      one row; migrations run in one transaction on open
   artwork(id=1, png, content_hash, source_path, width, height, layer_names JSON)
   state(key, value JSON)                       "branches", "active_branch", "view", "engine_settings", ...
@@ -8,6 +8,8 @@ Schema (version 2):
                                                key = FrameKey.as_text(); data = PNG bytes
   recipes(branch_hash, engine, data, seen_steps)   (since version 2) a deterministic engine's recipe
                                                per frame-key branch hash, and the steps the user has seen
+  layer_stack(id=1, meta JSON), layer_images(idx, png)
+                                               (since version 3) a layered artwork's stack (layer_store.py)
 A new file is made at version 1 and brought up to date by the same migrations an old file goes through,
 so every migration runs on every new project. `PRAGMA application_id` marks the file as ours.
 """
@@ -25,9 +27,9 @@ from pathlib import Path
 from app.errors import DiskFullError, ProjectError
 
 PROJECT_SUFFIX = ".undoproj"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x554E444F  # "UNDO"
-TABLES = frozenset({"schema_version", "artwork", "state", "frames", "recipes"})
+TABLES = frozenset({"schema_version", "artwork", "state", "frames", "recipes", "layer_stack", "layer_images"})
 
 _SCHEMA_V1 = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -64,8 +66,17 @@ def _add_recipes(conn: sqlite3.Connection) -> None:
     )
 
 
+def _add_layer_stack(conn: sqlite3.Connection) -> None:
+    """2 -> 3: a layered artwork keeps its layer stack, so the project reopens without the source file.
+    An older project has none (its artwork opens flat, as before)."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS layer_stack (id INTEGER PRIMARY KEY CHECK (id = 1), meta TEXT NOT NULL)"
+    )
+    conn.execute("CREATE TABLE IF NOT EXISTS layer_images (idx INTEGER PRIMARY KEY, png BLOB NOT NULL)")
+
+
 # version -> function upgrading a database at that version to version + 1 (inside one transaction).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_recipes}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_recipes, 2: _add_layer_stack}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -19,9 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from app.core.artwork import Artwork
+import numpy as np
+
+from app.core.artwork import DEFAULT_MAX_PIXELS, Artwork
 from app.core.frame_png import decode_png, encode_png
 from app.core.frames import Frame, FrameKey, FrameKind
+from app.core.layer_store import load_stack, save_stack
+from app.core.layers import LayerStack
 from app.core.project_db import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -63,6 +67,8 @@ class ProjectStore:
         self._owner = lock  # the one-writer lock (project_lock.py), held while open for writing
         self._identity = file_identity(path)  # which file `path` named when opened: to notice it moving
         self._damaged = 0  # damaged frame rows met (and dropped) since opening
+        # The stored layer stack was damaged: the artwork opened without it (flat), for the notice.
+        self.layers_damaged: str | None = None
 
     # ---------------------------------------------------------------------------------- open / create
     @classmethod
@@ -87,6 +93,10 @@ class ProjectStore:
                         json.dumps(list(artwork.layer_names)),
                     ),
                 )
+                if artwork.layers is not None:
+                    merged = artwork.layers.merged
+                    same = merged is not None and np.array_equal(merged, artwork.pixels)
+                    save_stack(conn, artwork.layers, merged_is_artwork=same)
 
         write_atomically(path, fill)
         return cls.open(path)
@@ -188,11 +198,13 @@ class ProjectStore:
             names = json.loads(layers)
             if not isinstance(names, list):
                 raise TypeError("the layer names are not a list")
+            pixels = decode_png(png)
             return Artwork(
-                pixels=decode_png(png),
+                pixels=pixels,
                 source=Path(source) if isinstance(source, str) and source else None,
                 layer_names=tuple(str(n) for n in names),
                 content_hash=content_hash,
+                layers=self._load_layers(pixels),
             )
         except (ProjectError, TypeError, ValueError) as exc:
             reason = "its image does not decode" if isinstance(exc, ProjectError) else str(exc)
@@ -200,6 +212,16 @@ class ProjectStore:
                 f"The artwork stored in '{self.path.name}' is damaged ({reason}).",
                 "Restore the project from a backup, or start a new project from the artwork image.",
             ) from exc
+
+    def _load_layers(self, pixels: np.ndarray) -> LayerStack | None:
+        """The stored layer stack; None when there is none or it is damaged (then `layers_damaged` says
+        why: the artwork still opens, flat, rather than the user losing the whole project)."""
+        try:
+            with self._reading() as conn:
+                return load_stack(conn, pixels, DEFAULT_MAX_PIXELS)
+        except (ValueError, TypeError, KeyError, sqlite3.DatabaseError) as exc:
+            self.layers_damaged = str(exc)
+            return None
 
     @property
     def artwork_hash(self) -> str:

@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 import app
 from app.core.branch import BranchSpec
+from app.core.gc_pauses import freeze_start_up_objects
+from app.ui.screen_fit import fit_to_screen
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -72,18 +73,6 @@ def setup_window(args: argparse.Namespace, engine_factory=None, probe_system: bo
     fit_to_screen(window)
     window.show()
     return window
-
-
-def fit_to_screen(window: QWidget) -> None:
-    """Shrink the window to its screen's free area and move it onto it: the default 1440x900 is in
-    logical pixels, and at 2x scale a 1600x1000 screen has only 800x500 of them."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is None:
-        return
-    free = screen.availableGeometry()
-    window.resize(min(window.width(), free.width()), min(window.height(), free.height()))
-    if not free.contains(window.geometry()):
-        window.move(free.topLeft())
 
 
 async def apply_args(window, args: argparse.Namespace) -> None:
@@ -148,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     window = setup_window(args)
+    freeze_start_up_objects()  # short collector pauses while scrubbing (app/core/gc_pauses.py)
     if args.screenshot is not None:
         with loop:
             return loop.run_until_complete(_screenshot_flow(window, args))

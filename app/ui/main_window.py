@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QToolBar, QVBoxLayout, QWidget
 
@@ -20,6 +20,7 @@ from app.ui.menus import Menus
 from app.ui.preferences import Preferences, apply_models_dir
 from app.ui.project_controller import ProjectController
 from app.ui.refcount_guard import make_singletons_immortal
+from app.ui.screen_fit import fit_to_screen, outgrows_screen
 from app.ui.start_page import StartPage
 from app.ui.status_bar import StatusBar
 from app.ui.timeline.controller import PlaybackController
@@ -116,6 +117,13 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self.controller.files.drop(event)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # a layout grew the window past its screen: shrink back once its minimum has settled again
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest) and outgrows_screen(self):
+            QTimer.singleShot(0, self, lambda: fit_to_screen(self))
+        return handled
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.controller.close_event(event)

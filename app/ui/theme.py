@@ -6,7 +6,7 @@ Keyboard users must see where the focus is: every control that takes it gets a r
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleHintReturn, QStyleOption, QWidget
 
 BG = "#1c1d24"
 PANEL = "#23252e"
@@ -74,8 +74,24 @@ QCheckBox:focus, QRadioButton:focus, QSlider:focus {{ border: 1px dotted {FOCUS}
 """
 
 
+class _Style(QProxyStyle):
+    """Fusion without icons on dialog buttons: Fusion's stock green arrow and red cross on OK/Cancel
+    clash with the app's own line icons, and no other button in the app has a decorative icon."""
+
+    def styleHint(
+        self,
+        hint: QStyle.StyleHint,
+        option: QStyleOption | None = None,
+        widget: QWidget | None = None,
+        returnData: QStyleHintReturn | None = None,
+    ) -> int:
+        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 0
+        return super().styleHint(hint, option, widget, returnData)
+
+
 def apply_theme(app: QApplication) -> None:
-    app.setStyle("Fusion")
+    app.setStyle(_Style("Fusion"))
     pal = QPalette()
     roles = {
         QPalette.ColorRole.Window: BG,

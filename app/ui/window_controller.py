@@ -106,6 +106,7 @@ class WindowController(QObject):
         w.playback.pause()
         w.playback.timer.stop()
         w.viewer.track_timer.stop()
+        w.timeline.track.stop_playhead_timer()
         w.viewer.plan_timer.stop()
         w.status.error_timer.stop()
         w.projects.timer.stop()

@@ -1010,8 +1010,20 @@ Export the GIF anyway?</source>
       <translation>请开启“最大兼容性”后重新保存，或导出为 PNG。</translation>
     </message>
     <message>
-      <source>Supported: PNG, JPEG, WebP, BMP, TIFF, OpenRaster (.ora) and PSD. Open it in your painting app and export it again as PNG.</source>
-      <translation>支持的格式：PNG、JPEG、WebP、BMP、TIFF、OpenRaster（.ora）和 PSD。请在绘画软件中打开它，再重新导出为 PNG。</translation>
+      <source>Supported: PNG, JPEG, WebP, BMP, TIFF, PSD/PSB, OpenRaster (.ora) and Krita (.kra). Open it in your painting app and export it again as PNG.</source>
+      <translation>支持的格式：PNG、JPEG、WebP、BMP、TIFF、PSD/PSB、OpenRaster（.ora）和 Krita（.kra）。请在绘画软件中打开它，再重新导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Merge some layers in your painting app, or export it as PNG.</source>
+      <translation>请在绘画软件中合并部分图层，或导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Merge some layers in Krita, or export it as PNG.</source>
+      <translation>请在 Krita 中合并部分图层，或导出为 PNG。</translation>
+    </message>
+    <message>
+      <source>Open it in your painting app and save it again, or export it as PNG.</source>
+      <translation>请在绘画软件中打开它并重新保存，或导出为 PNG。</translation>
     </message>
     <message>
       <source>Copy or download it again, or open it in your painting app and export it again as PNG.</source>

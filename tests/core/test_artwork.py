@@ -278,7 +278,19 @@ def test_fit_within_keeps_aspect_and_is_identity_when_small() -> None:
 
 
 def test_supported_suffixes() -> None:
-    assert {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".ora", ".psd"} <= SUPPORTED_SUFFIXES
+    assert {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".webp",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".ora",
+        ".psd",
+        ".psb",
+        ".kra",
+    } <= SUPPORTED_SUFFIXES
 
 
 def test_header_over_our_limit_but_under_pillows_is_refused_before_decoding(tmp_path: Path) -> None:
@@ -353,7 +365,7 @@ def test_ora_layers_off_or_partly_off_the_canvas_composite_where_they_overlap(tm
         zf.writestr("stack.xml", stack)
         zf.writestr("l.png", red)
     px = load_artwork(path).pixels
-    assert tuple(px[0, 0]) == tuple(px[1, 1]) == (255, 127, 127)
+    assert tuple(px[0, 0]) == tuple(px[1, 1]) == (255, 128, 128)  # 255 * 0.5 = 127.5, rounded
     assert tuple(px[2, 2]) == tuple(px[3, 3]) == (255, 255, 255)
     assert tuple(px[4, 4]) == tuple(px[5, 5]) == (255, 0, 0)
 

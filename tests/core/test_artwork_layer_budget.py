@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.core import artwork as artwork_module
+from app.core import layer_zip
 from app.core.artwork import LAYER_PIXEL_BUDGET_FACTOR, load_artwork
 from app.core.cancel import CancelToken
 from app.errors import ArtworkError, CancelledError
@@ -55,13 +55,13 @@ def _ora(path: Path, canvas: tuple[int, int], layers: list[str], members: dict[s
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The labels of the images load_artwork decodes (not merely opens to read the header)."""
     seen: list[str] = []
-    real = artwork_module._decode
+    real = layer_zip.decode
 
     def spy(im: Image.Image, name: str) -> Image.Image:
         seen.append(name)
         return real(im, name)
 
-    monkeypatch.setattr(artwork_module, "_decode", spy)
+    monkeypatch.setattr(layer_zip, "decode", spy)
     return seen
 
 
@@ -106,14 +106,14 @@ def test_a_cancel_stops_the_flattening_between_layers(tmp_path: Path, monkeypatc
     )
     token = CancelToken()
     decoded: list[str] = []
-    real = artwork_module._decode
+    real = layer_zip.decode
 
     def decode_then_cancel(im: Image.Image, name: str) -> Image.Image:
         decoded.append(name)
         token.cancel()  # the user presses Cancel (or the CLI gets SIGTERM) while the first layer decodes
         return real(im, name)
 
-    monkeypatch.setattr(artwork_module, "_decode", decode_then_cancel)
+    monkeypatch.setattr(layer_zip, "decode", decode_then_cancel)
     with pytest.raises(CancelledError):  # not an ArtworkError: a cancel is not a broken file
         load_artwork(path, cancel=token)
     assert len(decoded) == 1

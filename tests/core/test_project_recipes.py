@@ -105,7 +105,7 @@ def test_version_1_file_is_migrated_and_keeps_its_frames(tmp_path: Path) -> None
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
     conn.close()
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
 
 
 def test_version_1_file_opened_read_only_asks_for_write_access(tmp_path: Path) -> None:

@@ -174,3 +174,40 @@ def test_choosing_a_language_says_it_applies_after_a_restart(make_window):
     assert "restart" in w.status.message.text()
     w.controller.shortcuts.language.setCurrentIndex(0)
     assert w.status.message.text() == ""
+
+
+def test_dialog_buttons_have_no_stock_icons(qapp):
+    """Fusion's green arrow and red cross on OK/Cancel clashed with the app's line icons (seen in the
+    Preferences dialog's screenshot); the theme's style turns them off."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.ui.theme import apply_theme
+
+    sheet, palette, style = qapp.styleSheet(), qapp.palette(), qapp.style().name()
+    apply_theme(qapp)
+    try:
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        assert box.button(QDialogButtonBox.StandardButton.Ok).icon().isNull()
+        assert box.button(QDialogButtonBox.StandardButton.Cancel).icon().isNull()
+        box.deleteLater()
+    finally:
+        qapp.setStyle(style)
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+
+
+def test_the_theme_style_refuses_button_icons_where_the_platform_wants_them(qapp):
+    """Offscreen Qt asks for no icons anyway; under X11 (xcb) it does: a base style that wants them
+    stands in for that platform."""
+    from PySide6.QtWidgets import QProxyStyle, QStyle
+
+    from app.ui.theme import _Style
+
+    hint = QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons
+
+    class WantsIcons(QProxyStyle):
+        def styleHint(self, h, option=None, widget=None, data=None):
+            return 1 if h == hint else super().styleHint(h, option, widget, data)
+
+    assert WantsIcons("Fusion").styleHint(hint) == 1
+    assert _Style(WantsIcons("Fusion")).styleHint(hint) == 0

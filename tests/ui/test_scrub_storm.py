@@ -72,3 +72,19 @@ def test_a_storm_over_many_turns_plans_only_when_it_pauses(qtbot, make_window, s
     qtbot.waitUntil(lambda: bool(planned), timeout=5000)  # the pause: the latest is planned
     assert set(planned) == {139}
     wait_exact(qtbot, w)
+
+
+def test_a_storm_moves_the_track_playhead_at_most_once_per_interval(qtbot, make_window, small_artwork):
+    from app.ui.timeline.track import PLAYHEAD_INTERVAL_MS
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=900)
+    track = w.timeline.track
+    qtbot.wait(2 * PLAYHEAD_INTERVAL_MS)  # a pause: the next change moves the playhead at once
+    moves: list[float] = []
+    track.playhead.sigPositionChanged.connect(lambda line: moves.append(line.value()))
+    for step in range(100, 300):  # a storm: 200 slider events in one turn
+        w.timeline.slider.setValue(step)
+    assert moves == [100] and w.timeline.slider.value() == 299 and "299" in w.timeline.step_label.text()
+    qtbot.waitUntil(lambda: track.playhead.value() == 299, timeout=2000)  # the last one lands
+    assert moves == [100, 299]

@@ -79,3 +79,15 @@ def test_the_window_opens_no_larger_than_its_screen(qtbot, engine_log):
     assert w.width() <= free.width() and w.height() <= free.height()
     assert free.contains(w.geometry().topLeft())
     w.close()
+
+
+def test_a_window_grown_past_its_screen_shrinks_back(qtbot, make_window, small_artwork):
+    """Opening a three-pane compare at 2x scale grew the window to 843 logical pixels on an 800-pixel
+    screen (Qt grows a window when a layout's minimum momentarily exceeds it, and never shrinks it back):
+    the branch panel and the toolbar's end were cut off. Here the growth is made directly."""
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=500)
+    free = w.screen().availableGeometry()
+    w.resize(free.width() + 200, min(free.height(), 500))
+    qtbot.waitUntil(lambda: w.width() <= free.width(), timeout=2000)
+    assert free.contains(w.geometry().topLeft())

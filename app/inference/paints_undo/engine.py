@@ -7,6 +7,9 @@ keyframe in ONE batch with one shared noise (so a step renders the same alone or
 being the artwork itself. Frames come back at the artwork's size: the models work at a multiple-of-64
 "working size" with the artwork's aspect, and their output is resized back.
 
+A fork (`BranchSpec.forked`) starts from its parent's canvas: `prepare` prepares the parent too and makes
+the parent's frame at the fork step the fork's last keyframe (fork.py).
+
 Models are loaded lazily and moved only by the model manager (`ModelManager`) (resident when memory allows, offloaded
 by budget when not). Nothing is loaded by constructing the engine or asking `availability()`.
 Tests inject tiny components with `PaintsUndoEngine.from_components(...)`.
@@ -30,6 +33,7 @@ from app.core.keyframe_plan import KeyframePlan
 from app.core.segments import DEFAULT_KEYFRAME_STEPS, WHITE_STEP
 from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
+from app.inference.paints_undo.fork import fork_keyframe_steps, fork_origin, frame_at, start_from_parent
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,10 @@ class PaintsUndoSession(EngineSession):
     video_steps: int = 50
     video_cfg: float = 7.5
     user_keyframes: dict[int, str] = field(default_factory=dict)  # step -> content hash of the user's image
+    # a fork's: its parent's session, the fork step and the parent's frame there (the output size)
+    fork_parent: PaintsUndoSession | None = None
+    fork_step: int | None = None
+    fork_frame: np.ndarray | None = None
 
 
 class PaintsUndoEngine:
@@ -220,6 +228,24 @@ class PaintsUndoEngine:
     def prepare(
         self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
     ) -> PaintsUndoSession:
+        """The branch's session; a fork's also holds its parent's frame at the fork step as its last
+        keyframe (fork.py), made here from the parent's spec (a keyframe or a segment of the parent)."""
+        origin = fork_origin(spec, self.name)
+        if origin is None:
+            return self._prepare_own(artwork, spec, cancel, progress)
+        sess = self._prepare_own(artwork, spec, cancel, scaled_progress(progress, 0.0, 0.2))
+        parent = self.prepare(artwork, origin[0], cancel, scaled_progress(progress, 0.2, 0.4))
+        progress(0.4, "Rendering the parent's frame at the fork step")
+        frame = frame_at(self, parent, origin[1], cancel, scaled_progress(progress, 0.4, 1.0))
+        working = self._single_frame().prepare_image(frame, sess.working_size)
+        start_from_parent(sess, parent, origin[1], frame, working)
+        progress(1.0, "Ready")
+        return sess
+
+    def _prepare_own(
+        self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
+    ) -> PaintsUndoSession:
+        """The once-per-branch work of `spec` itself (prompt, working size, latent, embeddings)."""
         from app.inference.paints_undo.single_frame.pipeline import working_size
 
         pipe = self._single_frame()
@@ -290,6 +316,8 @@ class PaintsUndoEngine:
     def _output_frame(self, sess: PaintsUndoSession, step: int) -> np.ndarray:
         if step == 0:
             return np.array(sess.artwork.pixels)  # the artwork itself, exactly
+        if step == sess.fork_step and sess.fork_frame is not None:
+            return np.array(sess.fork_frame)  # the parent's frame, exactly
         return _resize(sess.keyframes[step], sess.output_size)
 
     def interpolate(
@@ -393,13 +421,27 @@ class PaintsUndoEngine:
             self.KEYFRAME_SETTINGS,
             self.SEGMENT_SETTINGS,
             dict(sess.user_keyframes),
+            parent=None if sess.fork_parent is None else self.keyframe_plan(sess.fork_parent),
+            fork_step=sess.fork_step,
         )
 
     def plan_for(self, artwork_hash: str, spec: BranchSpec) -> KeyframePlan:
         """The same plan from the spec alone (no session, nothing loaded): how the app finds a branch's
         frames in a reopened project and keys them before the models are ready."""
         steps = parse_steps(spec.setting("keyframe_steps", DEFAULT_KEYFRAME_STEPS))
-        return KeyframePlan(artwork_hash, spec, steps, self.KEYFRAME_SETTINGS, self.SEGMENT_SETTINGS)
+        origin = fork_origin(spec, self.name)
+        if origin is None:
+            return KeyframePlan(artwork_hash, spec, steps, self.KEYFRAME_SETTINGS, self.SEGMENT_SETTINGS)
+        parent_spec, step = origin
+        return KeyframePlan(
+            artwork_hash,
+            spec,
+            fork_keyframe_steps(steps, step),
+            self.KEYFRAME_SETTINGS,
+            self.SEGMENT_SETTINGS,
+            parent=self.plan_for(artwork_hash, parent_spec),
+            fork_step=step,
+        )
 
     def set_user_keyframe(self, session: EngineSession, step: int, pixels: np.ndarray | None) -> None:
         """Use the user's own image (a sketch, an earlier version) as the keyframe at `step`, or go back
@@ -410,6 +452,11 @@ class PaintsUndoEngine:
         if not 0 < int(step) <= 999:
             raise EngineError(
                 f"Cannot replace the keyframe at step {step}.", "Choose an undo step between 1 and 999."
+            )
+        if sess.fork_step is not None and int(step) >= sess.fork_step:
+            raise EngineError(
+                f"Step {step} of this fork shows its parent's frames (it was forked at {sess.fork_step}).",
+                f"Choose a step below {sess.fork_step}, or replace the keyframe in the parent branch.",
             )
         if pixels is None:
             sess.keyframes.pop(int(step), None)

@@ -1,7 +1,13 @@
 """A pyqtgraph strip under the slider: stage bands, the change curve, keyframe markers and which steps
 have frames (and of which kind). The x axis is the undo step, drawn 999 -> 0 like the slider (painting
 order left to right). A click or a drag on it moves the playhead there; its tooltip names what lies under
-the pointer and explains the marks (a legend)."""
+the pointer and explains the marks (a legend).
+
+The playhead follows a storm of step changes (a fast drag, a held key: hundreds a second) at most every
+`PLAYHEAD_INTERVAL_MS`: moving it costs a few milliseconds of pyqtgraph work and a redraw of the strip,
+per step change that was most of the UI thread's time in a storm (issue 10 item 11). The first change
+after a pause moves it at once, the last one of a storm always lands; the slider and the step label show
+every step as it comes."""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent
 from PySide6.QtWidgets import QGraphicsItem, QToolTip
 
@@ -17,6 +23,7 @@ from app.core.frames import MAX_STEP, FrameKind
 
 KIND_COLOURS = {FrameKind.EXACT: "#4fc28b", FrameKind.INTERPOLATED: "#5aa9ff", FrameKind.PREVIEW: "#c9a34a"}
 BAND_COLOURS = ["#3b3f58", "#44405e", "#3d4d5a", "#4a4550", "#3f5148", "#524a3c"]
+PLAYHEAD_INTERVAL_MS = 50  # a storm moves the playhead 20 times a second (a redraw costs ~5-10 ms)
 
 
 class TimelineTrack(pg.PlotWidget):
@@ -50,11 +57,28 @@ class TimelineTrack(pg.PlotWidget):
         self.addItem(self.keyframes)
         self.playhead = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#ff6b6b", width=2))
         self.addItem(self.playhead)
+        self._playhead_step = 0
+        self._playhead_timer = QTimer(self)
+        self._playhead_timer.setSingleShot(True)
+        self._playhead_timer.setInterval(PLAYHEAD_INTERVAL_MS)
+        self._playhead_timer.timeout.connect(self._move_playhead)
         for static in (self.curve, self.available, self.keyframes):
             _cache_on_device(static)
 
     def set_step(self, step: int) -> None:
-        self.playhead.setValue(step)
+        """Put the playhead at `step`: at once after a pause, else when the interval ends (module doc)."""
+        self._playhead_step = step
+        if not self._playhead_timer.isActive():
+            self._move_playhead()
+
+    def stop_playhead_timer(self) -> None:
+        """The window closes: nothing may wait to move the playhead."""
+        self._playhead_timer.stop()
+
+    def _move_playhead(self) -> None:
+        if self.playhead.value() != self._playhead_step:
+            self.playhead.setValue(self._playhead_step)
+            self._playhead_timer.start()  # the next change within the interval waits for its end
 
     def set_bands(self, bands: Sequence) -> None:
         for item in self._bands + self._band_labels:

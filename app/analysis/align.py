@@ -1,0 +1,293 @@
+"""Align a sampled recording to an artwork and to painting progress (undo steps 999..0).
+
+1. Geometry (geometry.py): where the artwork is in the frames; every sample is then registered into one
+   small *view* of the artwork (the part the recording shows, unmirrored, long side `VIEW_SIDE`).
+2. What belongs: the samples are split at *cuts* (more than half of the view changing from one sample
+   to the next: a title card, an overlay, a jump to another video). The run holding the sample most like
+   the artwork is the process; a neighbouring run joins it when it continues it (its edge frame is no cut
+   away from the process's) or when its frames are explained by the artwork (each pixel near its final
+   colour or the canvas colour). What is left out matches nothing: title cards, end cards, overlays.
+3. Trim: frames held at the start (the blank canvas) and at the end (the finished picture) are trimmed;
+   progress 0 is the last frame of the leading hold, progress 1 the first frame of the final hold.
+4. Progress: the kept frames' *positions* (time stamps, file numbers) mapped linearly onto 0..1. Never
+   their distance to the artwork: that would make every score against the recording circular.
+
+A user may move the start and end by hand (`with_bounds`); the automatic ones are kept beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from app.analysis.geometry import Geometry, artwork_view, estimate_geometry, register, view_size
+from app.analysis.recording import Recording
+from app.core.cancel import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
+from app.core.frames import MAX_STEP
+from app.errors import RecordingError
+
+VIEW_SIDE = 160
+MATCH_THRESHOLD = 0.6  # correlation with the artwork below this: "does not match this artwork"
+HOLD_LEVEL, HOLD_FRACTION = 8, 0.0005  # a hold: under 0.05 % of pixels change by more than 8 levels
+CUT_LEVEL, CUT_FRACTION = 24, 0.5  # a cut: more than half of the pixels change by more than 24 levels
+EXPLAINED_LAB = 25.0  # a pixel is "explained" within this Lab distance of its final or the canvas colour
+EXPLAINED_FRACTION = 0.6
+
+
+def changed_fraction(a: np.ndarray, b: np.ndarray, level: int) -> float:
+    """Fraction of pixels whose colour differs by more than `level` in some channel (3x3 box blurred
+    first, so codec noise and resampling do not count as painting)."""
+    da = cv2.blur(a, (3, 3)).astype(np.int16)
+    db = cv2.blur(b, (3, 3)).astype(np.int16)
+    return float((np.abs(da - db).max(axis=2) > level).mean())
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised cross-correlation of two views' luminance, -1..1 (0 when one is flat)."""
+    ga = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY).astype(np.float64)
+    gb = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY).astype(np.float64)
+    ga -= ga.mean()
+    gb -= gb.mean()
+    denom = float(np.sqrt((ga * ga).sum() * (gb * gb).sum()))
+    return float((ga * gb).sum() / denom) if denom > 1e-9 else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class Alignment:
+    """Which samples are the process, where it starts and ends, and the progress of each kept sample."""
+
+    geometry: Geometry
+    matches: bool
+    verdict: str
+    positions: np.ndarray  # every sample's position (seconds or frame numbers)
+    position_unit: str
+    belongs: np.ndarray  # bool per sample: False for title cards, overlays, frames that match nothing
+    start: int  # sample index at progress 0
+    end: int  # sample index at progress 1
+    auto_start: int
+    auto_end: int
+
+    @property
+    def hand_corrected(self) -> bool:
+        return (self.start, self.end) != (self.auto_start, self.auto_end)
+
+    @property
+    def kept(self) -> np.ndarray:
+        """Sample indices from start to end that belong, in order."""
+        idx = np.arange(len(self.positions))
+        return idx[self.belongs & (idx >= self.start) & (idx <= self.end)]
+
+    @property
+    def progress(self) -> np.ndarray:
+        """0..1 for each kept sample, from its position: the alignment's progress curve."""
+        p0, p1 = self.positions[self.start], self.positions[self.end]
+        curve = (self.positions[self.kept] - p0) / max(float(p1 - p0), 1e-12)
+        return np.asarray(np.clip(curve, 0.0, 1.0), dtype=np.float64)
+
+    @property
+    def dropped(self) -> np.ndarray:
+        return np.flatnonzero(~self.belongs)
+
+    @property
+    def lead_trim(self) -> tuple[float, float]:
+        """Positions trimmed at the start: from the first sample to the start (a hold, a card)."""
+        return float(self.positions[0]), float(self.positions[self.start])
+
+    @property
+    def tail_trim(self) -> tuple[float, float]:
+        return float(self.positions[self.end]), float(self.positions[-1])
+
+    def sample_for_progress(self, progress: float) -> int:
+        """The kept sample showing `progress`: the last one at or before it (what had been painted)."""
+        kept, prog = self.kept, self.progress
+        i = int(np.searchsorted(prog, float(progress) + 1e-9, side="right")) - 1
+        return int(kept[max(0, min(i, len(kept) - 1))])
+
+    def sample_for_step(self, step: int) -> int:
+        return self.sample_for_progress(1.0 - int(step) / MAX_STEP)
+
+    def with_bounds(
+        self, start_position: float | None = None, end_position: float | None = None
+    ) -> Alignment:
+        """Start and end moved by hand to the belonging samples nearest the given positions (None keeps
+        the current one)."""
+        belonging = np.flatnonzero(self.belongs)
+
+        def nearest(position: float) -> int:
+            return int(belonging[np.argmin(np.abs(self.positions[belonging] - position))])
+
+        start = self.start if start_position is None else nearest(start_position)
+        end = self.end if end_position is None else nearest(end_position)
+        if end <= start:
+            raise RecordingError(
+                "The recording's end must come after its start.", "Move the end later or the start earlier."
+            )
+        return replace(self, start=start, end=end)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "matches": self.matches,
+            "verdict": self.verdict,
+            "geometry": self.geometry.to_dict(),
+            "position_unit": self.position_unit,
+            "samples": len(self.positions),
+            "kept": len(self.kept),
+            "dropped_positions": [round(float(self.positions[i]), 3) for i in self.dropped],
+            "lead_trim": [round(v, 3) for v in self.lead_trim],
+            "tail_trim": [round(v, 3) for v in self.tail_trim],
+            "hand_corrected": self.hand_corrected,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class AlignedRecording:
+    """A recording in the artwork's view: every sample registered, the artwork's view, the alignment."""
+
+    recording: Recording
+    alignment: Alignment
+    views: tuple[np.ndarray, ...]
+    final: np.ndarray
+
+    @property
+    def view_size(self) -> tuple[int, int]:
+        return int(self.final.shape[1]), int(self.final.shape[0])
+
+    def view_at_progress(self, progress: float) -> np.ndarray:
+        return self.views[self.alignment.sample_for_progress(progress)]
+
+    def view_for_step(self, step: int) -> np.ndarray:
+        """The recording at undo step `step`, in the view (cheap: an index into memory)."""
+        return self.views[self.alignment.sample_for_step(step)]
+
+    def with_bounds(
+        self, start_position: float | None = None, end_position: float | None = None
+    ) -> AlignedRecording:
+        return replace(self, alignment=self.alignment.with_bounds(start_position, end_position))
+
+
+def align(
+    recording: Recording,
+    artwork: np.ndarray,
+    *,
+    cancel: CancelToken = NEVER_CANCELLED,
+    progress: ProgressCallback = no_progress,
+) -> AlignedRecording:
+    """Register, select, trim and map to progress (module docstring). Raises `RecordingError` when the
+    recording cannot show a process at all (one frame, nothing ever changes); a recording of something
+    else gets `matches=False` and a verdict instead, so a caller can say so."""
+    frames = recording.frames
+    n = len(frames)
+    if n < 2:
+        raise RecordingError(
+            f"'{recording.info.path.name}' has only one frame: a process needs at least two.",
+            "Use the whole time-lapse, not a single picture.",
+        )
+    late = np.unique(np.round(np.linspace(0.6 * (n - 1), n - 1, 3)).astype(int))
+    progress(0.0, "Finding the artwork in the recording")
+    geometry = estimate_geometry(
+        [frames[i] for i in late], (recording.info.width, recording.info.height), artwork
+    )
+    size = view_size(geometry, VIEW_SIDE)
+    final = artwork_view(artwork, geometry, int(artwork.shape[1]), size)
+    views = []
+    for i, frame in enumerate(frames):
+        if i % 32 == 0:
+            cancel.raise_if_cancelled()
+            progress(0.2 + 0.7 * i / n, "Registering frames")
+        views.append(register(frame, geometry, recording.info.width, size))
+    similarity = np.array([correlation(v, final) for v in views])
+    matches = geometry.similarity >= MATCH_THRESHOLD
+    belongs = _belonging(views, final, similarity) if matches else np.ones(n, dtype=bool)
+    chain = np.flatnonzero(belongs)
+    start, end = _trim(views, chain)
+    if start >= end:
+        raise RecordingError(
+            f"'{recording.info.path.name}' never changes: there is no painting in it to follow.",
+            "Use the time-lapse of the painting, not a still picture.",
+        )
+    if matches:
+        verdict = f"Matches the artwork (similarity {geometry.similarity:.2f})."
+    else:
+        verdict = (
+            f"This recording does not match this artwork (similarity {geometry.similarity:.2f}, "
+            f"at least {MATCH_THRESHOLD:.2f} needed)."
+        )
+    progress(1.0, "Aligned")
+    alignment = Alignment(
+        geometry,
+        bool(matches),
+        verdict,
+        recording.positions,
+        recording.info.position_unit,
+        belongs,
+        start,
+        end,
+        start,
+        end,
+    )
+    return AlignedRecording(recording, alignment, tuple(views), final)
+
+
+def _runs(views: list[np.ndarray]) -> list[tuple[int, int]]:
+    """(first, last) sample index of each run between cuts."""
+    runs, first = [], 0
+    for i in range(1, len(views)):
+        if changed_fraction(views[i - 1], views[i], CUT_LEVEL) > CUT_FRACTION:
+            runs.append((first, i - 1))
+            first = i
+    runs.append((first, len(views) - 1))
+    return runs
+
+
+def _explained(view: np.ndarray, final: np.ndarray, canvas: np.ndarray) -> float:
+    """Fraction of pixels near their final colour or the canvas colour (Lab)."""
+    lab = cv2.cvtColor(view, cv2.COLOR_RGB2LAB).astype(np.float32)
+    near_final = np.linalg.norm(lab - cv2.cvtColor(final, cv2.COLOR_RGB2LAB).astype(np.float32), axis=2)
+    canvas_lab = cv2.cvtColor(canvas.reshape(1, 1, 3), cv2.COLOR_RGB2LAB).astype(np.float32)
+    near_canvas = np.linalg.norm(lab - canvas_lab, axis=2)
+    return float(((near_final < EXPLAINED_LAB) | (near_canvas < EXPLAINED_LAB)).mean())
+
+
+def _belonging(views: list[np.ndarray], final: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+    runs = _runs(views)
+    best = int(np.flatnonzero(similarity >= similarity.max() - 1e-6)[-1])
+    main = next(k for k, (a, b) in enumerate(runs) if a <= best <= b)
+    canvas = np.median(views[runs[main][0]].reshape(-1, 3), axis=0).astype(np.uint8)
+    keep = {main}
+
+    def joins(k: int, edge_view: np.ndarray, own_edge: int) -> bool:
+        if changed_fraction(edge_view, views[own_edge], CUT_LEVEL) <= CUT_FRACTION:
+            return True
+        a, b = runs[k]
+        return _explained(views[(a + b) // 2], final, canvas) >= EXPLAINED_FRACTION
+
+    first = runs[main][0]
+    for k in range(main - 1, -1, -1):  # backwards: does run k lead into the kept process?
+        if joins(k, views[first], runs[k][1]):
+            keep.add(k)
+            first = runs[k][0]
+    last = runs[main][1]
+    for k in range(main + 1, len(runs)):
+        if joins(k, views[last], runs[k][0]):
+            keep.add(k)
+            last = runs[k][1]
+    belongs = np.zeros(len(views), dtype=bool)
+    for k in keep:
+        belongs[runs[k][0] : runs[k][1] + 1] = True
+    return belongs
+
+
+def _trim(views: list[np.ndarray], chain: np.ndarray) -> tuple[int, int]:
+    """(start, end) sample indices: the last frame of the leading hold, the first of the final hold."""
+    s = 0
+    while (
+        s + 1 < len(chain)
+        and changed_fraction(views[chain[0]], views[chain[s + 1]], HOLD_LEVEL) <= HOLD_FRACTION
+    ):
+        s += 1
+    e = len(chain) - 1
+    while e - 1 > s and changed_fraction(views[chain[-1]], views[chain[e - 1]], HOLD_LEVEL) <= HOLD_FRACTION:
+        e -= 1
+    return int(chain[s]), int(chain[e])
