@@ -142,8 +142,8 @@ class _Driver:
             self.manifest.mark_done(job.key, outcome.timings, outcome.worker)
             self.report.finished += 1
             self.rendered += 1
-        elif outcome.state == "cancelled":
-            self.manifest.mark_pending(job.key, uncount=True)
+        elif outcome.state == "cancelled" or (outcome.state == "lost" and self.cancel.cancelled):
+            self.manifest.mark_pending(job.key, uncount=True)  # stopped by the user: no attempt spent
         elif outcome.state == "lost" and self._attempts.get(job.key, 0) <= self.retries:
             self.manifest.mark_pending(job.key)
             self.queue.append(job)
