@@ -130,7 +130,7 @@ def test_the_cli_render_passes_its_cancel_token_to_the_load(tmp_path: Path, monk
     def no_engine(*_args, **_kwargs):
         raise AssertionError("the engine was created although the load was cancelled")
 
-    monkeypatch.setattr(render, "create_engine", no_engine)
+    monkeypatch.setattr(render, "prepare_engine", no_engine)  # builds the engine (render_job.py)
     token = CancelToken()
     token.cancel()
     args = build_parser().parse_args(["render", str(path), "--out", str(tmp_path / "out")])
