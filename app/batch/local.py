@@ -10,13 +10,15 @@ Which worker died is not knowable, so every item in flight at that moment counts
 At most one item per worker is in flight: every item handed out is one being rendered, so a lost pool
 loses only those, and a stop leaves no queue to drain. Workers start with 'spawn' (no fork of a driver
 that may hold threads or a CUDA context), ignore SIGINT (a Ctrl+C in the terminal reaches the whole
-process group; the driver decides and tells the workers through the stop file) and treat SIGTERM to
-themselves as a cancel of the item at hand.
+process group; the driver decides and tells the workers through the stop file) and end on SIGTERM
+once the item at hand is stopped and its outputs removed: to the driver that is a lost worker (its item
+is requeued), unless the driver was told to stop too (the whole process group got the signal).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +30,7 @@ WAIT_S = 0.2  # how often the driver looks at its cancel token while items rende
 LOST = "The worker process died while rendering this item (killed, or out of memory)."
 
 _renderer: ItemRenderer | None = None  # the one renderer of this worker process
+_terminated = False  # this worker got SIGTERM: it ends after stopping its item
 
 
 def _init_worker(spec: BatchSpec, devices: multiprocessing.Queue[str] | None) -> None:
@@ -37,7 +40,9 @@ def _init_worker(spec: BatchSpec, devices: multiprocessing.Queue[str] | None) ->
     _renderer = ItemRenderer(spec, device)
 
     def on_term(signum: int, frame: FrameType | None) -> None:
+        global _terminated
         assert _renderer is not None
+        _terminated = True
         _renderer.cancel.cancel()
 
     signal.signal(signal.SIGTERM, on_term)
@@ -45,7 +50,10 @@ def _init_worker(spec: BatchSpec, devices: multiprocessing.Queue[str] | None) ->
 
 def _render(job: Job) -> Outcome:
     assert _renderer is not None, "the worker was not initialised"
-    return _renderer.render(job)
+    outcome = _renderer.render(job)
+    if _terminated:  # asked to end: its item is stopped (outputs removed), and it goes like a lost worker
+        os._exit(128 + signal.SIGTERM)
+    return outcome
 
 
 def run_local(spec: BatchSpec, driver: Driver, workers: int, devices: list[str] | None = None) -> None:

@@ -14,12 +14,14 @@ cluster must be a path every node sees (docs/cluster.md).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from app.batch.worker import BatchSpec, Driver, ItemRenderer, Job, Outcome
 from app.errors import BatchError
 
 WAIT_S = 0.2
+WORKER_NICENESS = "RAY_worker_niceness"  # read by a raylet when it starts
 INSTALL_HINT = "Install it with: pip install 'undo-studio[cluster]' (or pip install ray)."
 
 
@@ -31,11 +33,6 @@ class RenderActor:
 
     def render(self, job: Job) -> Outcome:
         return self._renderer.render(job)
-
-    def pid(self) -> int:
-        import os
-
-        return os.getpid()
 
 
 def import_ray() -> Any:
@@ -55,6 +52,9 @@ def connect(address: str) -> bool:
         return False
     try:
         if address == "auto":
+            # Ray runs its workers at nice 15 by default; when this starts a local instance, its actors
+            # get the priority local worker processes have (a cluster's nodes keep their own setting).
+            os.environ.setdefault(WORKER_NICENESS, "0")
             ray.init(include_dashboard=False, logging_level="WARNING")
         else:
             ray.init(address=address, logging_level="WARNING")
@@ -79,7 +79,9 @@ def run_ray(spec: BatchSpec, driver: Driver, workers: int | None, address: str, 
     try:
         use_gpu = spec.request.engine != "procedural" and not spec.request.device
         use_gpu = use_gpu and ray.cluster_resources().get("GPU", 0) >= 1
-        count = min(workers or actor_count(ray.cluster_resources(), use_gpu), len(driver.queue))
+        slots = actor_count(ray.cluster_resources(), use_gpu)
+        # More actors than slots would leave some unscheduled, each holding an item that never starts.
+        count = min(workers or slots, slots, len(driver.queue))
         actor_class = ray.remote(RenderActor).options(
             num_gpus=1 if use_gpu else 0,
             num_cpus=0 if use_gpu else 1,

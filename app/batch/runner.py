@@ -64,7 +64,7 @@ class BatchSummary:
     skipped: int  # jobs already done before this run
     rendered: int  # jobs done in this run
     failed: int  # jobs failed (in this run or before, with no attempts left)
-    pending: int  # jobs not done: cancelled, or failed with attempts left for the next run
+    pending: int  # jobs left to do: interrupted by a cancel (the next run does them)
     cancelled: bool
     seconds: float
     items_per_min: float
@@ -142,8 +142,8 @@ class _Driver:
             self.manifest.mark_done(job.key, outcome.timings, outcome.worker)
             self.report.finished += 1
             self.rendered += 1
-        elif outcome.state == "cancelled":
-            self.manifest.mark_pending(job.key, uncount=True)
+        elif outcome.state == "cancelled" or (outcome.state == "lost" and self.cancel.cancelled):
+            self.manifest.mark_pending(job.key, uncount=True)  # stopped by the user: no attempt spent
         elif outcome.state == "lost" and self._attempts.get(job.key, 0) <= self.retries:
             self.manifest.mark_pending(job.key)
             self.queue.append(job)
@@ -189,6 +189,8 @@ def run(
     out_dir = Path(out).expanduser().resolve()
     if fmt not in FORMATS:
         raise BatchError(f"Unknown format '{fmt}'.", f"Use one of: {', '.join(FORMATS[1:])}, png.")
+    if workers is not None and workers < 1:
+        raise BatchError(f"--workers must be 1 or more, got {workers}.", "")
     if retries < 0:
         raise BatchError(f"--retries must be 0 or more, got {retries}.", "")
     spec = BatchSpec(request, str(out_dir), fmt, contact_sheet)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from app.cli import _positive
 from app.core.cancel import CancelToken
 
 FORMAT_CHOICES = ("mp4", "webm", "gif", "webp", "png")
@@ -45,7 +46,7 @@ def add_batch_parsers(
     add_render_options(b)
     b.add_argument(
         "--workers",
-        type=int,
+        type=_positive,
         default=None,
         metavar="N",
         help="worker processes or Ray actors (default: one per core; neural engines: one per GPU)",

@@ -139,13 +139,16 @@ def test_an_interrupted_batch_leaves_whole_items_and_a_rerun_does_only_the_rest(
     assert all(attempts == 1 for _, attempts, _ in jobs(tmp_path).values())  # cancelled tries do not count
 
 
-def test_a_worker_killed_mid_item_is_retried_and_the_batch_completes(inputs: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_a_worker_killed_mid_item_is_retried_and_the_batch_completes(
+    inputs: Path, tmp_path: Path, how: signal.Signals
+) -> None:
     result: dict[str, object] = {}
     request = replace(SMALL, frames=40)  # long enough to be caught in the middle of an item
     thread = threading.Thread(target=lambda: result.update(s=run([inputs], tmp_path, request, workers=2)))
     thread.start()
     victim = holder_of_partial(tmp_path)
-    os.kill(victim, signal.SIGKILL)
+    os.kill(victim, how)
     thread.join(timeout=300)
     summary = result["s"]
     assert (summary.rendered, summary.failed, summary.pending) == (GOOD, 3, 0)

@@ -12,12 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import ray  # in the test extras (./installer/test.sh installs it): missing is a failure, not a skip
 from batch_helpers import GOOD, SMALL, holder_of_partial, jobs, leftovers, make_inputs
 
 from app.batch import BatchProgress, run
 from app.core.cancel import CancelToken
-
-ray = pytest.importorskip("ray", reason="Ray is in the test extras: ./installer/test.sh installs it")
 
 
 @pytest.fixture(scope="module", autouse=True)

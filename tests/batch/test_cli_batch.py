@@ -44,6 +44,8 @@ def test_help_lists_the_batch_options() -> None:
         assert option in out.stdout
     args = build_parser().parse_args(["batch", "a.png", "b/", "--out", "o", "--setting", "x=1"])
     assert args.inputs == ["a.png", "b/"] and args.setting == ["x=1"] and args.format == "mp4"
+    res = batch_cli("batch", "a.png", "--out", "o", "--workers", "0")
+    assert res.returncode == 2 and "must be a positive integer" in res.stderr
 
 
 def test_batch_json_summary_status_and_exit_code(inputs: Path, tmp_path: Path) -> None:
@@ -127,3 +129,26 @@ def test_importing_the_cli_and_a_local_batch_never_import_ray(inputs: Path, tmp_
                          cwd=Path(__file__).parent)  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["False", "False"]
+
+
+def test_the_progress_line_shows_items_per_minute_eta_and_failures() -> None:
+    import io
+
+    from app.batch import BatchProgress
+    from app.cli.batch import BatchBar
+
+    log = io.StringIO()
+    bar = BatchBar(log)
+    bar(BatchProgress(total=10, running=2))  # a start: nothing to log
+    bar(BatchProgress(total=10, finished=4, failed=1, elapsed_s=120.0, last="art03: done"))
+    assert log.getvalue() == "[4/10 items  2.0/min  ETA 3m00s  1 failed] art03: done\n"
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Tty()
+    live = BatchBar(screen)
+    live(BatchProgress(total=10, finished=5, running=2, elapsed_s=7200.0, last="x: done"))
+    live.done()
+    assert screen.getvalue().startswith("\r5/10 items  0.0/min  ETA 2h00m  0 failed  2 running  x: done")

@@ -82,3 +82,50 @@ def test_manifest_keys_names_states_and_the_hash_cache(tmp_path: Path, monkeypat
     reader = Manifest(tmp_path / "out", writer=False)
     assert reader.counts()["done"] == 1 and len(reader.inputs()) == 4
     reader.close()
+
+
+def test_neural_engines_get_one_worker_per_gpu_each_on_its_own_device(monkeypatch, tmp_path: Path) -> None:
+    import types
+
+    from app.batch.runner import default_workers, gpu_devices
+    from app.batch.worker import BatchSpec, ItemRenderer
+    from app.inference.render_job import RenderRequest
+
+    fake_torch = types.SimpleNamespace(cuda=types.SimpleNamespace(device_count=lambda: 3))
+    monkeypatch.setitem(__import__("sys").modules, "torch", fake_torch)
+    neural = RenderRequest(engine="paints-undo")
+    assert gpu_devices(neural) == ["cuda:0", "cuda:1", "cuda:2"] and default_workers(neural) == 3
+    assert gpu_devices(RenderRequest(engine="paints-undo", device="cpu")) == []  # the user chose
+    assert gpu_devices(RenderRequest()) == [] and default_workers(RenderRequest()) == (os.cpu_count() or 1)
+    renderer = ItemRenderer(BatchSpec(neural, str(tmp_path)), device="cuda:2")
+    assert renderer.request.device == "cuda:2" and renderer.spec.request.device is None
+
+
+def test_ray_connection_auto_address_and_errors(monkeypatch) -> None:
+    """Without a real cluster: what `connect` asks Ray for, and a cluster that cannot be reached."""
+    import sys
+    import types
+
+    from app.batch import ray_backend
+
+    calls: list[tuple[dict, str | None]] = []
+
+    def init(**kwargs) -> None:
+        if kwargs.get("address") == "nowhere:1":
+            raise ConnectionError("could not reach nowhere:1")
+        calls.append((kwargs, os.environ.get("RAY_worker_niceness")))
+
+    fake = types.SimpleNamespace(is_initialized=lambda: False, init=init)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.delenv("RAY_worker_niceness", raising=False)
+    assert ray_backend.connect("auto") is True
+    assert "address" not in calls[0][0] and calls[0][1] == "0"  # a local instance: workers not niced
+    assert ray_backend.connect("head:6379") is True and calls[1][0]["address"] == "head:6379"
+    with pytest.raises(BatchError, match="Cannot connect to the Ray cluster at 'nowhere:1'"):
+        ray_backend.connect("nowhere:1")
+    fake.is_initialized = lambda: True
+    assert ray_backend.connect("auto") is False and len(calls) == 2  # already connected: kept as is
+    monkeypatch.setitem(sys.modules, "ray", None)  # not installed
+    with pytest.raises(BatchError, match="needs Ray") as info:
+        ray_backend.connect("auto")
+    assert "pip install 'undo-studio[cluster]'" in info.value.user_text()
