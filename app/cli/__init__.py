@@ -61,9 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the reconstructed painting process of IMAGE. OUT is a folder (PNG frames "
         "frame_00000.png ... one per video frame, and a process.json manifest) or a .mp4/.webm/.gif/.webp file.",
     )
-    r.add_argument("image", type=Path, help="artwork to reconstruct (PNG, JPEG, WebP, BMP, TIFF, ORA, PSD)")
+    r.add_argument(
+        "image", type=Path, help="artwork to reconstruct (PNG, JPEG, WebP, BMP, TIFF, PSD/PSB, ORA, KRA)"
+    )
     r.add_argument("--out", type=Path, required=True, help="output folder, or a .mp4/.webm/.gif/.webp file")
-    r.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
+    r.add_argument(
+        "--engine",
+        default="procedural",
+        help="engine id: procedural (default), paints-undo, or layers (PSD/PSB, .ora, .kra)",
+    )
     r.add_argument("--seed", type=int, default=0, help="seed of the process variation (default 0)")
     which = r.add_mutually_exclusive_group()
     which.add_argument(

@@ -188,6 +188,15 @@ def composite(stack: LayerStack, cancel: CancelToken = NEVER_CANCELLED) -> tuple
     return canvas.colour, canvas.alpha
 
 
+def composite_region(stack: LayerStack, box: Box, cancel: CancelToken = NEVER_CANCELLED) -> np.ndarray:
+    """The composite over white of one box of the canvas, (h, w, 3) uint8. Compositing is per pixel, so
+    this equals the same box of `composite_rgb`: a layer that changes only inside its box is redrawn by
+    compositing that box alone (the layers engine's patches)."""
+    canvas = _Canvas.empty(box)
+    _composite_nodes(canvas, stack.children, cancel)
+    return to_rgb8(canvas.colour, canvas.alpha)
+
+
 def composite_rgb(stack: LayerStack, cancel: CancelToken = NEVER_CANCELLED) -> np.ndarray:
     """The stack's composite over white as (H, W, 3) uint8: what a painting app shows and exports."""
     colour, alpha = composite(stack, cancel)
