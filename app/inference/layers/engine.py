@@ -19,6 +19,7 @@ import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from app.core.artwork import Artwork
@@ -246,12 +247,11 @@ class LayersEngine:
         span = max(event.end - event.start, 1e-9)
         p = min(max((t - event.start) / span, 0.0), 1.0)
         if event.kind == FINISH:
-            mixed = s.composite.astype(np.float32) * (1.0 - p) + s.final.astype(np.float32) * p
-            frame = np.rint(mixed).astype(np.uint8)
+            frame = cv2.addWeighted(s.composite, 1.0 - p, s.final, p, 0.0)
             if out is not None:
                 np.copyto(out, frame)
                 return out
-            return frame
+            return np.asarray(frame)
         frame = out if out is not None else np.empty_like(s.final)
         base = k // CHECKPOINT_EVERY
         np.copyto(frame, s.checkpoints[base])
@@ -265,10 +265,13 @@ class LayersEngine:
         region = frame[box[1] : box[3], box[0] : box[2]]
         times = s.times[k]
         if event.kind == PAINT and times is not None:
-            done = times <= np.uint16(round(p * 65535))
-            np.copyto(region, patch, where=done[..., None])
+            # OpenCV's masked copy is several times faster than numpy's; it needs a contiguous target
+            done = (times <= round(p * 65535)).view(np.uint8)  # 0/1: copyTo copies where non-zero
+            target = np.ascontiguousarray(region)
+            cv2.copyTo(patch, done, target)
+            region[...] = target
         else:  # a hidden layer fading out
-            region[...] = np.rint(region * (1.0 - p) + patch * p).astype(np.uint8)
+            region[...] = cv2.addWeighted(np.ascontiguousarray(region), 1.0 - p, patch, p, 0.0)
         return frame
 
     def iter_frames(
