@@ -16,6 +16,7 @@ from app.core.layers import Layer
 from app.inference.layers.classify import BACKGROUND, BASE, LINES, SKETCH, TEXT
 
 _MAX_PARTS = 400  # marks or regions timed one by one; the rest share the last slot
+_LABEL_SIDE = 256
 
 
 def reveal_times(layer: Layer, cls: str, rng: np.random.Generator) -> np.ndarray:
@@ -34,13 +35,17 @@ def reveal_times(layer: Layer, cls: str, rng: np.random.Generator) -> np.ndarray
 
 
 def _ranked(raw: np.ndarray, painted: np.ndarray) -> np.ndarray:
-    """Times replaced by their rank among the painted pixels: an even pace over the window."""
+    """Times replaced by their rank among the painted pixels: an even pace over the window. Ranked
+    through a 65536-bin histogram (linear time; ties within a bin share a time), not a full sort."""
     out = np.zeros(raw.shape, np.float32)
-    values = raw[painted]
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(len(values), np.float32)
-    ranks[order] = (np.arange(len(values), dtype=np.float32) + 1.0) / len(values)
-    out[painted] = ranks
+    values = raw[painted].astype(np.float64)
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        out[painted] = 1.0
+        return out
+    bins = np.minimum(((values - low) / (high - low) * 65535).astype(np.int64), 65535)
+    cdf = np.cumsum(np.bincount(bins, minlength=65536)).astype(np.float64) / len(values)
+    out[painted] = cdf[bins].astype(np.float32)
     return out
 
 
@@ -71,14 +76,19 @@ def _strokes(painted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _regions(pixels: np.ndarray, painted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    quant = (pixels[..., :3] // 64).astype(np.int32)
-    colour = quant[..., 0] * 16 + quant[..., 1] * 4 + quant[..., 2] + 1
-    colour[~painted] = 0
+    """Regions of one colour (4 levels a channel), largest first, each spreading from its centre. The
+    regions are found at most 256 pixels on a side (their timing needs no more) and scaled back."""
     h, w = painted.shape
-    labels = np.zeros((h, w), np.int32)
+    scale = min(1.0, _LABEL_SIDE / max(h, w))
+    small_w, small_h = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+    small = cv2.resize(pixels, (small_w, small_h), interpolation=cv2.INTER_NEAREST)
+    quant = (small[..., :3] // 64).astype(np.int32)
+    colour = quant[..., 0] * 16 + quant[..., 1] * 4 + quant[..., 2] + 1
+    colour[small[..., 3] == 0] = 0
+    labels = np.zeros((small_h, small_w), np.int32)
     total = 0
     keys: list[float] = [0.0]
-    for value in np.unique(colour[painted]):
+    for value in np.unique(colour[colour > 0]):
         n, lab, stats, _ = cv2.connectedComponentsWithStats(
             (colour == value).astype(np.uint8), connectivity=4
         )
@@ -92,13 +102,14 @@ def _regions(pixels: np.ndarray, painted: np.ndarray, rng: np.random.Generator) 
     count = total + 1
     rank = _parts_in_order(labels, count, np.asarray(keys))
     # within a region: spreading from its centre
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    yy, xx = np.mgrid[0:small_h, 0:small_w].astype(np.float32)
     sums = np.bincount(labels.ravel(), minlength=count).astype(np.float32)
     cy = np.bincount(labels.ravel(), yy.ravel(), count) / np.maximum(sums, 1)
     cx = np.bincount(labels.ravel(), xx.ravel(), count) / np.maximum(sums, 1)
     reach = np.sqrt(sums) + 1.0
     spread = np.hypot(yy - cy[labels], xx - cx[labels]) / (2.0 * reach[labels])
-    return np.asarray(rank[labels] + np.clip(spread, 0.0, 0.999), np.float32)
+    times = (rank[labels] + np.clip(spread, 0.0, 0.999)).astype(np.float32)
+    return np.asarray(cv2.resize(times, (w, h), interpolation=cv2.INTER_NEAREST), np.float32)
 
 
 def _wash(alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
