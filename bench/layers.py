@@ -7,7 +7,8 @@ its working size (target p95 <= 10 ms).
 The PSD is written once with psd-tools (layers of 15-100 % of the canvas in each direction, smooth
 content, RLE like Photoshop) and kept in the temp folder; psd-tools' own composite at save is skipped
 (it takes minutes at this size), so the file's merged image is blank: the open does the same work.
-The open runs in a fresh process (`open_s`: `load_artwork`, stack and merged image; `peak_rss_mb`: the
+The open runs in a fresh process (`open_s`: `load_artwork`, stack and merged image, `open_cpu_s` the CPU
+time it took, which other work on a shared machine does not inflate; `peak_rss_mb`: the
 process's peak, `baseline_rss_mb` before the open). `decoded_mb` is the RGBA bytes of the layers read.
 With `--json`, the last line is one JSON object.
 """
@@ -35,12 +36,12 @@ from pathlib import Path
 sys.path.insert(0, {root!r})
 from app.core.artwork import load_artwork
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 art = load_artwork(Path({path!r}))
-open_s = time.perf_counter() - t
+open_s, open_cpu_s = time.perf_counter() - t, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 stack = art.layers
-print(json.dumps({{"open_s": open_s, "baseline_rss_mb": base / 1024, "peak_rss_mb": peak / 1024,
+print(json.dumps({{"open_s": open_s, "open_cpu_s": open_cpu_s, "baseline_rss_mb": base / 1024, "peak_rss_mb": peak / 1024,
     "layers_read": len(stack.layers()), "decoded_mb": stack.decoded_pixels() * 4 / 2**20}}))
 """
 
@@ -125,7 +126,9 @@ def main() -> None:
     result["cpus"] = os.cpu_count() or 1
     result["load_average"] = os.getloadavg()[0]  # other work on the machine slows every figure
     print(f"layers, {args.width}x{args.height}, {args.layers} layers, {result['cpus']} CPUs")
-    print(f"  open (load_artwork):  {result['open_s']:.2f} s    target <= 3 s")
+    print(
+        f"  open (load_artwork):  {result['open_s']:.2f} s ({result['open_cpu_s']:.2f} s CPU)    target <= 3 s"
+    )
     print(
         f"  peak RSS:             {result['peak_rss_mb']:.0f} MB ({result['peak_over_decoded']:.2f}x the "
         f"{result['decoded_mb']:.0f} MB of decoded layers)    target <= 2.5x"
