@@ -18,6 +18,7 @@ DEFAULT_ENGINE = "procedural"
 _BUILTINS: dict[str, str] = {
     "procedural": "app.inference.procedural:ProceduralEngine",
     "paints-undo": "app.inference.paints_undo.engine:PaintsUndoEngine",
+    "layers": "app.inference.layers:LayersEngine",
 }
 
 
@@ -56,7 +57,7 @@ def create_engine(name: str, models_dir: Path | None = None, device: str | None 
                 break
     if factory is None:
         raise EngineError(f"Unknown engine '{name}'.", f"Choose one of: {', '.join(engine_names())}.")
-    if name == "procedural":
+    if name in ("procedural", "layers"):
         return factory()
     try:
         return factory(models_dir=models_dir, device=device)

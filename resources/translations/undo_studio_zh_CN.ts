@@ -751,6 +751,34 @@ Export the GIF anyway?</source>
       <translation>先填背景还是先填主体；自动时由种子决定。</translation>
     </message>
     <message>
+      <source>Layers (the file&apos;s own layers)</source>
+      <translation>图层（文件自身的图层）</translation>
+    </message>
+    <message>
+      <source>Background</source>
+      <translation>背景</translation>
+    </message>
+    <message>
+      <source>early</source>
+      <translation>靠前</translation>
+    </message>
+    <message>
+      <source>late</source>
+      <translation>靠后</translation>
+    </message>
+    <message>
+      <source>Paint the background layers early or late; auto lets the seed decide.</source>
+      <translation>背景图层先画还是后画；自动时由种子决定。</translation>
+    </message>
+    <message>
+      <source>Reading the layers</source>
+      <translation>正在读取图层</translation>
+    </message>
+    <message>
+      <source>Compositing the layers</source>
+      <translation>正在合成图层</translation>
+    </message>
+    <message>
       <source>Sketch density</source>
       <translation>草稿密度</translation>
     </message>
@@ -1364,6 +1392,18 @@ Export the GIF anyway?</source>
     <message>
       <source>Prepare the branch with the procedural engine first.</source>
       <translation>请先用程序化引擎准备该分支。</translation>
+    </message>
+    <message>
+      <source>Open a PSD, PSB, OpenRaster (.ora) or Krita (.kra) file, or choose another engine.</source>
+      <translation>请打开 PSD、PSB、OpenRaster（.ora）或 Krita（.kra）文件，或选择其他引擎。</translation>
+    </message>
+    <message>
+      <source>Choose auto, early or late.</source>
+      <translation>请选择自动、靠前或靠后。</translation>
+    </message>
+    <message>
+      <source>Prepare the branch with the layers engine first.</source>
+      <translation>请先用图层引擎准备该分支。</translation>
     </message>
     <message>
       <source>Fork the parent branch again.</source>
