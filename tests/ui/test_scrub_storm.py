@@ -90,3 +90,26 @@ def test_a_storm_moves_the_track_playhead_at_most_once_per_interval(qtbot, make_
     assert moves == [100] and w.timeline.slider.value() == 299 and "299" in w.timeline.step_label.text()
     qtbot.waitUntil(lambda: track.playhead.value() == 299, timeout=2000)  # the last one lands
     assert moves == [100, 299]
+
+
+def test_in_a_storm_only_the_latest_step_of_each_turn_is_blended_and_painted(
+    qtbot, make_window, small_artwork, monkeypatch
+):
+    from app.ui import viewer_controller
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=900)
+    wait_exact(qtbot, w)
+    qtbot.wait(50)
+    doc = w.document
+    asked: list[int] = []
+    best_frame = doc.best_frame
+    monkeypatch.setattr(doc, "best_frame", lambda bid, step: (asked.append(step), best_frame(bid, step))[1])
+    monkeypatch.setattr(viewer_controller, "STORM_GAP_S", 3600.0, raising=False)  # all a storm
+    for turn in range(5):
+        for step in range(100 + 10 * turn, 105 + 10 * turn):
+            w.timeline.slider.setValue(step)
+        assert not any(100 + 10 * turn <= s < 105 + 10 * turn for s in asked)  # nothing yet...
+        qtbot.waitUntil(lambda turn=turn: 104 + 10 * turn in asked, timeout=2000)  # ...then the latest
+    assert set(asked) == {104, 114, 124, 134, 144}
+    assert w.canvas._step == 144 and "144" in w.timeline.step_label.text()
