@@ -152,3 +152,16 @@ def test_by_default_each_behaviour_happens_in_some_branches_and_not_in_others(en
         seen["repaint"] += e.repaint is not None
         seen["background"] += e.background is not None
     assert all(1 <= n <= 12 for n in seen.values()), seen
+
+
+def test_with_every_behaviour_on_the_painting_still_converges(engine, art) -> None:
+    """Rough-ins and early backgrounds are capped, so only the flip stretch (a view) and the colour
+    adjustment (which itself moves towards the final) change how the distance to the final moves."""
+    on = _prepare(engine, art, flip_chance=1.0, grade_chance=1.0, repaint_chance=1.0, background_chance=1.0)
+    dist = []
+    for step, frame in engine.iter_frames(on, range(999, -1, -1), CancelToken(), no_progress):
+        seen = frame[:, ::-1] if on.effects.flipped(999 - step) else frame
+        dist.append(float(np.abs(seen.astype(np.int16) - art.pixels).mean()))
+    rises = np.diff(np.array(dist))
+    assert dist[-1] == 0.0
+    assert rises.max() < 0.5 and rises[rises > 0].sum() < 0.03 * dist[0]
