@@ -146,42 +146,67 @@ def _grade(rng: np.random.Generator, chance: float) -> Grade | None:
 
 
 def _capped(new: np.ndarray, under: np.ndarray, final: np.ndarray) -> np.ndarray:
-    """`new` moved towards `final` so it is at most CAP times as far from it as `under` is."""
-    d_new = np.linalg.norm(new - final, axis=-1, keepdims=True)
-    d_under = np.linalg.norm(under - final, axis=-1, keepdims=True)
-    scale = np.minimum(1.0, CAP * d_under / np.maximum(d_new, 1e-6))
+    """`new` moved towards `final` so it is at most CAP times as far from it as `under` is. (N, 3) float32."""
+    d_new = np.sqrt(np.square(new - final).sum(axis=1, keepdims=True))
+    d_under = np.sqrt(np.square(under - final).sum(axis=1, keepdims=True))
+    scale = np.minimum(np.float32(1.0), np.float32(CAP) * d_under / np.maximum(d_new, np.float32(1e-6)))
     out: np.ndarray = final + (new - final) * scale
     return out
 
 
 def _hue_turn(rgb: np.ndarray, degrees: float, lift: float) -> np.ndarray:
-    """Colours turned around the grey axis (YCrCb) by `degrees` and lightened by `lift` levels."""
-    y = rgb @ np.array([0.299, 0.587, 0.114])
-    cr, cb = (rgb[..., 0] - y) * 0.713, (rgb[..., 2] - y) * 0.564
+    """(N, 3) colours turned around the grey axis (YCrCb) by `degrees` and lightened by `lift` levels."""
     a = np.deg2rad(degrees)
-    cr, cb = cr * np.cos(a) - cb * np.sin(a), cr * np.sin(a) + cb * np.cos(a)
-    chroma_boost = 1.3
-    y = y + lift
-    r = y + 1.403 * cr * chroma_boost
-    b = y + 1.773 * cb * chroma_boost
-    g = (y - 0.299 * r - 0.114 * b) / 0.587
-    out: np.ndarray = np.clip(np.stack([r, g, b], -1), 0, 255)
+    boost = 1.3  # a rough-in is bolder than the final
+    # RGB -> (Y, Cr, Cb), rotate (Cr, Cb), back to RGB: one 3x3 matrix and an offset
+    to_ycc = np.array([[0.299, 0.587, 0.114], [0.5, -0.4187, -0.0813], [-0.1687, -0.3313, 0.5]])
+    turn = np.array(
+        [[1, 0, 0], [0, np.cos(a) * boost, -np.sin(a) * boost], [0, np.sin(a) * boost, np.cos(a) * boost]]
+    )
+    m = (np.linalg.inv(to_ycc) @ turn @ to_ycc).astype(np.float32)
+    out: np.ndarray = np.clip(rgb @ m.T + np.float32(lift), 0, 255)
     return out
 
 
 def _retime(
-    times: list[np.ndarray], stage: int, mask: np.ndarray, tick: int, span: int, rng: np.random.Generator
+    times: list[np.ndarray], stage: int, idx: np.ndarray, tick: int, span: int, rng: np.random.Generator
 ) -> None:
-    """Stage `stage` of the pixels in `mask` done in a sweep from `tick` over `span` ticks."""
-    ys, xs = np.nonzero(mask)
+    """Stage `stage` of the pixels `idx` (flat indices) done in a sweep from `tick` over `span` ticks."""
+    w = times[stage].shape[1]
+    ys, xs = np.divmod(idx, w)
     angle = rng.uniform(0, 2 * np.pi)
     proj = xs * np.cos(angle) + ys * np.sin(angle)
     frac = (proj - proj.min()) / max(float(np.ptp(proj)), 1e-6)
-    times[stage][ys, xs] = np.clip(tick + np.rint(frac * span), 0, LAST_TICK).astype(np.uint16)
+    times[stage].reshape(-1)[idx] = np.clip(tick + np.rint(frac * span), 0, LAST_TICK).astype(np.uint16)
 
 
 def _label_areas(plan: WayPlan) -> np.ndarray:
     return np.bincount(plan.labels.ravel(), minlength=plan.backdrop.shape[0]).astype(np.float64)
+
+
+def _paint_early(
+    an: Analysis,
+    layers: list[np.ndarray],
+    times: list[np.ndarray],
+    k: int,
+    idx: np.ndarray,
+    early: np.ndarray,
+) -> tuple[int, int] | None:
+    """Stage k paints `early` (capped, N x 3) at the pixels `idx` instead of its own colours (ink lines
+    kept); returns (first tick, last tick) of stage k there, or None when the change would not show."""
+    layer = layers[k + 1].copy()
+    flat_layer = layer.reshape(-1, 3)
+    own = flat_layer[idx].astype(np.float32)
+    under = layers[k].reshape(-1, 3)[idx].astype(np.float32)
+    final = an.image.reshape(-1, 3)[idx].astype(np.float32)
+    line = an.line_alpha.reshape(-1)[idx][:, None]
+    new = _capped(early, under, final) * (1 - line) + own * line
+    if np.abs(new - own).max(axis=1).mean() < VISIBLE:
+        return None
+    flat_layer[idx] = np.clip(new + 0.5, 0, 255).astype(np.uint8)
+    layers[k + 1] = layer
+    ticks = times[k].reshape(-1)[idx]
+    return int(ticks.min()), int(ticks.max())
 
 
 def _repaint(
@@ -198,29 +223,19 @@ def _repaint(
         pool = np.nonzero(ok)[0]
     if pool.size == 0:
         return None
-    final = an.image.astype(np.float32)
     # the regions whose colour is far from paper show a rough-in best; the seed picks among them
-    far = np.bincount(plan.labels.ravel(), weights=(255.0 - final).sum(-1).ravel(), minlength=area.shape[0])
+    ink = 765 - an.image.sum(axis=2, dtype=np.int32)
+    far = np.bincount(plan.labels.ravel(), weights=ink.ravel(), minlength=area.shape[0])
     pool = pool[np.argsort(-far[pool] / area[pool], kind="stable")][:4]
-    region = int(rng.choice(pool))
-    mask = plan.labels == region
-    under = layers[k][mask].astype(np.float32)
-    layer = layers[k + 1].copy()
-    rough = _hue_turn(
-        layer[mask].astype(np.float32), rng.choice([-1, 1]) * rng.uniform(60, 140), rng.uniform(-25, 25)
-    )
-    line = an.line_alpha[mask][:, None]
-    new = _capped(rough, under, final[mask]) * (1 - line) + layer[mask] * line
-    if np.abs(new - layer[mask]).max(axis=-1).mean() < VISIBLE:
+    idx = np.flatnonzero(plan.labels == int(rng.choice(pool)))
+    own = layers[k + 1].reshape(-1, 3)[idx].astype(np.float32)
+    rough = _hue_turn(own, rng.choice([-1, 1]) * rng.uniform(60, 140), rng.uniform(-25, 25))
+    span = _paint_early(an, layers, times, k, idx, rough)
+    if span is None:
         return None  # a region too pale to show a rough-in
-    layer[mask] = np.clip(new + 0.5, 0, 255).astype(np.uint8)
-    layers[k + 1] = layer
-    roughed = int(times[k][mask].min())
-    done = int(times[k][mask].max())
-    tick = min(done + int(rng.integers(40, 140)), LAST_TICK - 80)
-    tick = max(tick, done + 1)
-    _retime(times, k + 1, mask, tick, int(rng.integers(12, 30)), rng)
-    return roughed, tick
+    tick = max(min(span[1] + int(rng.integers(40, 140)), LAST_TICK - 80), span[1] + 1)
+    _retime(times, k + 1, idx, tick, int(rng.integers(12, 30)), rng)
+    return span[0], tick
 
 
 def _background(
@@ -229,30 +244,21 @@ def _background(
     k = plan.colour_stage
     if k + 1 >= len(plan.stages):
         return None
-    mask = plan.backdrop[plan.labels]
-    if mask.mean() < 0.05:
+    idx = np.flatnonzero(plan.backdrop[plan.labels])
+    h, w = plan.labels.shape
+    if idx.size < 0.05 * h * w:
         return None
-    final = an.image.astype(np.float32)
-    layer = layers[k + 1].copy()
-    mean = layer[mask].reshape(-1, 3).astype(np.float32).mean(0)
+    mean = layers[k + 1].reshape(-1, 3)[idx].mean(axis=0, dtype=np.float64).astype(np.float32)
     other = _hue_turn(mean[None], rng.uniform(90, 200), 0.0)[0]
-    h = plan.labels.shape[0]
-    ys, _ = np.nonzero(mask)
-    v = (ys / max(h - 1, 1))[:, None]
+    v = (idx // w).astype(np.float32)[:, None] / np.float32(max(h - 1, 1))
     top, bottom = np.clip(other + 35, 0, 255), np.clip(other - 35, 0, 255)
     alt = top + (bottom - top) * v  # a plain gradient: the first idea of a backdrop
-    under = layers[k][mask].astype(np.float32)
-    line = an.line_alpha[mask][:, None]
-    new = _capped(alt, under, final[mask]) * (1 - line) + layer[mask] * line
-    if np.abs(new - layer[mask]).max(axis=-1).mean() < VISIBLE:
+    span = _paint_early(an, layers, times, k, idx, alt.astype(np.float32))
+    if span is None:
         return None  # a backdrop of bare paper: there is no colour to change
-    layer[mask] = np.clip(new + 0.5, 0, 255).astype(np.uint8)
-    layers[k + 1] = layer
-    painted = int(times[k][mask].min())
-    done = int(times[k][mask].max())
-    tick = max(min(done + int(rng.integers(30, 110)), LAST_TICK - 120), done + 1)
-    _retime(times, k + 1, mask, tick, int(rng.integers(30, 70)), rng)
-    return painted, tick
+    tick = max(min(span[1] + int(rng.integers(30, 110)), LAST_TICK - 120), span[1] + 1)
+    _retime(times, k + 1, idx, tick, int(rng.integers(30, 70)), rng)
+    return span[0], tick
 
 
 def apply_to_plan(
