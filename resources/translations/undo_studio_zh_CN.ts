@@ -1442,6 +1442,10 @@ Export the GIF anyway?</source>
       <translation>请从父分支重新分叉。</translation>
     </message>
     <message>
+      <source>Fork with the parent's way of working, or start a new branch for another way.</source>
+      <translation>请按父分支的作画方式分叉，或为其他作画方式新建分支。</translation>
+    </message>
+    <message>
       <source>Pick a step in range.</source>
       <translation>请选择范围内的步数。</translation>
     </message>
