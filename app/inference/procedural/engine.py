@@ -31,54 +31,15 @@ from app.core.frames import MAX_STEP, MIN_STEP
 from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec, StageBand
 from app.inference.procedural.analysis import Analysis, analyse
-from app.inference.procedural.behaviours import DEFAULT_CHANCES, Effects, apply_to_plan, forked_effects
+from app.inference.procedural.behaviours import Effects, apply_to_plan, forked_effects
 from app.inference.procedural.compositor import Compositor
 from app.inference.procedural.fork import continue_from
 from app.inference.procedural.plans import way_plan
 from app.inference.procedural.recipe import PlanFacts, decode_recipe, encode_recipe
-from app.inference.procedural.schedule import ORDERS, TIMING_PRESETS
-from app.inference.procedural.ways import WAY_CHOICES, WayPlan, choose_way, measure
+from app.inference.procedural.settings import chances, read_settings, setting_specs
+from app.inference.procedural.ways import WayPlan, choose_way, measure
 
 MAX_WORKING_SIDE = 2048
-DEFAULT_DENSITY = 0.6
-# (setting, behaviour, label, help) of the behaviours' chances (behaviours.py)
-CHANCE_SETTINGS = (
-    (
-        "flip_chance",
-        "flip",
-        "Canvas flips",
-        "Chance that the canvas is shown flipped for a while; 0 turns it off.",
-    ),
-    (
-        "grade_chance",
-        "grade",
-        "Late colour adjustment",
-        "Chance of a colour adjustment over everything near the end; 0 turns it off.",
-    ),
-    (
-        "repaint_chance",
-        "repaint",
-        "Repainted region",
-        "Chance that a region is roughed in and repainted later; 0 turns it off.",
-    ),
-    (
-        "background_chance",
-        "background",
-        "Replaced background",
-        "Chance that the background is painted early and replaced later; 0 turns it off.",
-    ),
-)
-
-
-def _unit(spec: BranchSpec, name: str, default: float, label: str) -> float:
-    """A 0..1 setting of `spec`, or a clear error."""
-    try:
-        value = float(spec.setting(name, default))
-    except (TypeError, ValueError):
-        raise EngineError(f"{label} must be a number.", "Use a value from 0 to 1.") from None
-    if not 0.0 <= value <= 1.0:
-        raise EngineError(f"{label} {value} is out of range.", "Use a value from 0 to 1.")
-    return value
 
 
 @dataclass(eq=False)
@@ -171,79 +132,9 @@ class ProceduralEngine:
         return EngineAvailability(ready=True)
 
     def settings(self) -> Sequence[SettingSpec]:
-        return (
-            SettingSpec(
-                "stage_timing",
-                "Stage timing",
-                "choice",
-                "balanced",
-                choices=tuple(TIMING_PRESETS),
-                help="How the undo steps are shared between sketch, ink, flats, shading and details.",
-            ),
-            SettingSpec(
-                "order",
-                "Colouring order",
-                "choice",
-                "auto",
-                choices=ORDERS,
-                help="Fill the background or the subject first; auto lets the seed decide.",
-            ),
-            SettingSpec(
-                "sketch_density",
-                "Sketch density",
-                "float",
-                DEFAULT_DENSITY,
-                minimum=0.0,
-                maximum=1.0,
-                help="How much pencil work: searching lines and construction shapes.",
-            ),
-            SettingSpec(
-                "way",
-                "Way of working",
-                "choice",
-                "auto",
-                choices=WAY_CHOICES,
-                help="Line art first, painterly (masses back to front, then brushwork) or sketch and wash; "
-                "auto chooses from the artwork.",
-            ),
-            *(
-                SettingSpec(
-                    name,
-                    label,
-                    "float",
-                    DEFAULT_CHANCES[key],
-                    minimum=0.0,
-                    maximum=1.0,
-                    help=text,
-                )
-                for name, key, label, text in CHANCE_SETTINGS
-            ),
-        )
+        return setting_specs()
 
     # -- prepare ---------------------------------------------------------------------------------
-    def _read_settings(self, spec: BranchSpec) -> dict:
-        timing = str(spec.setting("stage_timing", "balanced"))
-        order = str(spec.setting("order", "auto"))
-        way = str(spec.setting("way", "auto"))
-        if timing not in TIMING_PRESETS:
-            raise EngineError(
-                f"Unknown stage timing '{timing}'.", f"Choose one of: {', '.join(TIMING_PRESETS)}."
-            )
-        if order not in ORDERS:
-            raise EngineError(f"Unknown colouring order '{order}'.", f"Choose one of: {', '.join(ORDERS)}.")
-        if way not in WAY_CHOICES:
-            raise EngineError(f"Unknown way of working '{way}'.", f"Choose one of: {', '.join(WAY_CHOICES)}.")
-        settings: dict = {"stage_timing": timing, "order": order}
-        settings["sketch_density"] = _unit(spec, "sketch_density", DEFAULT_DENSITY, "Sketch density")
-        settings["way"] = way
-        for name, key, label, _ in CHANCE_SETTINGS:
-            settings[name] = _unit(spec, name, DEFAULT_CHANCES[key], label)
-        return settings
-
-    @staticmethod
-    def _chances(settings: dict) -> dict[str, float]:
-        return {key: float(settings[name]) for name, key, _, _ in CHANCE_SETTINGS}
-
     def _analysis(self, artwork: Artwork, cancel: CancelToken, progress: ProgressCallback) -> Analysis:
         key = f"{artwork.content_hash}:{self.max_working_side}"
         with self._lock:
@@ -297,7 +188,7 @@ class ProceduralEngine:
         )
         cancel.raise_if_cancelled()
         progress(0.85, "Adding behaviours")
-        plan, effects = apply_to_plan(plan, an, int(spec.seed), self._chances(settings))
+        plan, effects = apply_to_plan(plan, an, int(spec.seed), chances(settings))
         cancel.raise_if_cancelled()
         return an.image, plan, effects
 
@@ -306,7 +197,7 @@ class ProceduralEngine:
     ) -> ProceduralSession:
         """Analyse (cached per artwork) and plan. A fork first prepares its parent, then keeps what the
         parent has painted at the fork step and re-plans only the rest with its own seed (fork.py)."""
-        settings = self._read_settings(spec)
+        settings = read_settings(spec)
         origin = self._fork_origin(spec)
         cancel.raise_if_cancelled()
         parent: ProceduralSession | None = None
@@ -365,7 +256,7 @@ class ProceduralEngine:
         `EngineError` when the recipe is damaged, of another format version or for another artwork or
         spec (the caller then calls `prepare`). Recipes of the first format (line art only, no
         behaviours) restore as they were made."""
-        settings = self._read_settings(spec)
+        settings = read_settings(spec)
         origin = self._fork_origin(spec)
         if origin is not None:
             settings["fork_step"] = origin[1]
