@@ -415,6 +415,34 @@ Export the GIF anyway?</source>
       <translation>细节</translation>
     </message>
     <message>
+      <source>block-in</source>
+      <translation>铺大色</translation>
+    </message>
+    <message>
+      <source>forms</source>
+      <translation>塑形</translation>
+    </message>
+    <message>
+      <source>refinement</source>
+      <translation>深入刻画</translation>
+    </message>
+    <message>
+      <source>drawing</source>
+      <translation>起稿</translation>
+    </message>
+    <message>
+      <source>washes</source>
+      <translation>铺水色</translation>
+    </message>
+    <message>
+      <source>glazes</source>
+      <translation>罩染</translation>
+    </message>
+    <message>
+      <source>definition</source>
+      <translation>收形</translation>
+    </message>
+    <message>
       <source>Step %1</source>
       <translation>第 %1 步</translation>
     </message>
@@ -893,6 +921,62 @@ Export the GIF anyway?</source>
     <message>
       <source>Planning the painting order</source>
       <translation>正在规划绘画顺序</translation>
+    </message>
+    <message>
+      <source>Way of working</source>
+      <translation>作画方式</translation>
+    </message>
+    <message>
+      <source>line-art</source>
+      <translation>先线稿</translation>
+    </message>
+    <message>
+      <source>painterly</source>
+      <translation>绘画式</translation>
+    </message>
+    <message>
+      <source>sketch-wash</source>
+      <translation>草稿加淡彩</translation>
+    </message>
+    <message>
+      <source>Line art first, painterly (masses back to front, then brushwork) or sketch and wash; auto chooses from the artwork.</source>
+      <translation>先线稿、绘画式（由远及近铺大色块，再逐步用笔刻画）或草稿加淡彩；自动时根据作品选择。</translation>
+    </message>
+    <message>
+      <source>Canvas flips</source>
+      <translation>画布翻转</translation>
+    </message>
+    <message>
+      <source>Chance that the canvas is shown flipped for a while; 0 turns it off.</source>
+      <translation>画布被水平翻转一段时间的概率；0 表示关闭。</translation>
+    </message>
+    <message>
+      <source>Late colour adjustment</source>
+      <translation>后期调色</translation>
+    </message>
+    <message>
+      <source>Chance of a colour adjustment over everything near the end; 0 turns it off.</source>
+      <translation>接近完成时对整幅画调色的概率；0 表示关闭。</translation>
+    </message>
+    <message>
+      <source>Repainted region</source>
+      <translation>重画区域</translation>
+    </message>
+    <message>
+      <source>Chance that a region is roughed in and repainted later; 0 turns it off.</source>
+      <translation>某个区域先粗略铺色、之后重画的概率；0 表示关闭。</translation>
+    </message>
+    <message>
+      <source>Replaced background</source>
+      <translation>替换背景</translation>
+    </message>
+    <message>
+      <source>Chance that the background is painted early and replaced later; 0 turns it off.</source>
+      <translation>背景先画一版、之后被替换的概率；0 表示关闭。</translation>
+    </message>
+    <message>
+      <source>Adding behaviours</source>
+      <translation>加入作画习惯</translation>
     </message>
     <message>
       <source>Building layers</source>
@@ -1408,6 +1492,10 @@ Export the GIF anyway?</source>
     <message>
       <source>Fork the parent branch again.</source>
       <translation>请从父分支重新分叉。</translation>
+    </message>
+    <message>
+      <source>Fork with the parent's way of working, or start a new branch for another way.</source>
+      <translation>请按父分支的作画方式分叉，或为其他作画方式新建分支。</translation>
     </message>
     <message>
       <source>Pick a step in range.</source>

@@ -113,13 +113,21 @@ class TimelineTrack(pg.PlotWidget):
             self._band_steps.append((lo, hi, name))
 
     def stage_label(self, name: str) -> str:
-        """Engines name stages in English ids; these are the ones the built-in engines use."""
+        """Engines name stages in English ids; these are the ones the built-in engines use (the procedural
+        engine's three ways of working, app/inference/procedural/ways.py)."""
         labels = {
             "sketch": self.tr("sketch"),
             "ink": self.tr("ink"),
             "flats": self.tr("flats"),
             "shading": self.tr("shading"),
             "details": self.tr("details"),
+            "block-in": self.tr("block-in"),
+            "forms": self.tr("forms"),
+            "refinement": self.tr("refinement"),
+            "drawing": self.tr("drawing"),
+            "washes": self.tr("washes"),
+            "glazes": self.tr("glazes"),
+            "definition": self.tr("definition"),
         }
         return labels.get(name, name)
 
