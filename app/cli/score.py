@@ -47,9 +47,7 @@ def score_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         branches[f"{engine.name} seed {seed}"] = ProcessFrames(
             engine, artwork, spec, cancel, session=session
         ).frame_for_step
-    report = score_branches(
-        aligned, branches, artwork.width, samples=args.samples, cancel=cancel, progress=bar
-    )
+    report = score_branches(aligned, branches, samples=args.samples, cancel=cancel, progress=bar)
     bar.done()
     timings["score_s"] = time.perf_counter() - t0
 
