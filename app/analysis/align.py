@@ -162,6 +162,14 @@ class AlignedRecording:
     def view_size(self) -> tuple[int, int]:
         return int(self.final.shape[1]), int(self.final.shape[0])
 
+    def picture_for_step(self, step: int) -> np.ndarray:
+        """The recording's own picture at `step`, to show beside a branch: the sampled frame's canvas,
+        unmirrored, at the size it was sampled (not the small analysis view)."""
+        frame = self.recording.frames[self.alignment.sample_for_step(step)]
+        return register(
+            frame, self.alignment.geometry, (self.recording.info.width, self.recording.info.height)
+        )
+
     def view_at_progress(self, progress: float) -> np.ndarray:
         return self.views[self.alignment.sample_for_progress(progress)]
 

@@ -207,13 +207,13 @@ def _crop(pixels: np.ndarray, box: Box, full: tuple[float, float]) -> np.ndarray
 
 
 def register(
-    frame: np.ndarray, geometry: Geometry, full_size: tuple[int, int], size: tuple[int, int]
+    frame: np.ndarray, geometry: Geometry, full_size: tuple[int, int], size: tuple[int, int] | None = None
 ) -> np.ndarray:
-    """A sampled recording frame in the analysis view: cropped to the frame box, unmirrored, resized.
-    `full_size`: the recording's own (w, h), which the frame box is given in."""
+    """A sampled recording frame in the analysis view: cropped to the frame box, unmirrored, resized to
+    `size` (None: the crop's own size). `full_size`: the recording's (w, h), the frame box's unit."""
     part = _crop(frame, geometry.frame_box, full_size)
-    view = resize_to(part, *size)
-    return np.ascontiguousarray(view[:, ::-1]) if geometry.flip else view
+    view = part if size is None else resize_to(part, *size)
+    return np.ascontiguousarray(view[:, ::-1] if geometry.flip else view)
 
 
 def artwork_view(

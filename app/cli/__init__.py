@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-label", action="store_true", help="leave out the 'AI-simulated process' caption and metadata"
     )
     r.add_argument(
+        "--recording",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="show each frame beside this real time-lapse of the artwork (video, frame folder, .procreate)",
+    )
+    r.add_argument(
         "--contact-sheet",
         type=Path,
         default=None,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from app.cli.progress import TerminalProgress
-from app.core.artwork import fit_within, load_artwork
+from app.core.artwork import Artwork, fit_within, load_artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, scaled_progress
 from app.core.frames import MAX_STEP
@@ -27,6 +27,7 @@ from app.inference.registry import create_engine
 
 CONTACT_SHEET_STEPS = (999, 900, 700, 500, 300, 100, 0)
 DEFAULT_FRAMES = 300
+RECORDING_SIDE = 640  # the recording's pane: sampled at up to this size (300 samples: ~200 MB at 16:9)
 VIDEO_SUFFIXES = {".mp4", ".webm", ".gif", ".webp"}
 
 
@@ -103,6 +104,36 @@ def _frame_source(source: ProcessFrames, args: argparse.Namespace) -> tuple[list
     return list(range(len(order))), lambda i: source.frame_for_part(order[i]), source.frame_for_step
 
 
+def _beside_recording(
+    args: argparse.Namespace, source: ProcessFrames, artwork: Artwork, frame_for: FrameFn, cancel: CancelToken
+) -> FrameFn:
+    """Each exported step beside the real recording at the same progress (app/analysis)."""
+    from app.analysis.align import align
+    from app.analysis.sources import load_recording
+    from app.core.imaging import side_by_side
+    from app.errors import RecordingError
+
+    if not source.random_access and not (args.steps or args.frames):
+        raise EngineError(
+            "--recording shows undo steps side by side; this engine's whole-chain video has none.",
+            "Add --frames N (e.g. --frames 300) or --steps.",
+        )
+    bar = TerminalProgress("recording")
+    recording = load_recording(
+        args.recording, max_side=RECORDING_SIDE, max_samples=300, cancel=cancel, progress=bar
+    )
+    aligned = align(recording, artwork.pixels, cancel=cancel, progress=bar)
+    bar.done()
+    if not aligned.alignment.matches:
+        raise RecordingError(aligned.alignment.verdict, "Check that --recording is the time-lapse of IMAGE.")
+    labels = [f"Simulated (seed {args.seed})", "Recorded"]
+
+    def frame(step: int) -> np.ndarray:
+        return side_by_side([frame_for(step), aligned.picture_for_step(step)], labels)
+
+    return frame
+
+
 def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     from app.core.contact_sheet import contact_sheet, contact_sheet_format, save_contact_sheet
     from app.core.export import (
@@ -165,6 +196,8 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         engine, artwork, spec, cancel, session=session, progress=scaled_progress(bar, 0.0, 0.3)
     )
     steps, frame_for, frame_at_step = _frame_source(source, args)
+    if args.recording is not None:
+        frame_for = _beside_recording(args, source, artwork, frame_for, cancel)
     if export_format(out) == "gif":
         estimate = estimate_gif_bytes(steps, options, *session.output_size)
         if estimate > GIF_WARN_BYTES:

@@ -57,3 +57,34 @@ def test_score_table_and_clear_errors(files):
     assert out.returncode == 1 and "does not exist" in out.stderr
     out = run_cli("score", str(files["art"]), str(files["rec"]), "--setting", "nosuch=1")
     assert out.returncode == 1 and "no setting 'nosuch'" in out.stderr
+
+
+def test_render_beside_a_recording(files, tmp_path):
+    out = tmp_path / "frames"
+    done = run_cli(
+        "render",
+        str(files["art"]),
+        "--seed",
+        "3",
+        "--recording",
+        str(files["rec"]),
+        "--frames",
+        "5",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    first = Image.open(sorted(out.glob("frame_*.png"))[0])
+    art = Image.open(files["art"])
+    assert first.height == art.height and first.width > 1.5 * art.width  # the recording's pane beside it
+    refused = run_cli(
+        "render",
+        str(files["art"]),
+        "--recording",
+        str(files["other"]),
+        "--frames",
+        "5",
+        "--out",
+        str(tmp_path / "x"),
+    )
+    assert refused.returncode == 1 and "does not match this artwork" in refused.stderr
