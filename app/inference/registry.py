@@ -20,8 +20,9 @@ _BUILTINS: dict[str, str] = {
     "paints-undo": "app.inference.paints_undo.engine:PaintsUndoEngine",
     "recording": "app.inference.recorded:RecordedEngine",
 }
+RECORDING_ENGINE = "recording"  # a real time-lapse as a branch (recorded.py)
 # Made by adding a recording, never picked for a new branch: not listed by `engine_names`.
-NOT_LISTED = frozenset({"recording"})
+NOT_LISTED = frozenset({RECORDING_ENGINE})
 
 
 def _load(target: str) -> Callable[..., ProcessEngine]:

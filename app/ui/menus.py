@@ -57,6 +57,9 @@ class Menus(QObject):
     def _build_file(self, menu: QMenu) -> None:
         w = self.w
         menu.addActions([w.home_action, w.open_action])
+        self.add_recording_action = self._action(
+            menu, self.tr("Add recording…"), w.controller.files.browse_recording
+        )
         menu.addSeparator()
         menu.addActions([w.save_action, w.save_as_action, w.export_action])
         menu.addSeparator()

@@ -4,6 +4,10 @@
   <context>
     <name>BranchesController</name>
     <message>
+      <source>Recorded: %1</source>
+      <translation>录制：%1</translation>
+    </message>
+    <message>
       <source>%1: %2</source>
       <translation>%1：%2</translation>
     </message>
@@ -618,6 +622,18 @@ Export the GIF anyway?</source>
   <context>
     <name>OpenSave</name>
     <message>
+      <source>Open an artwork first, then add its recording.</source>
+      <translation>请先打开作品，再添加它的录制。</translation>
+    </message>
+    <message>
+      <source>Add recording</source>
+      <translation>添加录制</translation>
+    </message>
+    <message>
+      <source>Time-lapse recordings</source>
+      <translation>延时录制</translation>
+    </message>
+    <message>
       <source>Open artwork or project</source>
       <translation>打开作品或项目</translation>
     </message>
@@ -698,6 +714,58 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Engine</name>
+    <message>
+      <source>Recorded (real time-lapse)</source>
+      <translation>录制（真实延时）</translation>
+    </message>
+    <message>
+      <source>Recording</source>
+      <translation>录制</translation>
+    </message>
+    <message>
+      <source>Start (s or frame)</source>
+      <translation>开始（秒或帧）</translation>
+    </message>
+    <message>
+      <source>End (s or frame)</source>
+      <translation>结束（秒或帧）</translation>
+    </message>
+    <message>
+      <source>A video, a folder of frames or a .procreate file.</source>
+      <translation>视频、帧图片文件夹或 .procreate 文件。</translation>
+    </message>
+    <message>
+      <source>Where painting starts; -1: as found.</source>
+      <translation>绘画开始的位置；-1：自动检测。</translation>
+    </message>
+    <message>
+      <source>Where painting ends; -1: as found.</source>
+      <translation>绘画结束的位置；-1：自动检测。</translation>
+    </message>
+    <message>
+      <source>Reading the recording</source>
+      <translation>正在读取录制</translation>
+    </message>
+    <message>
+      <source>Sampling the recording</source>
+      <translation>正在采样录制</translation>
+    </message>
+    <message>
+      <source>Reading the frames</source>
+      <translation>正在读取帧</translation>
+    </message>
+    <message>
+      <source>Finding the artwork in the recording</source>
+      <translation>正在录制中定位作品</translation>
+    </message>
+    <message>
+      <source>Registering frames</source>
+      <translation>正在对齐帧</translation>
+    </message>
+    <message>
+      <source>Aligned</source>
+      <translation>已对齐</translation>
+    </message>
     <message>
       <source>Procedural (no weights)</source>
       <translation>程序化（无需模型）</translation>
@@ -933,6 +1001,70 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Errors</name>
+    <message>
+      <source>Could not use this recording</source>
+      <translation>无法使用此录制</translation>
+    </message>
+    <message>
+      <source>Add the recording again.</source>
+      <translation>请重新添加录制。</translation>
+    </message>
+    <message>
+      <source>Add the recording of this artwork.</source>
+      <translation>请添加这幅作品的录制。</translation>
+    </message>
+    <message>
+      <source>Use the whole time-lapse, not a single picture.</source>
+      <translation>请使用完整的延时录制，而不是单张图片。</translation>
+    </message>
+    <message>
+      <source>Use the time-lapse of the painting, not a still picture.</source>
+      <translation>请使用绘画过程的延时录制，而不是静止画面。</translation>
+    </message>
+    <message>
+      <source>Move the end later or the start earlier.</source>
+      <translation>请把结束点后移或把开始点前移。</translation>
+    </message>
+    <message>
+      <source>Use the full-size time-lapse.</source>
+      <translation>请使用原尺寸的延时录制。</translation>
+    </message>
+    <message>
+      <source>Export the time-lapse at a smaller size (1080p is plenty).</source>
+      <translation>请以较小尺寸重新导出延时录制（1080p 足够）。</translation>
+    </message>
+    <message>
+      <source>Choose the recording of this artwork.</source>
+      <translation>请选择这幅作品的录制。</translation>
+    </message>
+    <message>
+      <source>Choose the folder your recorder wrote its numbered frames into.</source>
+      <translation>请选择录制工具写入编号帧的文件夹。</translation>
+    </message>
+    <message>
+      <source>Export the frames again.</source>
+      <translation>请重新导出这些帧。</translation>
+    </message>
+    <message>
+      <source>Choose a video, a folder or a .procreate file.</source>
+      <translation>请选择视频、文件夹或 .procreate 文件。</translation>
+    </message>
+    <message>
+      <source>Close other apps.</source>
+      <translation>请关闭其他应用。</translation>
+    </message>
+    <message>
+      <source>Check its permissions.</source>
+      <translation>请检查它的权限。</translation>
+    </message>
+    <message>
+      <source>Procreate keeps one only while Time-lapse Recording is on (Actions &gt; Video); or export the time-lapse from Procreate as MP4.</source>
+      <translation>Procreate 只在开启“缩时录制”（操作 &gt; 视频）时保存录制；也可以在 Procreate 中将缩时视频导出为 MP4。</translation>
+    </message>
+    <message>
+      <source>Export the time-lapse again (MP4, H.264), or use a folder of numbered frames.</source>
+      <translation>请重新导出延时录制（MP4，H.264），或使用编号帧文件夹。</translation>
+    </message>
     <message>
       <source>Could not open this artwork</source>
       <translation>无法打开这幅作品</translation>
@@ -1399,6 +1531,10 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Menus</name>
+    <message>
+      <source>Add recording…</source>
+      <translation>添加录制…</translation>
+    </message>
     <message>
       <source>Preferences…</source>
       <translation>偏好设置…</translation>

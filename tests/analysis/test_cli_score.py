@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 from PIL import Image
 
 

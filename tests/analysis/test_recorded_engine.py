@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, no_progress

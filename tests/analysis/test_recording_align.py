@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 
 from app.analysis.align import AlignedRecording, align
 from app.analysis.sources import load_recording

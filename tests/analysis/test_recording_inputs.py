@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 from PIL import Image
 
 from app.analysis.align import align

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 
 from app.analysis.align import align
 from app.analysis.metrics import distance, dtw, ms_ssim, ranks, spearman

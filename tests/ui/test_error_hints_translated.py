@@ -15,7 +15,7 @@ from pathlib import Path
 from ts_catalog import finished_translations
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = (ROOT / "app" / "core", ROOT / "app" / "inference")
+SCANNED = (ROOT / "app" / "core", ROOT / "app" / "inference", ROOT / "app" / "analysis")
 ERROR_CLASSES = {
     "UndoStudioError",
     "ArtworkError",
@@ -25,6 +25,7 @@ ERROR_CLASSES = {
     "WeightsError",
     "DeviceError",
     "CancelledError",
+    "RecordingError",
 }
 
 

@@ -1,0 +1,79 @@
+"""A real recording as a read-only "Recorded" branch (issue 11): added from the File menu or by dropping
+a video on an open artwork; it is aligned on the worker like any branch's prepare, shows on the same
+slider, and cannot be forked or duplicated (it has no seed and no process to redo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import synthetic_recordings as S
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
+from ui_helpers import open_small, wait_exact
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path]:
+    art = S.artwork()
+    art_path = tmp_path / "lighthouse.png"
+    Image.fromarray(np.asarray(art.pixels)).save(art_path)
+    made = S.make(S.process(art, 3, count=24), drop=())
+    return art_path, S.write_mp4(tmp_path / "timelapse.mp4", made.frames, made.numbers)
+
+
+def _drop(window, path: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, buttons, keys)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, event)
+
+
+def test_add_recording_from_the_menu_makes_a_read_only_recorded_branch(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    art_path, video = _files(tmp_path)
+    w = make_window()
+    open_small(qtbot, w, art_path, step=0)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(video), "")))
+    w.menus.add_recording_action.trigger()
+    doc = w.document
+    recorded = doc.active
+    assert recorded.spec.engine == "recording" and recorded.name == "Recorded: timelapse.mp4"
+    assert recorded.spec.setting("path") == str(video.resolve())
+    assert not w.branches_panel.fork_button.isEnabled() and not w.branches_panel.duplicate_button.isEnabled()
+    wait_exact(qtbot, w)
+    assert doc.has_frame(recorded.id, 0), "the recording's frame for the current step was made"
+    count = len(doc.branches)
+    w.menus.fork_action.trigger()
+    w.menus.duplicate_action.trigger()
+    assert len(doc.branches) == count, "a Recorded branch is not forked or duplicated"
+    w.menus.undo_action.trigger()
+    assert not doc.has_branch(recorded.id), "adding a recording is undone like any new branch"
+
+
+def test_dropping_a_video_on_an_open_artwork_adds_it_as_a_recording(qtbot, make_window, tmp_path):
+    art_path, video = _files(tmp_path)
+    w = make_window()
+    open_small(qtbot, w, art_path)
+    _drop(w, video)
+    assert w.document.active.spec.engine == "recording"
+    assert w.document.artwork.source == art_path, "the artwork stays open"
+    wait_exact(qtbot, w)
+
+
+def test_add_recording_without_an_artwork_says_what_to_do(qtbot, make_window):
+    w = make_window()
+    w.controller.files.browse_recording()
+    assert "Open an artwork first" in w.status.message.text()
