@@ -135,7 +135,7 @@ def score_branches(
         for p in grid_p:
             cancel.raise_if_cancelled()
             views.append(aligned.view_of(frame_for_step(step_for_progress(p))))
-        progress((k + 0.5) / len(branches), f"Scoring {name}")
+        progress((k + 0.5) / len(branches), f"Scoring branch {k + 1}/{len(branches)}")
         profile = np.array([feature_distance(features(v), final_f) for v in views])
         area = float(np.trapezoid(np.abs(profile - rec_profile), grid_p))
         half = [features(_half(v), 2) for v in views]

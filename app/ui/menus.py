@@ -119,6 +119,9 @@ class Menus(QObject):
         panel = w.branches_dock.toggleViewAction()
         panel.setText(self.tr("Branches panel"))
         menu.addAction(panel)
+        scores = w.score_dock.toggleViewAction()
+        scores.setText(self.tr("Compare with recording"))
+        menu.addAction(scores)
         self.full_screen_action = self._action(
             menu, self.tr("Full screen"), self.toggle_full_screen, [QKeySequence("F11")]
         )

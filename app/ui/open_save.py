@@ -115,7 +115,7 @@ class OpenSave(QObject):
                 event.acceptProposedAction()
                 path = Path(url.toLocalFile())
                 if self.w.document.artwork is not None and is_recording(path):
-                    self.w.branches.add_recording(path)
+                    self.add_recording(path)
                 else:
                     self.open_path(path)
                 return
@@ -130,7 +130,12 @@ class OpenSave(QObject):
             self.w, self.tr("Add recording"), "", f"{self.tr('Time-lapse recordings')} ({patterns})"
         )
         if name:
-            self.w.branches.add_recording(Path(name))
+            self.add_recording(Path(name))
+
+    def add_recording(self, path: Path) -> None:
+        """The recording as a Recorded branch, and the panel that scores branches against it."""
+        if self.w.branches.add_recording(path) is not None:
+            self.w.score_dock.show()
 
     # -- opening ---------------------------------------------------------------------------------
     @async_slot(object)

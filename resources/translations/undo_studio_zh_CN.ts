@@ -250,6 +250,10 @@ Export the GIF anyway?</source>
   <context>
     <name>MainWindow</name>
     <message>
+      <source>Compare with recording</source>
+      <translation>与录制比较</translation>
+    </message>
+    <message>
       <source>Branches</source>
       <translation>分支</translation>
     </message>
@@ -714,6 +718,14 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Engine</name>
+    <message>
+      <source>Scoring branch %1/%2</source>
+      <translation>正在为分支评分 %1/%2</translation>
+    </message>
+    <message>
+      <source>Scored</source>
+      <translation>已评分</translation>
+    </message>
     <message>
       <source>Recorded (real time-lapse)</source>
       <translation>录制（真实延时）</translation>
@@ -1532,6 +1544,10 @@ Export the GIF anyway?</source>
   <context>
     <name>Menus</name>
     <message>
+      <source>Compare with recording</source>
+      <translation>与录制比较</translation>
+    </message>
+    <message>
       <source>Add recording…</source>
       <translation>添加录制…</translation>
     </message>
@@ -1683,6 +1699,76 @@ Export the GIF anyway?</source>
     <message>
       <source>Browse…</source>
       <translation>浏览…</translation>
+    </message>
+  </context>
+  <context>
+    <name>ScorePanel</name>
+    <message>
+      <source>Score branches against the recording</source>
+      <translation>按录制为分支评分</translation>
+    </message>
+    <message>
+      <source>Add a recording (File › Add recording…), then score the branches.</source>
+      <translation>请先添加录制（文件 › 添加录制…），再为分支评分。</translation>
+    </message>
+    <message>
+      <source>Painting progress</source>
+      <translation>绘画进度</translation>
+    </message>
+    <message>
+      <source>Distance to the finished picture</source>
+      <translation>与完成画面的差距</translation>
+    </message>
+    <message>
+      <source>Branch</source>
+      <translation>分支</translation>
+    </message>
+    <message>
+      <source>Score</source>
+      <translation>得分</translation>
+    </message>
+    <message>
+      <source>Frames (DTW)</source>
+      <translation>帧差异（DTW）</translation>
+    </message>
+    <message>
+      <source>Curve area</source>
+      <translation>曲线面积</translation>
+    </message>
+    <message>
+      <source>Order</source>
+      <translation>顺序</translation>
+    </message>
+  </context>
+  <context>
+    <name>ScoreController</name>
+    <message>
+      <source>Open an artwork first.</source>
+      <translation>请先打开作品。</translation>
+    </message>
+    <message>
+      <source>Add a recording (File › Add recording…), then score the branches.</source>
+      <translation>请先添加录制（文件 › 添加录制…），再为分支评分。</translation>
+    </message>
+    <message>
+      <source>The recording is still being aligned; score again in a moment.</source>
+      <translation>录制仍在对齐中，请稍后再评分。</translation>
+    </message>
+    <message>
+      <source>Create a branch to score against the recording.</source>
+      <translation>请先创建一个分支，再按录制评分。</translation>
+    </message>
+    <message>
+      <source>Scoring %1 branches…</source>
+      <translation>正在为 %1 个分支评分…</translation>
+    </message>
+    <message>
+      <source>Scoring was cancelled.</source>
+      <translation>评分已取消。</translation>
+    </message>
+    <message>
+      <source>Closest to the recording: %1</source>
+      <translation>最接近录制的是：%1</translation>
     </message>
   </context>
 </TS>

@@ -77,3 +77,30 @@ def test_add_recording_without_an_artwork_says_what_to_do(qtbot, make_window):
     w = make_window()
     w.controller.files.browse_recording()
     assert "Open an artwork first" in w.status.message.text()
+
+
+def test_scoring_ranks_the_generating_seed_first(qtbot, make_window, tmp_path):
+    art_path, video = _files(tmp_path)  # recorded from seed 3's process
+    w = make_window()
+    open_small(qtbot, w, art_path)  # a seed-0 branch
+    w.branches_panel.seed.setValue(3)
+    qtbot.mouseClick(w.branches_panel.create_button, Qt.MouseButton.LeftButton)
+    w.controller.files.add_recording(video)
+    assert w.score_dock.isVisibleTo(w), "adding a recording shows the score panel"
+    qtbot.waitUntil(lambda: w.document.session(w.document.active_id) is not None, timeout=60000)
+    task = w.scores.score()
+    qtbot.waitUntil(task.done, timeout=120000)
+    report = task.result()
+    assert report is not None and report.ranking[0] == "Seed 3"
+    table = w.score_panel.table
+    assert table.rowCount() == 2 and table.item(0, 0).text() == "Seed 3"
+    assert "Seed 3" in w.score_panel.status.text()
+
+
+def test_scoring_without_a_recording_says_what_to_do(qtbot, make_window, tmp_path):
+    art_path, _video = _files(tmp_path)
+    w = make_window()
+    open_small(qtbot, w, art_path)
+    task = w.scores.score()
+    qtbot.waitUntil(task.done, timeout=10000)
+    assert task.result() is None and "Add a recording" in w.score_panel.status.text()
