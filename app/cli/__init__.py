@@ -139,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument(
         "--samples", type=_positive, default=41, help="progress values compared from 0 to 1 (default 41)"
     )
+    sc.add_argument(
+        "--fit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="also search seeds and settings for the closest process for this long, and score the winner",
+    )
     sc.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
     t = sub.add_parser(

@@ -88,3 +88,12 @@ def test_render_beside_a_recording(files, tmp_path):
         str(tmp_path / "x"),
     )
     assert refused.returncode == 1 and "does not match this artwork" in refused.stderr
+
+
+def test_score_can_fit_within_a_budget(files):
+    out = run_cli("score", str(files["art"]), str(files["rec"]), "--fit", "0", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["fit"]["tried"] == 1 and data["fit"]["budget_spent"] is True
+    assert data["fit"]["seed"] == 0 and data["fit"]["settings"]["stage_timing"] == "balanced"
+    assert "procedural seed 0 (fitted)" in data["ranking"]
