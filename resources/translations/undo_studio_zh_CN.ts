@@ -719,6 +719,14 @@ Export the GIF anyway?</source>
   <context>
     <name>Engine</name>
     <message>
+      <source>Trying process %1</source>
+      <translation>正在尝试第 %1 个过程</translation>
+    </message>
+    <message>
+      <source>Fitted</source>
+      <translation>已完成匹配</translation>
+    </message>
+    <message>
       <source>Scoring branch %1/%2</source>
       <translation>正在为分支评分 %1/%2</translation>
     </message>
@@ -1013,6 +1021,10 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Errors</name>
+    <message>
+      <source>Fit with the procedural engine.</source>
+      <translation>请使用程序化引擎进行匹配。</translation>
+    </message>
     <message>
       <source>Could not use this recording</source>
       <translation>无法使用此录制</translation>
@@ -1704,6 +1716,14 @@ Export the GIF anyway?</source>
   <context>
     <name>ScorePanel</name>
     <message>
+      <source>Find the closest process</source>
+      <translation>寻找最接近的过程</translation>
+    </message>
+    <message>
+      <source>Try the procedural engine's seeds and settings for a while and add the closest as a branch</source>
+      <translation>尝试程序化引擎的多个种子和设置一段时间，并把最接近的添加为分支</translation>
+    </message>
+    <message>
       <source>Score branches against the recording</source>
       <translation>按录制为分支评分</translation>
     </message>
@@ -1742,6 +1762,22 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>ScoreController</name>
+    <message>
+      <source>Searching for the closest process… %1 %</source>
+      <translation>正在寻找最接近的过程… %1 %</translation>
+    </message>
+    <message>
+      <source>Stop searching</source>
+      <translation>停止寻找</translation>
+    </message>
+    <message>
+      <source>The search was stopped.</source>
+      <translation>寻找已停止。</translation>
+    </message>
+    <message>
+      <source>Closest found: seed %1</source>
+      <translation>最接近：种子 %1</translation>
+    </message>
     <message>
       <source>Open an artwork first.</source>
       <translation>请先打开作品。</translation>

@@ -104,3 +104,22 @@ def test_scoring_without_a_recording_says_what_to_do(qtbot, make_window, tmp_pat
     task = w.scores.score()
     qtbot.waitUntil(task.done, timeout=10000)
     assert task.result() is None and "Add a recording" in w.score_panel.status.text()
+
+
+def test_find_the_closest_process_adds_it_as_a_branch_and_scores(qtbot, make_window, tmp_path, monkeypatch):
+    import app.ui.score.controller as score_controller
+
+    monkeypatch.setattr(score_controller, "FIT_BUDGET_S", 0.0)  # one candidate: seed 0, default settings
+    art_path, video = _files(tmp_path)
+    w = make_window()
+    open_small(qtbot, w, art_path)
+    w.controller.files.add_recording(video)
+    qtbot.waitUntil(lambda: w.document.session(w.document.active_id) is not None, timeout=60000)
+    qtbot.mouseClick(w.score_panel.fit_button, Qt.MouseButton.LeftButton)
+    task = w.scores._fitting
+    qtbot.waitUntil(task.done, timeout=120000)
+    spec = task.result()
+    assert spec is not None and spec.seed == 0 and spec.setting("stage_timing") == "balanced"
+    assert w.document.active.name == "Closest found: seed 0"
+    qtbot.waitUntil(lambda: w.score_panel.table.rowCount() == 2, timeout=120000)
+    assert w.score_panel.fit_button.text() == "Find the closest process"

@@ -26,6 +26,13 @@ class ScorePanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         self.score_button = QPushButton(self.tr("Score branches against the recording"))
+        self.fit_text = self.tr("Find the closest process")
+        self.fit_button = QPushButton(self.fit_text)
+        self.fit_button.setToolTip(
+            self.tr(
+                "Try the procedural engine's seeds and settings for a while and add the closest as a branch"
+            )
+        )
         self.status = QLabel(self.tr("Add a recording (File › Add recording…), then score the branches."))
         self.status.setWordWrap(True)
         self.plot = pg.PlotWidget(background=None)
@@ -48,7 +55,7 @@ class ScorePanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for widget in (self.score_button, self.status, self.plot, self.table):
+        for widget in (self.score_button, self.fit_button, self.status, self.plot, self.table):
             layout.addWidget(widget)
 
     def show_report(self, report: ScoreReport, recording_name: str) -> None:
