@@ -1736,7 +1736,7 @@ Export the GIF anyway?</source>
       <translation>绘画进度</translation>
     </message>
     <message>
-      <source>Distance to the finished picture</source>
+      <source>Distance to final</source>
       <translation>与完成画面的差距</translation>
     </message>
     <message>

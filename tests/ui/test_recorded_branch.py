@@ -123,3 +123,20 @@ def test_find_the_closest_process_adds_it_as_a_branch_and_scores(qtbot, make_win
     assert w.document.active.name == "Closest found: seed 0"
     qtbot.waitUntil(lambda: w.score_panel.table.rowCount() == 2, timeout=120000)
     assert w.score_panel.fit_button.text() == "Find the closest process"
+
+
+def test_launch_arguments_add_the_recording_and_compare_with_it(qtbot, make_window, tmp_path):
+    import asyncio
+
+    from app.ui.launch import apply_args, parse_args
+
+    art_path, video = _files(tmp_path)
+    w = make_window()
+    args = parse_args(["--open", str(art_path), "--recording", str(video), "--compare", "0,3"])
+    task = asyncio.ensure_future(apply_args(w, args))
+    qtbot.waitUntil(task.done, timeout=60000)
+    doc = w.document
+    engines = [doc.branch(bid).spec.engine for bid in w.viewer.compare_ids]
+    seeds = [doc.branch(bid).spec.seed for bid in w.viewer.compare_ids]
+    assert engines == ["recording", "procedural", "procedural"] and seeds[1:] == [0, 3]
+    assert w.score_dock.isVisibleTo(w)

@@ -40,8 +40,9 @@ class ScorePanel(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setMinimumHeight(140)
         self.plot.setLabel("bottom", self.tr("Painting progress"))
-        self.plot.setLabel("left", self.tr("Distance to the finished picture"))
-        self.plot.addLegend(offset=(-10, 10))
+        self.plot.setLabel("left", self.tr("Distance to final"))
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # distances are 0..1, not milli-anything
+        self.plot.addLegend(offset=(10, -10))  # bottom left: the curves start high and end low
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(
             [
