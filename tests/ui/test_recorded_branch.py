@@ -140,3 +140,26 @@ def test_launch_arguments_add_the_recording_and_compare_with_it(qtbot, make_wind
     seeds = [doc.branch(bid).spec.seed for bid in w.viewer.compare_ids]
     assert engines == ["recording", "procedural", "procedural"] and seeds[1:] == [0, 3]
     assert w.score_dock.isVisibleTo(w)
+
+
+def test_a_recorded_branch_is_saved_and_reopened(qtbot, make_window, tmp_path):
+    from ui_helpers import open_project
+
+    art_path, video = _files(tmp_path)
+    w = make_window()
+    open_small(qtbot, w, art_path, step=0)
+    recorded = w.branches.add_recording(video)
+    wait_exact(qtbot, w)
+    project = tmp_path / "with_recording.undoproj"
+    assert w.controller.files.save(path=project)
+    qtbot.waitUntil(lambda: not w.projects.busy(), timeout=30000)
+    w.close()
+
+    again = make_window()
+    assert open_project(qtbot, again, project)
+    doc = again.document
+    back = next(b for b in doc.branches if b.spec.engine == "recording")
+    assert (back.name, back.spec) == (recorded.name, recorded.spec)
+    doc.set_active(back.id)
+    wait_exact(qtbot, again)
+    assert doc.has_frame(back.id, 0)
