@@ -119,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, required=True, help="output folder, or a .mp4/.webm/.gif/.webp file")
     _add_render_options(r)
     r.add_argument(
+        "--recording",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="show each frame beside this real time-lapse of the artwork (video, frame folder, .procreate)",
+    )
+    r.add_argument(
         "--contact-sheet",
         type=Path,
         default=None,
@@ -157,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sc.add_argument(
         "--samples", type=_positive, default=41, help="progress values compared from 0 to 1 (default 41)"
+    )
+    sc.add_argument(
+        "--fit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="also search seeds and settings for the closest process for this long, and score the winner",
     )
     sc.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 

@@ -4,6 +4,10 @@
   <context>
     <name>BranchesController</name>
     <message>
+      <source>Recorded: %1</source>
+      <translation>录制：%1</translation>
+    </message>
+    <message>
       <source>%1: %2</source>
       <translation>%1：%2</translation>
     </message>
@@ -245,6 +249,10 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>MainWindow</name>
+    <message>
+      <source>Compare with recording</source>
+      <translation>与录制比较</translation>
+    </message>
     <message>
       <source>Branches</source>
       <translation>分支</translation>
@@ -646,6 +654,18 @@ Export the GIF anyway?</source>
   <context>
     <name>OpenSave</name>
     <message>
+      <source>Open an artwork first, then add its recording.</source>
+      <translation>请先打开作品，再添加它的录制。</translation>
+    </message>
+    <message>
+      <source>Add recording</source>
+      <translation>添加录制</translation>
+    </message>
+    <message>
+      <source>Time-lapse recordings</source>
+      <translation>延时录制</translation>
+    </message>
+    <message>
       <source>Open artwork or project</source>
       <translation>打开作品或项目</translation>
     </message>
@@ -726,6 +746,74 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Engine</name>
+    <message>
+      <source>Trying process %1</source>
+      <translation>正在尝试第 %1 个过程</translation>
+    </message>
+    <message>
+      <source>Fitted</source>
+      <translation>已完成匹配</translation>
+    </message>
+    <message>
+      <source>Scoring branch %1/%2</source>
+      <translation>正在为分支评分 %1/%2</translation>
+    </message>
+    <message>
+      <source>Scored</source>
+      <translation>已评分</translation>
+    </message>
+    <message>
+      <source>Recorded (real time-lapse)</source>
+      <translation>录制（真实延时）</translation>
+    </message>
+    <message>
+      <source>Recording</source>
+      <translation>录制</translation>
+    </message>
+    <message>
+      <source>Start (s or frame)</source>
+      <translation>开始（秒或帧）</translation>
+    </message>
+    <message>
+      <source>End (s or frame)</source>
+      <translation>结束（秒或帧）</translation>
+    </message>
+    <message>
+      <source>A video, a folder of frames or a .procreate file.</source>
+      <translation>视频、帧图片文件夹或 .procreate 文件。</translation>
+    </message>
+    <message>
+      <source>Where painting starts; -1: as found.</source>
+      <translation>绘画开始的位置；-1：自动检测。</translation>
+    </message>
+    <message>
+      <source>Where painting ends; -1: as found.</source>
+      <translation>绘画结束的位置；-1：自动检测。</translation>
+    </message>
+    <message>
+      <source>Reading the recording</source>
+      <translation>正在读取录制</translation>
+    </message>
+    <message>
+      <source>Sampling the recording</source>
+      <translation>正在采样录制</translation>
+    </message>
+    <message>
+      <source>Reading the frames</source>
+      <translation>正在读取帧</translation>
+    </message>
+    <message>
+      <source>Finding the artwork in the recording</source>
+      <translation>正在录制中定位作品</translation>
+    </message>
+    <message>
+      <source>Registering frames</source>
+      <translation>正在对齐帧</translation>
+    </message>
+    <message>
+      <source>Aligned</source>
+      <translation>已对齐</translation>
+    </message>
     <message>
       <source>Procedural (no weights)</source>
       <translation>程序化（无需模型）</translation>
@@ -1045,6 +1133,74 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Errors</name>
+    <message>
+      <source>Fit with the procedural engine.</source>
+      <translation>请使用程序化引擎进行匹配。</translation>
+    </message>
+    <message>
+      <source>Could not use this recording</source>
+      <translation>无法使用此录制</translation>
+    </message>
+    <message>
+      <source>Add the recording again.</source>
+      <translation>请重新添加录制。</translation>
+    </message>
+    <message>
+      <source>Add the recording of this artwork.</source>
+      <translation>请添加这幅作品的录制。</translation>
+    </message>
+    <message>
+      <source>Use the whole time-lapse, not a single picture.</source>
+      <translation>请使用完整的延时录制，而不是单张图片。</translation>
+    </message>
+    <message>
+      <source>Use the time-lapse of the painting, not a still picture.</source>
+      <translation>请使用绘画过程的延时录制，而不是静止画面。</translation>
+    </message>
+    <message>
+      <source>Move the end later or the start earlier.</source>
+      <translation>请把结束点后移或把开始点前移。</translation>
+    </message>
+    <message>
+      <source>Use the full-size time-lapse.</source>
+      <translation>请使用原尺寸的延时录制。</translation>
+    </message>
+    <message>
+      <source>Export the time-lapse at a smaller size (1080p is plenty).</source>
+      <translation>请以较小尺寸重新导出延时录制（1080p 足够）。</translation>
+    </message>
+    <message>
+      <source>Choose the recording of this artwork.</source>
+      <translation>请选择这幅作品的录制。</translation>
+    </message>
+    <message>
+      <source>Choose the folder your recorder wrote its numbered frames into.</source>
+      <translation>请选择录制工具写入编号帧的文件夹。</translation>
+    </message>
+    <message>
+      <source>Export the frames again.</source>
+      <translation>请重新导出这些帧。</translation>
+    </message>
+    <message>
+      <source>Choose a video, a folder or a .procreate file.</source>
+      <translation>请选择视频、文件夹或 .procreate 文件。</translation>
+    </message>
+    <message>
+      <source>Close other apps.</source>
+      <translation>请关闭其他应用。</translation>
+    </message>
+    <message>
+      <source>Check its permissions.</source>
+      <translation>请检查它的权限。</translation>
+    </message>
+    <message>
+      <source>Procreate keeps one only while Time-lapse Recording is on (Actions &gt; Video); or export the time-lapse from Procreate as MP4.</source>
+      <translation>Procreate 只在开启“缩时录制”（操作 &gt; 视频）时保存录制；也可以在 Procreate 中将缩时视频导出为 MP4。</translation>
+    </message>
+    <message>
+      <source>Export the time-lapse again (MP4, H.264), or use a folder of numbered frames.</source>
+      <translation>请重新导出延时录制（MP4，H.264），或使用编号帧文件夹。</translation>
+    </message>
     <message>
       <source>Could not open this artwork</source>
       <translation>无法打开这幅作品</translation>
@@ -1513,7 +1669,7 @@ Export the GIF anyway?</source>
       <source>The branch is analysed again instead; nothing is lost.</source>
       <translation>将改为重新分析这个分支，不会丢失任何内容。</translation>
     </message>
-      <message>
+    <message>
       <source>Check the module:factory name.</source>
       <translation>请检查 模块:工厂 名称。</translation>
     </message>
@@ -1532,54 +1688,6 @@ Export the GIF anyway?</source>
     <message>
       <source>Check the path after &apos;=&apos;.</source>
       <translation>请检查“=”后面的路径。</translation>
-    </message>
-    <message>
-      <source>Use the whole time-lapse, not a single picture.</source>
-      <translation>请使用完整的延时录像，而不是单张图片。</translation>
-    </message>
-    <message>
-      <source>Use the time-lapse of the painting, not a still picture.</source>
-      <translation>请使用这幅画的延时录像，而不是静态图片。</translation>
-    </message>
-    <message>
-      <source>Move the end later or the start earlier.</source>
-      <translation>请把结束点往后移，或把开始点往前移。</translation>
-    </message>
-    <message>
-      <source>Use the full-size time-lapse.</source>
-      <translation>请使用原尺寸的延时录像。</translation>
-    </message>
-    <message>
-      <source>Export the time-lapse at a smaller size (1080p is plenty).</source>
-      <translation>请以较小尺寸导出延时录像（1080p 足够）。</translation>
-    </message>
-    <message>
-      <source>Choose the recording of this artwork.</source>
-      <translation>请选择这幅作品的录像。</translation>
-    </message>
-    <message>
-      <source>Choose the folder your recorder wrote its numbered frames into.</source>
-      <translation>请选择录制工具写入编号帧的文件夹。</translation>
-    </message>
-    <message>
-      <source>Export the frames again.</source>
-      <translation>请重新导出这些帧。</translation>
-    </message>
-    <message>
-      <source>Choose a video, a folder or a .procreate file.</source>
-      <translation>请选择视频、文件夹或 .procreate 文件。</translation>
-    </message>
-    <message>
-      <source>Close other apps.</source>
-      <translation>请关闭其他应用程序。</translation>
-    </message>
-    <message>
-      <source>Check its permissions.</source>
-      <translation>请检查它的权限。</translation>
-    </message>
-    <message>
-      <source>Procreate keeps one only while Time-lapse Recording is on (Actions &gt; Video); or export the time-lapse from Procreate as MP4.</source>
-      <translation>只有开启“延时录制”（操作 &gt; 视频）时 Procreate 才会保存录像；也可以从 Procreate 把延时录像导出为 MP4。</translation>
     </message>
     <message>
       <source>Check the path: give files, folders or patterns.</source>
@@ -1647,6 +1755,14 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Menus</name>
+    <message>
+      <source>Compare with recording</source>
+      <translation>与录制比较</translation>
+    </message>
+    <message>
+      <source>Add recording…</source>
+      <translation>添加录制…</translation>
+    </message>
     <message>
       <source>Preferences…</source>
       <translation>偏好设置…</translation>
@@ -1795,6 +1911,100 @@ Export the GIF anyway?</source>
     <message>
       <source>Browse…</source>
       <translation>浏览…</translation>
+    </message>
+  </context>
+  <context>
+    <name>ScorePanel</name>
+    <message>
+      <source>Find the closest process</source>
+      <translation>寻找最接近的过程</translation>
+    </message>
+    <message>
+      <source>Try the procedural engine's seeds and settings for a while and add the closest as a branch</source>
+      <translation>尝试程序化引擎的多个种子和设置一段时间，并把最接近的添加为分支</translation>
+    </message>
+    <message>
+      <source>Score branches against the recording</source>
+      <translation>按录制为分支评分</translation>
+    </message>
+    <message>
+      <source>Add a recording (File › Add recording…), then score the branches.</source>
+      <translation>请先添加录制（文件 › 添加录制…），再为分支评分。</translation>
+    </message>
+    <message>
+      <source>Painting progress</source>
+      <translation>绘画进度</translation>
+    </message>
+    <message>
+      <source>Distance to final</source>
+      <translation>与完成画面的差距</translation>
+    </message>
+    <message>
+      <source>Branch</source>
+      <translation>分支</translation>
+    </message>
+    <message>
+      <source>Score</source>
+      <translation>得分</translation>
+    </message>
+    <message>
+      <source>Frames (DTW)</source>
+      <translation>帧差异（DTW）</translation>
+    </message>
+    <message>
+      <source>Curve area</source>
+      <translation>曲线面积</translation>
+    </message>
+    <message>
+      <source>Order</source>
+      <translation>顺序</translation>
+    </message>
+  </context>
+  <context>
+    <name>ScoreController</name>
+    <message>
+      <source>Searching for the closest process… %1 %</source>
+      <translation>正在寻找最接近的过程… %1 %</translation>
+    </message>
+    <message>
+      <source>Stop searching</source>
+      <translation>停止寻找</translation>
+    </message>
+    <message>
+      <source>The search was stopped.</source>
+      <translation>寻找已停止。</translation>
+    </message>
+    <message>
+      <source>Closest found: seed %1</source>
+      <translation>最接近：种子 %1</translation>
+    </message>
+    <message>
+      <source>Open an artwork first.</source>
+      <translation>请先打开作品。</translation>
+    </message>
+    <message>
+      <source>Add a recording (File › Add recording…), then score the branches.</source>
+      <translation>请先添加录制（文件 › 添加录制…），再为分支评分。</translation>
+    </message>
+    <message>
+      <source>The recording is still being aligned; score again in a moment.</source>
+      <translation>录制仍在对齐中，请稍后再评分。</translation>
+    </message>
+    <message>
+      <source>Create a branch to score against the recording.</source>
+      <translation>请先创建一个分支，再按录制评分。</translation>
+    </message>
+    <message>
+      <source>Scoring %1 branches…</source>
+      <translation>正在为 %1 个分支评分…</translation>
+    </message>
+    <message>
+      <source>Scoring was cancelled.</source>
+      <translation>评分已取消。</translation>
+    </message>
+    <message>
+      <source>Closest to the recording: %1</source>
+      <translation>最接近录制的是：%1</translation>
     </message>
   </context>
 </TS>
