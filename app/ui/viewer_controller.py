@@ -52,6 +52,8 @@ class ViewerController(QObject):
         self._turn_open = False
         self._last_change = 0.0
         self._storming = False  # step changes closer than STORM_GAP_S: plan only when they pause
+        self._last_move = 0.0
+        self._dragging = False  # the user's last two step changes came closer than STORM_GAP_S
         self.turn_timer = QTimer(self)
         self.turn_timer.setSingleShot(True)
         self.turn_timer.setInterval(0)
@@ -60,7 +62,7 @@ class ViewerController(QObject):
         self.track_timer.setSingleShot(True)
         self.track_timer.setInterval(150)
         self.track_timer.timeout.connect(self.update_track)
-        playback.step_changed.connect(self.show_step)
+        playback.step_changed.connect(self._on_step_changed)
         canvas.painted.connect(self._on_painted)
         doc.frames_added.connect(self._on_frames)
         doc.frames_loaded.connect(self._on_frames)  # stored frames replace the preview like new ones
@@ -100,21 +102,27 @@ class ViewerController(QObject):
 
         Coalesced per event-loop turn: the first step change of a turn paints at once (no added latency);
         later ones in the same turn only note the step, and the latest is painted when the turn ends
-        (`_end_turn`). In a storm (changes closer than STORM_GAP_S) the first of a turn waits for the
-        turn's end too: more are on their way, and painting it would blend a preview and resize a frame
-        per pane for a step that is superseded within the same turn. Superseded steps are never blended,
-        painted or planned (a slider storm)."""
+        (`_end_turn`). While the user's step changes come closer than STORM_GAP_S (a drag, a slider
+        storm) the first of a turn waits for the turn's end too: more are on their way, and painting it
+        would blend a preview and resize a frame per pane for a step superseded within the same turn.
+        Superseded steps are never blended, painted or planned."""
         self._direction = direction
         if self.suspended:
             return
         now = time.perf_counter()
         self._storming, self._last_change = now - self._last_change < STORM_GAP_S, now
-        if self._turn_open or self._storming:
+        if self._turn_open or self._dragging:
             self._pending = (step, direction)
             self._open_turn()
             return
         self._open_turn()
         self._show_now(step, direction)
+
+    def _on_step_changed(self, step: int, direction: int) -> None:
+        """A step change of the timeline (the user's, or playback): note whether it is part of a drag."""
+        now = time.perf_counter()
+        self._dragging, self._last_move = now - self._last_move < STORM_GAP_S, now
+        self.show_step(step, direction)
 
     def _open_turn(self) -> None:
         if not self._turn_open:
@@ -128,7 +136,7 @@ class ViewerController(QObject):
 
     def _end_turn(self) -> None:
         """Paint the latest step change of the turn; changes in the next turn coalesce again."""
-        self._turn_open = False
+        self._turn_open = self._dragging = False  # the next change of the drag says it is one again
         pending, self._pending = self._pending, None
         if pending is not None and not self.suspended:
             self._open_turn()
