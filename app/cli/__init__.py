@@ -166,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--samples", type=_positive, default=41, help="progress values compared from 0 to 1 (default 41)"
     )
     sc.add_argument(
+        "--start",
+        type=float,
+        default=None,
+        metavar="POS",
+        help="where painting starts in RECORDING (seconds, or frame number for a folder), if not as found",
+    )
+    sc.add_argument("--end", type=float, default=None, metavar="POS", help="where painting ends, likewise")
+    sc.add_argument(
         "--fit",
         type=float,
         default=None,

@@ -39,6 +39,8 @@ def score_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     bar = TerminalProgress("recording")
     recording = load_recording(args.recording, cancel=cancel, progress=bar)
     aligned = align(recording, artwork.pixels, cancel=cancel, progress=bar)
+    if args.start is not None or args.end is not None:  # corrected by hand
+        aligned = aligned.with_bounds(args.start, args.end)
     bar.done()
     timings["import_align_s"] = time.perf_counter() - t0
     if not aligned.alignment.matches:

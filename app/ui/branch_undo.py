@@ -109,6 +109,18 @@ class BranchUndo(QObject):
         self._push(_DeleteBranch(self.doc, branch_id, self.tr("Delete “%1”").replace("%1", name)))
         return True
 
+    def replace(self, branch_id: str, spec: BranchSpec, text: str) -> Branch:
+        """The branch made again with `spec`, under its name, as ONE undo step (a new branch is added and
+        the old one deleted: frames of another spec are other frames)."""
+        name = self.doc.branch(branch_id).name
+        self.stack.beginMacro(text)
+        try:
+            branch = self.create(spec, name)
+            self.delete(branch_id)
+        finally:
+            self.stack.endMacro()
+        return branch
+
     def _add(self, make: Callable[[], Branch], template: str) -> Branch:
         cmd = _AddBranch(self.doc, make, template)
         self._push(cmd)

@@ -1916,6 +1916,14 @@ Export the GIF anyway?</source>
   <context>
     <name>ScorePanel</name>
     <message>
+      <source>Recording start and end…</source>
+      <translation>录制的开始与结束…</translation>
+    </message>
+    <message>
+      <source>Move where painting starts and ends in the recording</source>
+      <translation>调整录制中绘画开始和结束的位置</translation>
+    </message>
+    <message>
       <source>Find the closest process</source>
       <translation>寻找最接近的过程</translation>
     </message>
@@ -1962,6 +1970,34 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>ScoreController</name>
+    <message>
+      <source>Recording start and end</source>
+      <translation>录制的开始与结束</translation>
+    </message>
+    <message>
+      <source>s</source>
+      <translation>秒</translation>
+    </message>
+    <message>
+      <source>frame</source>
+      <translation>帧</translation>
+    </message>
+    <message>
+      <source>Painting starts at</source>
+      <translation>绘画开始于</translation>
+    </message>
+    <message>
+      <source>Painting ends at</source>
+      <translation>绘画结束于</translation>
+    </message>
+    <message>
+      <source>As found</source>
+      <translation>自动检测值</translation>
+    </message>
+    <message>
+      <source>Move the start and end of “%1”</source>
+      <translation>调整“%1”的开始与结束</translation>
+    </message>
     <message>
       <source>Searching for the closest process… %1 %</source>
       <translation>正在寻找最接近的过程… %1 %</translation>

@@ -97,3 +97,13 @@ def test_score_can_fit_within_a_budget(files):
     assert data["fit"]["tried"] == 1 and data["fit"]["budget_spent"] is True
     assert data["fit"]["seed"] == 0 and data["fit"]["settings"]["stage_timing"] == "balanced"
     assert "procedural seed 0 (fitted)" in data["ranking"]
+
+
+def test_score_takes_a_hand_corrected_start_and_end(files):
+    out = run_cli("score", str(files["art"]), str(files["rec"]), "--start", "10", "--end", "20", "--json")
+    assert out.returncode == 0, out.stderr
+    alignment = json.loads(out.stdout.strip().splitlines()[-1])["alignment"]
+    assert alignment["hand_corrected"] is True
+    assert alignment["lead_trim"][1] == 10.0 and alignment["tail_trim"][0] == 20.0
+    out = run_cli("score", str(files["art"]), str(files["rec"]), "--start", "20", "--end", "10")
+    assert out.returncode == 1 and "must come after its start" in out.stderr

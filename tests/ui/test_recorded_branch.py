@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import synthetic_recordings as S
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -163,3 +164,26 @@ def test_a_recorded_branch_is_saved_and_reopened(qtbot, make_window, tmp_path):
     doc.set_active(back.id)
     wait_exact(qtbot, again)
     assert doc.has_frame(back.id, 0)
+
+
+def test_moving_the_recordings_start_and_end_by_hand(qtbot, make_window, tmp_path):
+    art_path, video = _files(tmp_path)
+    w = make_window()
+    open_small(qtbot, w, art_path)
+    old = w.branches.add_recording(video)
+    doc = w.document
+    qtbot.waitUntil(lambda: doc.session(old.id) is not None, timeout=60000)
+    auto = doc.session(old.id).aligned.alignment
+    dialog = w.scores.edit_bounds()
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()
+    later = float(auto.positions[auto.start]) + 3.0
+    assert w.scores.apply_bounds(later, float(auto.positions[auto.end]))
+    moved = doc.active
+    assert moved.name == old.name and not doc.has_branch(old.id)
+    assert moved.spec.setting("start") == pytest.approx(later)
+    qtbot.waitUntil(lambda: doc.session(moved.id) is not None, timeout=60000)
+    assert doc.session(moved.id).aligned.alignment.hand_corrected
+    assert not w.scores.apply_bounds(50.0, 1.0) and "after its start" in w.score_panel.status.text()
+    w.menus.undo_action.trigger()  # one step puts the branch as found back
+    assert doc.has_branch(old.id) and not doc.has_branch(moved.id)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout
 
 from app.analysis.align import AlignedRecording
 from app.analysis.score import ScoreReport, score_branches
@@ -41,6 +42,7 @@ class ScoreController(QObject):
         self._fitting: asyncio.Task[BranchSpec | None] | None = None
         panel.score_button.clicked.connect(lambda _checked=False: self.score())
         panel.fit_button.clicked.connect(lambda _checked=False: self.fit_or_stop())
+        panel.bounds_button.clicked.connect(lambda _checked=False: self.edit_bounds())
 
     def _recording(self) -> tuple[Branch, AlignedRecording] | None:
         """The Recorded branch to compare with (the active one when it is recorded, else the first) and
@@ -59,6 +61,74 @@ class ScoreController(QObject):
             say(self.tr("The recording is still being aligned; score again in a moment."))
             return None
         return rec, session.aligned
+
+    def edit_bounds(self) -> QDialog | None:
+        """A dialog to move where painting starts and ends in the recording (seconds, or frame numbers
+        for a folder of frames), anywhere in it: the aligner may trim too much or too little."""
+        found = self._recording()
+        if found is None:
+            return None
+        _rec, aligned = found
+        a = aligned.alignment
+        dialog = QDialog(self.w)
+        dialog.setWindowTitle(self.tr("Recording start and end"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form = QFormLayout(dialog)
+        unit = self.tr("s") if a.position_unit == "s" else self.tr("frame")
+        spins = []
+        for label, index in ((self.tr("Painting starts at"), a.start), (self.tr("Painting ends at"), a.end)):
+            spin = QDoubleSpinBox(dialog)
+            spin.setDecimals(2 if a.position_unit == "s" else 0)
+            spin.setRange(float(a.positions[0]), float(a.positions[-1]))
+            spin.setSuffix(f" {unit}")
+            spin.setValue(float(a.positions[index]))
+            form.addRow(label, spin)
+            spins.append(spin)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        restore.setText(self.tr("As found"))
+
+        def as_found() -> None:
+            for spin, index in zip(spins, (a.auto_start, a.auto_end), strict=True):
+                spin.setValue(float(a.positions[index]))
+
+        def apply() -> None:
+            if self.apply_bounds(spins[0].value(), spins[1].value()):
+                dialog.accept()
+
+        restore.clicked.connect(as_found)
+        buttons.accepted.connect(apply)
+        buttons.rejected.connect(dialog.reject)
+        form.addRow(buttons)
+        dialog.open()
+        return dialog
+
+    def apply_bounds(self, start: float, end: float) -> bool:
+        """Make the Recorded branch again with painting from `start` to `end` (the samples nearest
+        them); as found: the automatic bounds. False (said in the panel) when they cannot be used."""
+        found = self._recording()
+        if found is None:
+            return False
+        rec, aligned = found
+        try:
+            moved = aligned.alignment.with_bounds(start, end)
+        except UndoStudioError as exc:
+            self.panel.status.setText(error_text(exc))
+            return False
+        settings = {k: v for k, v in rec.spec.settings if k not in ("start", "end")}
+        if (moved.start, moved.end) != (moved.auto_start, moved.auto_end):
+            settings["start"] = float(moved.positions[moved.start])
+            settings["end"] = float(moved.positions[moved.end])
+        spec = BranchSpec.make(RECORDING_ENGINE, 0, settings)
+        if spec != rec.spec:
+            self.w.branches.undo.replace(
+                rec.id, spec, self.tr("Move the start and end of “%1”").replace("%1", rec.name)
+            )
+        return True
 
     def fit_or_stop(self) -> None:
         """The fit button: starts a search, or stops the one running (the best found so far is lost)."""

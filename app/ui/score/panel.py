@@ -56,7 +56,16 @@ class ScorePanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for widget in (self.score_button, self.fit_button, self.status, self.plot, self.table):
+        self.bounds_button = QPushButton(self.tr("Recording start and end…"))
+        self.bounds_button.setToolTip(self.tr("Move where painting starts and ends in the recording"))
+        for widget in (
+            self.score_button,
+            self.fit_button,
+            self.bounds_button,
+            self.status,
+            self.plot,
+            self.table,
+        ):
             layout.addWidget(widget)
 
     def show_report(self, report: ScoreReport, recording_name: str) -> None:
