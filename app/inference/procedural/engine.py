@@ -1,9 +1,11 @@
 """`ProceduralEngine`: the embedded, weight-free engine (design §4 "Procedural").
 
 `prepare` analyses the artwork once (cached per artwork, since the analysis does not depend on the seed),
-draws a seeded pencil sketch and plans per-pixel stage times; `render` is then a vectorised composite of
-six precomputed layers, a few milliseconds per frame at 1024x1024, so every step is random-access and
-scrubbing never waits. Same artwork + same spec gives bitwise identical frames.
+picks a way of working that fits it (ways.py; the `way` setting overrides) and plans that way's stage
+layers and per-pixel stage times with the seed (plans.py), then adds the seeded behaviours
+(behaviours.py); `render` is then a vectorised composite of the precomputed layers plus the render-time
+behaviours (a flip, a colour transform), a few milliseconds per frame at 1024x1024, so every step is
+random-access and scrubbing never waits. Same artwork + same spec gives bitwise identical frames.
 
 A fork's spec names its parent and fork step (app/core/branch.py): `prepare` then prepares the parent,
 keeps what it has painted at the fork step and re-plans only the rest with the fork's seed (fork.py), so
