@@ -128,6 +128,13 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     if args.size:
         artwork = fit_within(artwork, args.size)
     timings["load_s"] = time.perf_counter() - t0
+    stack = artwork.layers
+    if stack is not None and (stack.approximated or stack.notes):
+        # the user learns which layers are in the file's merged image only (step 0 still shows them)
+        said = list(stack.notes)
+        if stack.approximated:
+            said.append(f"approximated (in the merged image only): {', '.join(stack.approximated)}")
+        print(f"Note: {args.image.name}: " + "; ".join(said), file=sys.stderr)
 
     engine = create_engine(args.engine, models_dir=args.models, device=args.device)
     availability = engine.availability()
