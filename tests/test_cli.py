@@ -317,3 +317,17 @@ def test_render_a_layered_file_with_the_layers_engine(tmp_path: Path) -> None:
         "render", str(tmp_path / "frames" / names[0]), "--engine", "layers", "--out", str(tmp_path / "x")
     )
     assert flat.returncode == 1 and "no layers" in flat.stderr
+
+
+def test_render_names_what_a_layered_file_could_only_approximate(tmp_path: Path) -> None:
+    from PIL import Image as PILImage
+    from psd_tools import PSDImage
+
+    psd = PSDImage.new("CMYK", (8, 6))
+    psd.create_pixel_layer(PILImage.new("RGBA", (4, 4), (255, 0, 0, 255)), name="Ink")
+    psd.save(tmp_path / "c.psd")
+    res = run_cli(
+        "render", str(tmp_path / "c.psd"), "--steps", "0", "--out", str(tmp_path / "o"), "--no-label"
+    )
+    assert res.returncode == 0, res.stderr
+    assert "Note: c.psd: its layers are in CMYK colour" in res.stderr

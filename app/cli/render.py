@@ -112,6 +112,13 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     # Everything that can be checked without the artwork is checked before the (slow) analysis.
     check_outputs(out, request.export, args.contact_sheet)
     artwork, load_s = load_input(args.image, request, cancel)
+    stack = artwork.layers
+    if stack is not None and (stack.approximated or stack.notes):
+        # the user learns which layers are in the file's merged image only (step 0 still shows them)
+        said = list(stack.notes)
+        if stack.approximated:
+            said.append(f"approximated (in the merged image only): {', '.join(stack.approximated)}")
+        print(f"Note: {args.image.name}: " + "; ".join(said), file=sys.stderr)
     prepared = prepare_engine(request)
     report = render_artwork(
         prepared,
