@@ -48,6 +48,9 @@ def worker(args: argparse.Namespace) -> int:
     vae = vae.to_empty(device="cpu").eval().requires_grad_(False)
     with torch.no_grad():
         _randomize(vae, seed=0)
+        for name, param in vae.named_parameters():  # to_empty left them unset: a fixed, real blend
+            if name.endswith("mix_factor"):
+                param.fill_(0.3)
     height, width = (int(v) for v in args.size.split("x"))
     g = torch.Generator().manual_seed(1)
     latents = torch.randn(1, 4, FRAMES, height // 8, width // 8, generator=g)

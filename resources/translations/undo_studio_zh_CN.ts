@@ -823,6 +823,22 @@ Export the GIF anyway?</source>
       <translation>Paints-UNDO</translation>
     </message>
     <message>
+      <source>In-between frames</source>
+      <translation>中间帧</translation>
+    </message>
+    <message>
+      <source>model: the multi-frame model (minutes per segment without a GPU); painted: the keyframes painted over in stroke and region order (seconds); auto: model on a GPU, painted on a CPU.</source>
+      <translation>model：多帧模型（无 GPU 时每段需数分钟）；painted：按笔画和区域顺序在关键帧之间绘制（数秒）；auto：GPU 上用模型，CPU 上用绘制。</translation>
+    </message>
+    <message>
+      <source>model</source>
+      <translation>模型</translation>
+    </message>
+    <message>
+      <source>painted</source>
+      <translation>绘制</translation>
+    </message>
+    <message>
       <source>Stage timing</source>
       <translation>阶段节奏</translation>
     </message>

@@ -16,7 +16,7 @@ from app.errors import CancelledError, EngineError
 from app.inference.engine import ProcessEngine
 from app.inference.paints_undo.engine import PaintsUndoEngine, PaintsUndoSession
 
-SETTINGS = {"size": "64", "steps": 2, "cfg": 3.0}
+SETTINGS = {"size": "64", "steps": 2, "cfg": 3.0, "in_between": "model"}  # "auto" paints on a CPU
 
 
 class FakeTagger:

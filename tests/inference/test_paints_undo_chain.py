@@ -21,7 +21,14 @@ from app.core.segments import WHITE_STEP, SegmentLayout
 from app.errors import CancelledError
 from app.inference.paints_undo.engine import PaintsUndoEngine
 
-SETTINGS = {"size": "64", "steps": 2, "video_steps": 2, "prompt": "a b", "keyframe_steps": "500, 999"}
+SETTINGS = {
+    "size": "64",
+    "steps": 2,
+    "video_steps": 2,
+    "prompt": "a b",
+    "keyframe_steps": "500, 999",
+    "in_between": "model",  # these tests are about the multi-frame model; "auto" paints on a CPU
+}
 BUCKETS = ((32, 48), (48, 32))
 
 
@@ -171,3 +178,29 @@ def _cli_render_args(monkeypatch, models: Path, image: Path, out: Path, *extra: 
     settings = [f"--setting={k}={v}" for k, v in SETTINGS.items() if k != "prompt"]
     base = ["render", str(image), "--engine", "paints-undo", "--models", str(models), "--out", str(out)]
     return [*base, "--no-label", *extra, *settings]
+
+
+def test_auto_paints_the_in_betweens_on_a_cpu_without_the_video_model(engine: PaintsUndoEngine) -> None:
+    session = _session(engine, in_between="auto")
+    assert session.in_between == "painted"
+    keys = engine.render(session, [500], CancelToken(), no_progress)
+    frames = engine.interpolate(session, 0, 500, 7, CancelToken(), no_progress)
+    assert len(frames) == 7 and all(f.shape == (48, 64, 3) for f in frames)
+    from app.inference.paints_undo.engine import _resize
+
+    # The ends are the keyframes exactly (step 0: the working-size artwork, as the model path uses it).
+    assert np.array_equal(frames[0], _resize(session.image, session.output_size))
+    assert np.array_equal(frames[-1], keys[0])
+    assert not any(name.startswith("multi_frame") for name in engine._model_manager().loaded())
+    assert _session(engine, in_between="model").in_between == "model"
+
+
+def test_in_between_mode_is_a_segment_setting_and_checked(engine: PaintsUndoEngine) -> None:
+    from app.errors import EngineError
+
+    a = engine.keyframe_plan(_session(engine, in_between="model"))
+    b = engine.keyframe_plan(_session(engine, in_between="painted"))
+    assert a.key(Keyframe(500)) == b.key(Keyframe(500))
+    assert a.key(Segment(500, 999, 3)) != b.key(Segment(500, 999, 3))
+    with pytest.raises(EngineError, match="in-between"):
+        _session(engine, in_between="fast")

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_NEGATIVE = "lowres, bad anatomy, bad hands, cropped, worst quality"  # the reference app's default
 SIZE_CHOICES = ("512", "640", "768", "1024")  # long side of the working size, in pixels
+# How segments are filled: auto = the multi-frame model on a GPU, painted in-betweens on a CPU.
+IN_BETWEEN_CHOICES = ("auto", "model", "painted")
 SINGLE_FRAME_DIR = "paints_undo_single_frame"
 MULTI_FRAME_DIR = "paints_undo_multi_frame"
 
@@ -61,6 +63,7 @@ class PaintsUndoSession(EngineSession):
     video_seed: int = 0
     video_steps: int = 50
     video_cfg: float = 7.5
+    in_between: str = "model"  # "model" (multi-frame model) or "painted" (inbetween.py), after "auto"
     user_keyframes: dict[int, str] = field(default_factory=dict)  # step -> content hash of the user's image
     # a fork's: its parent's session, the fork step and the parent's frame there (the output size)
     fork_parent: PaintsUndoSession | None = None
@@ -155,7 +158,22 @@ class PaintsUndoEngine:
                         help="Seed of the in-between frames; -1 uses the branch seed. Changing it keeps the keyframes."),
             SettingSpec("video_steps", "Video sampler steps", "int", 50, minimum=1, maximum=200),
             SettingSpec("video_cfg", "Video guidance (CFG)", "float", 7.5, minimum=1.0, maximum=20.0),
+            SettingSpec("in_between", "In-between frames", "choice", "auto", choices=IN_BETWEEN_CHOICES,
+                        help="model: the multi-frame model (minutes per segment without a GPU); painted: the "
+                        "keyframes painted over in stroke and region order (seconds); auto: model on a GPU, "
+                        "painted on a CPU."),
         )  # fmt: skip
+
+    def _in_between(self, choice: str) -> str:
+        """The setting resolved for this engine's device: "auto" paints on a CPU, uses the model elsewhere."""
+        if choice not in IN_BETWEEN_CHOICES:
+            raise EngineError(
+                f"Invalid in-between mode '{choice}'.", f"Choose one of {', '.join(IN_BETWEEN_CHOICES)}."
+            )
+        if choice != "auto":
+            return choice
+        kind = self._device_info.kind if self._device_info is not None else str(self.device or "cpu")
+        return "painted" if kind.split(":")[0] == "cpu" else "model"
 
     # -- models ------------------------------------------------------------------------------------
     def _single_frame(self) -> Any:
@@ -282,6 +300,7 @@ class PaintsUndoEngine:
             video_seed=int(spec.seed) if int(s["video_seed"]) < 0 else int(s["video_seed"]),
             video_steps=int(s["video_steps"]),
             video_cfg=float(s["video_cfg"]),
+            in_between=self._in_between(str(s["in_between"])),
             working_size=size,
             image=image,
             image_latent=latent,
@@ -331,6 +350,8 @@ class PaintsUndoEngine:
     ) -> list[np.ndarray]:
         """`count` frames evenly spaced from step_a to step_b (both included), by the multi-frame model."""
         sess = _session(session)
+        if sess.in_between == "painted":
+            return self._painted(sess, step_a, step_b, count, cancel, progress)
         try:
             from app.inference.paints_undo.multi_frame import pipeline as mf_pipeline
         except ImportError as exc:
@@ -358,6 +379,27 @@ class PaintsUndoEngine:
             )
         picks = np.linspace(0, len(frames) - 1, count).round().astype(int)
         return [_resize(frames[i], sess.output_size) for i in picks]
+
+    def _painted(
+        self,
+        sess: PaintsUndoSession,
+        step_a: int,
+        step_b: int,
+        count: int,
+        cancel: CancelToken,
+        progress: ProgressCallback,
+    ) -> list[np.ndarray]:
+        """The segment painted from keyframe to keyframe in the procedural order (inbetween.py)."""
+        from app.inference.paints_undo.inbetween import painted_inbetween
+
+        if count < 1:
+            return []
+        frame_a = self._keyframe(sess, step_a, cancel, scaled_progress(progress, 0.0, 0.8))
+        frame_b = self._keyframe(sess, step_b, cancel, scaled_progress(progress, 0.0, 0.8))
+        progress(0.8, "Painting the in-between frames")
+        frames = painted_inbetween(frame_a, frame_b, count, seed=sess.video_seed + step_a, cancel=cancel)
+        progress(1.0, "Segment done")
+        return [_resize(frame, sess.output_size) for frame in frames]
 
     def _keyframe(
         self, sess: PaintsUndoSession, step: int, cancel: CancelToken, progress: ProgressCallback
@@ -408,7 +450,7 @@ class PaintsUndoEngine:
 
     # -- the keyframe chain on the timeline ------------------------------------------------------------
     KEYFRAME_SETTINGS = ("prompt", "generate_prompt", "negative_prompt", "steps", "cfg", "size")
-    SEGMENT_SETTINGS = ("video_seed", "video_steps", "video_cfg")
+    SEGMENT_SETTINGS = ("video_seed", "video_steps", "video_cfg", "in_between")
 
     def keyframe_plan(self, session: EngineSession) -> KeyframePlan:
         """Frame keys from what each frame depends on: a video-seed change keeps the keyframes, a user
