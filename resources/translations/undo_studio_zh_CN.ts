@@ -934,6 +934,26 @@ Export the GIF anyway?</source>
   <context>
     <name>Errors</name>
     <message>
+      <source>Check the module:factory name.</source>
+      <translation>请检查 module:factory 名称。</translation>
+    </message>
+    <message>
+      <source>Use --engine paints-undo.</source>
+      <translation>请使用 --engine paints-undo。</translation>
+    </message>
+    <message>
+      <source>Example: --setting order=subject-first</source>
+      <translation>例如：--setting order=subject-first</translation>
+    </message>
+    <message>
+      <source>Example: --keyframe 800=my_sketch.png</source>
+      <translation>例如：--keyframe 800=my_sketch.png</translation>
+    </message>
+    <message>
+      <source>Check the path after &apos;=&apos;.</source>
+      <translation>请检查“=”后面的路径。</translation>
+    </message>
+    <message>
       <source>Could not open this artwork</source>
       <translation>无法打开这幅作品</translation>
     </message>
