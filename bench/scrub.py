@@ -371,6 +371,9 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         "preview_p50_ms": round(pct(preview_times, 50), 2),
         "preview_p95_ms": round(pct(preview_times, 95), 2),
         "ui_stall_max_ms": round(heart.max_late * 1000.0, 2),
+        # stalls and latencies are wall-clock: other processes on the machine inflate them (2 cores
+        # shared by several jobs gave 2-3x the figures of an idle machine), so say how busy it was
+        "load_1m": round(os.getloadavg()[0], 2),
         **reopened,
         **sized,
         **storm,

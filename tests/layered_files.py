@@ -74,7 +74,7 @@ def write_psd(
     def add(parent: object, spec: Spec) -> None:
         if spec.group:
             blend = BlendMode.PASS_THROUGH if spec.pass_through else BlendMode[PSD_BLENDS[spec.blend]]
-            group = parent.create_group(name=spec.name, opacity=spec.opacity, blend_mode=blend)  # type: ignore[attr-defined]
+            group = parent.create_group(name="group", opacity=spec.opacity, blend_mode=blend)  # type: ignore[attr-defined]
             for child in spec.children:
                 add(group, child)
             layer = group
@@ -82,12 +82,13 @@ def write_psd(
             assert spec.pixels is not None
             layer = parent.create_pixel_layer(  # type: ignore[attr-defined]
                 Image.fromarray(spec.pixels, "RGBA"),
-                name=spec.name,
+                name="layer",  # the Pascal name is MacRoman: the real (Unicode) name is set below
                 top=spec.y,
                 left=spec.x,
                 opacity=spec.opacity,
                 blend_mode=BlendMode[PSD_BLENDS[spec.blend]],
             )
+        layer.name = spec.name
         layer.visible = spec.visible
         layer.clipping = spec.clipping
         if spec.mask is not None:

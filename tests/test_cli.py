@@ -296,3 +296,24 @@ def test_a_gif_larger_than_the_warning_size_is_announced_before_rendering(
     assert main([*args, "--out", str(tmp_path / "big.gif")]) == 0
     warning = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
     assert len(warning) == 1 and "MB" in warning[0] and (tmp_path / "big.gif").is_file()
+
+
+def test_render_a_layered_file_with_the_layers_engine(tmp_path: Path) -> None:
+    from layered_files import Spec, gradient_rgba, write_psd
+
+    specs = [
+        Spec("Background", gradient_rgba(64, 48, 1, alpha=False)),
+        Spec("Lineart", gradient_rgba(30, 20, 2), x=5),
+    ]
+    art = write_psd(tmp_path / "art.psd", (64, 48), specs)
+    out = tmp_path / "frames"
+    res = run_cli(
+        "render", str(art), "--engine", "layers", "--steps", "999,0", "--out", str(out), "--no-label"
+    )
+    assert res.returncode == 0, res.stderr
+    names = sorted(p.name for p in out.glob("frame_*.png"))
+    assert (np.asarray(Image.open(out / names[0]).convert("RGB")) == 255).all()  # the blank canvas
+    flat = run_cli(
+        "render", str(tmp_path / "frames" / names[0]), "--engine", "layers", "--out", str(tmp_path / "x")
+    )
+    assert flat.returncode == 1 and "no layers" in flat.stderr

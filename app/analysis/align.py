@@ -36,22 +36,25 @@ EXPLAINED_LAB = 25.0  # a pixel is "explained" within this Lab distance of its f
 EXPLAINED_FRACTION = 0.6
 
 
-def changed_fraction(a: np.ndarray, b: np.ndarray, level: int) -> float:
-    """Fraction of pixels whose colour differs by more than `level` in some channel (3x3 box blurred
-    first, so codec noise and resampling do not count as painting)."""
-    da = cv2.blur(a, (3, 3)).astype(np.int16)
-    db = cv2.blur(b, (3, 3)).astype(np.int16)
-    return float((np.abs(da - db).max(axis=2) > level).mean())
+def soften(view: np.ndarray) -> np.ndarray:
+    """A 3x3 box blur, so codec noise and resampling do not count as painting in `changed`."""
+    return np.asarray(cv2.blur(view, (3, 3)))
+
+
+def changed(soft_a: np.ndarray, soft_b: np.ndarray, level: int) -> float:
+    """Fraction of pixels whose colour differs by more than `level` in some channel (softened views)."""
+    diff = cv2.absdiff(soft_a, soft_b)
+    most = np.maximum(np.maximum(diff[:, :, 0], diff[:, :, 1]), diff[:, :, 2])
+    return float(np.count_nonzero(most > level)) / most.size
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised cross-correlation of two views' luminance, -1..1 (0 when one is flat)."""
-    ga = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY).astype(np.float64)
-    gb = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY).astype(np.float64)
-    ga -= ga.mean()
-    gb -= gb.mean()
-    denom = float(np.sqrt((ga * ga).sum() * (gb * gb).sum()))
-    return float((ga * gb).sum() / denom) if denom > 1e-9 else 0.0
+    """Normalised cross-correlation of two same-size views' luminance, -1..1 (0 when one is flat)."""
+    ga = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gb = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    if float(ga.std()) < 1e-3 or float(gb.std()) < 1e-3:
+        return 0.0
+    return float(cv2.matchTemplate(ga, gb, cv2.TM_CCOEFF_NORMED)[0, 0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,10 +152,23 @@ class AlignedRecording:
     alignment: Alignment
     views: tuple[np.ndarray, ...]
     final: np.ndarray
+    art_size: tuple[int, int]  # the artwork's (w, h): what the art box is measured in
+
+    def view_of(self, pixels: np.ndarray) -> np.ndarray:
+        """An image in the artwork's geometry (a branch's frame, at any scale) in this view."""
+        return artwork_view(pixels, self.alignment.geometry, self.art_size, self.view_size)
 
     @property
     def view_size(self) -> tuple[int, int]:
         return int(self.final.shape[1]), int(self.final.shape[0])
+
+    def picture_for_step(self, step: int) -> np.ndarray:
+        """The recording's own picture at `step`, to show beside a branch: the sampled frame's canvas,
+        unmirrored, at the size it was sampled (not the small analysis view)."""
+        frame = self.recording.frames[self.alignment.sample_for_step(step)]
+        return register(
+            frame, self.alignment.geometry, (self.recording.info.width, self.recording.info.height)
+        )
 
     def view_at_progress(self, progress: float) -> np.ndarray:
         return self.views[self.alignment.sample_for_progress(progress)]
@@ -186,22 +202,23 @@ def align(
         )
     late = np.unique(np.round(np.linspace(0.6 * (n - 1), n - 1, 3)).astype(int))
     progress(0.0, "Finding the artwork in the recording")
-    geometry = estimate_geometry(
-        [frames[i] for i in late], (recording.info.width, recording.info.height), artwork
-    )
+    full_size = (recording.info.width, recording.info.height)
+    geometry = estimate_geometry([frames[i] for i in late], full_size, artwork)
     size = view_size(geometry, VIEW_SIDE)
-    final = artwork_view(artwork, geometry, int(artwork.shape[1]), size)
+    art_size = (int(artwork.shape[1]), int(artwork.shape[0]))
+    final = artwork_view(artwork, geometry, art_size, size)
     views = []
     for i, frame in enumerate(frames):
         if i % 32 == 0:
             cancel.raise_if_cancelled()
             progress(0.2 + 0.7 * i / n, "Registering frames")
-        views.append(register(frame, geometry, recording.info.width, size))
+        views.append(register(frame, geometry, full_size, size))
     similarity = np.array([correlation(v, final) for v in views])
+    soft = [soften(v) for v in views]
     matches = geometry.similarity >= MATCH_THRESHOLD
-    belongs = _belonging(views, final, similarity) if matches else np.ones(n, dtype=bool)
+    belongs = _belonging(views, soft, final, similarity) if matches else np.ones(n, dtype=bool)
     chain = np.flatnonzero(belongs)
-    start, end = _trim(views, chain)
+    start, end = _trim(soft, chain)
     if start >= end:
         raise RecordingError(
             f"'{recording.info.path.name}' never changes: there is no painting in it to follow.",
@@ -227,17 +244,17 @@ def align(
         start,
         end,
     )
-    return AlignedRecording(recording, alignment, tuple(views), final)
+    return AlignedRecording(recording, alignment, tuple(views), final, art_size)
 
 
-def _runs(views: list[np.ndarray]) -> list[tuple[int, int]]:
+def _runs(soft: list[np.ndarray]) -> list[tuple[int, int]]:
     """(first, last) sample index of each run between cuts."""
     runs, first = [], 0
-    for i in range(1, len(views)):
-        if changed_fraction(views[i - 1], views[i], CUT_LEVEL) > CUT_FRACTION:
+    for i in range(1, len(soft)):
+        if changed(soft[i - 1], soft[i], CUT_LEVEL) > CUT_FRACTION:
             runs.append((first, i - 1))
             first = i
-    runs.append((first, len(views) - 1))
+    runs.append((first, len(soft) - 1))
     return runs
 
 
@@ -250,27 +267,29 @@ def _explained(view: np.ndarray, final: np.ndarray, canvas: np.ndarray) -> float
     return float(((near_final < EXPLAINED_LAB) | (near_canvas < EXPLAINED_LAB)).mean())
 
 
-def _belonging(views: list[np.ndarray], final: np.ndarray, similarity: np.ndarray) -> np.ndarray:
-    runs = _runs(views)
+def _belonging(
+    views: list[np.ndarray], soft: list[np.ndarray], final: np.ndarray, similarity: np.ndarray
+) -> np.ndarray:
+    runs = _runs(soft)
     best = int(np.flatnonzero(similarity >= similarity.max() - 1e-6)[-1])
     main = next(k for k, (a, b) in enumerate(runs) if a <= best <= b)
     canvas = np.median(views[runs[main][0]].reshape(-1, 3), axis=0).astype(np.uint8)
     keep = {main}
 
-    def joins(k: int, edge_view: np.ndarray, own_edge: int) -> bool:
-        if changed_fraction(edge_view, views[own_edge], CUT_LEVEL) <= CUT_FRACTION:
+    def joins(k: int, edge: int, own_edge: int) -> bool:
+        if changed(soft[edge], soft[own_edge], CUT_LEVEL) <= CUT_FRACTION:
             return True
         a, b = runs[k]
         return _explained(views[(a + b) // 2], final, canvas) >= EXPLAINED_FRACTION
 
     first = runs[main][0]
     for k in range(main - 1, -1, -1):  # backwards: does run k lead into the kept process?
-        if joins(k, views[first], runs[k][1]):
+        if joins(k, first, runs[k][1]):
             keep.add(k)
             first = runs[k][0]
     last = runs[main][1]
     for k in range(main + 1, len(runs)):
-        if joins(k, views[last], runs[k][0]):
+        if joins(k, last, runs[k][0]):
             keep.add(k)
             last = runs[k][1]
     belongs = np.zeros(len(views), dtype=bool)
@@ -279,15 +298,12 @@ def _belonging(views: list[np.ndarray], final: np.ndarray, similarity: np.ndarra
     return belongs
 
 
-def _trim(views: list[np.ndarray], chain: np.ndarray) -> tuple[int, int]:
+def _trim(soft: list[np.ndarray], chain: np.ndarray) -> tuple[int, int]:
     """(start, end) sample indices: the last frame of the leading hold, the first of the final hold."""
     s = 0
-    while (
-        s + 1 < len(chain)
-        and changed_fraction(views[chain[0]], views[chain[s + 1]], HOLD_LEVEL) <= HOLD_FRACTION
-    ):
+    while s + 1 < len(chain) and changed(soft[chain[0]], soft[chain[s + 1]], HOLD_LEVEL) <= HOLD_FRACTION:
         s += 1
     e = len(chain) - 1
-    while e - 1 > s and changed_fraction(views[chain[-1]], views[chain[e - 1]], HOLD_LEVEL) <= HOLD_FRACTION:
+    while e - 1 > s and changed(soft[chain[-1]], soft[chain[e - 1]], HOLD_LEVEL) <= HOLD_FRACTION:
         e -= 1
     return int(chain[s]), int(chain[e])

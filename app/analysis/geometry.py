@@ -25,8 +25,8 @@ from app.core.imaging import fit_size, resize_to
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 (x1, y1 exclusive)
 _WORK_SIDE = 640  # the artwork is scaled from this size during the search (the frames are smaller)
-_COARSE = 15
-_FINE = 13
+_COARSE = 11
+_FINE = 9
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,8 @@ def estimate_geometry(
     """The geometry of the best-matching of `frames` (sampled frames, RGB, all one size; pass a few late
     ones). `full_size` is the recording's (w, h): boxes are given in its pixels."""
     art_full = (int(artwork.shape[1]), int(artwork.shape[0]))
-    art = _gray(resize_to(artwork, *fit_size(art_full[0], art_full[1], _WORK_SIDE)))
+    work = min(_WORK_SIDE, 2 * max(frames[0].shape[:2]))  # never scaled up past twice the frame
+    art = _gray(resize_to(artwork, *fit_size(art_full[0], art_full[1], work)))
     # the search scales the artwork from its full size: express `art` as if it were full size
     best: _Hit | None = None
     for frame in frames:
@@ -163,8 +164,8 @@ def estimate_geometry(
         if best is None or hit.score > best.score:
             best = hit
     assert best is not None, "estimate_geometry needs at least one frame"
-    sample_w = frames[0].shape[1]
-    k = full_size[0] / sample_w  # sample pixels -> full recording pixels
+    kx = full_size[0] / frames[0].shape[1]  # sample pixels -> full recording pixels
+    ky = full_size[1] / frames[0].shape[0]
     sx, sy = best.art_size[0] / art_full[0], best.art_size[1] / art_full[1]
     if best.cropped:
         x0, y0, x1, y1 = best.box
@@ -173,11 +174,11 @@ def estimate_geometry(
         if best.flip:
             ax0, ax1 = art_full[0] - ax1, art_full[0] - ax0
         art_box: Box = (ax0, ay0, ax1, ay1)
-        frame_box: Box = (x0 * k, y0 * k, x1 * k, y1 * k)
+        frame_box: Box = (x0 * kx, y0 * ky, x1 * kx, y1 * ky)
     else:
         art_box = (0.0, 0.0, float(art_full[0]), float(art_full[1]))
         x, y = best.loc
-        frame_box = (x * k, y * k, (x + best.art_size[0]) * k, (y + best.art_size[1]) * k)
+        frame_box = (x * kx, y * ky, (x + best.art_size[0]) * kx, (y + best.art_size[1]) * ky)
     return Geometry(best.flip, _clip_box(art_box, art_full), frame_box, best.score)
 
 
@@ -193,23 +194,31 @@ def view_size(geometry: Geometry, side: int) -> tuple[int, int]:
     return max(16, round(w * scale)), max(16, round(h * scale))
 
 
-def _crop(pixels: np.ndarray, box: Box, unit: float) -> np.ndarray:
-    """`box` (in pixels of a frame `unit` times larger than `pixels`), rounded to whole pixels."""
+def _crop(pixels: np.ndarray, box: Box, full: tuple[float, float]) -> np.ndarray:
+    """`box`, given in the pixels of a (w, h) = `full` image, in `pixels` (any scale of it), rounded to
+    whole pixels."""
     h, w = pixels.shape[:2]
-    x0 = min(max(0, int(round(box[0] / unit))), w - 1)
-    y0 = min(max(0, int(round(box[1] / unit))), h - 1)
-    x1 = min(max(x0 + 1, int(round(box[2] / unit))), w)
-    y1 = min(max(y0 + 1, int(round(box[3] / unit))), h)
+    ux, uy = full[0] / w, full[1] / h
+    x0 = min(max(0, int(round(box[0] / ux))), w - 1)
+    y0 = min(max(0, int(round(box[1] / uy))), h - 1)
+    x1 = min(max(x0 + 1, int(round(box[2] / ux))), w)
+    y1 = min(max(y0 + 1, int(round(box[3] / uy))), h)
     return pixels[y0:y1, x0:x1]
 
 
-def register(frame: np.ndarray, geometry: Geometry, full_width: int, size: tuple[int, int]) -> np.ndarray:
-    """A sampled recording frame in the analysis view: cropped to the frame box, unmirrored, resized."""
-    part = _crop(frame, geometry.frame_box, full_width / frame.shape[1])
-    view = resize_to(part, *size)
-    return np.ascontiguousarray(view[:, ::-1]) if geometry.flip else view
+def register(
+    frame: np.ndarray, geometry: Geometry, full_size: tuple[int, int], size: tuple[int, int] | None = None
+) -> np.ndarray:
+    """A sampled recording frame in the analysis view: cropped to the frame box, unmirrored, resized to
+    `size` (None: the crop's own size). `full_size`: the recording's (w, h), the frame box's unit."""
+    part = _crop(frame, geometry.frame_box, full_size)
+    view = part if size is None else resize_to(part, *size)
+    return np.ascontiguousarray(view[:, ::-1] if geometry.flip else view)
 
 
-def artwork_view(pixels: np.ndarray, geometry: Geometry, art_width: int, size: tuple[int, int]) -> np.ndarray:
-    """An image in the artwork's geometry (the artwork, a branch's frame at any scale) in the view."""
-    return resize_to(_crop(pixels, geometry.art_box, art_width / pixels.shape[1]), *size)
+def artwork_view(
+    pixels: np.ndarray, geometry: Geometry, art_size: tuple[int, int], size: tuple[int, int]
+) -> np.ndarray:
+    """An image in the artwork's geometry (the artwork, a branch's frame at any scale) in the view.
+    `art_size`: the artwork's (w, h), which the art box is given in."""
+    return resize_to(_crop(pixels, geometry.art_box, art_size), *size)

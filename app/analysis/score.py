@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 
 from app.analysis.align import AlignedRecording
-from app.analysis.geometry import artwork_view
 from app.analysis.metrics import Features, dtw, feature_distance, features, lab, spearman
 from app.core.cancel import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
 from app.core.frames import MAX_STEP
@@ -111,7 +110,6 @@ def _warped_distance(a: list[Features], b: list[Features], band: int) -> float:
 def score_branches(
     aligned: AlignedRecording,
     branches: Mapping[str, FrameForStep],
-    artwork_width: int,
     *,
     samples: int = DEFAULT_SAMPLES,
     cancel: CancelToken = NEVER_CANCELLED,
@@ -131,14 +129,13 @@ def score_branches(
     kept_views = [aligned.views[i] for i in alignment.kept]
     rec_first, rec_start = _region_times(alignment.progress, kept_views, final)
     informative = rec_start > INFORMATIVE_LAB
-    geometry, size = alignment.geometry, aligned.view_size
     results = []
     for k, (name, frame_for_step) in enumerate(branches.items()):
         views = []
         for p in grid_p:
             cancel.raise_if_cancelled()
-            views.append(artwork_view(frame_for_step(step_for_progress(p)), geometry, artwork_width, size))
-        progress((k + 0.5) / len(branches), f"Scoring {name}")
+            views.append(aligned.view_of(frame_for_step(step_for_progress(p))))
+        progress((k + 0.5) / len(branches), f"Scoring branch {k + 1}/{len(branches)}")
         profile = np.array([feature_distance(features(v), final_f) for v in views])
         area = float(np.trapezoid(np.abs(profile - rec_profile), grid_p))
         half = [features(_half(v), 2) for v in views]

@@ -82,7 +82,11 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     """--engine, --setting, --models, --device: what render, batch and score need to make an engine's
     frames."""
-    p.add_argument("--engine", default="procedural", help="engine id: procedural (default) or paints-undo")
+    p.add_argument(
+        "--engine",
+        default="procedural",
+        help="engine id: procedural (default), paints-undo, or layers (PSD/PSB, .ora, .kra)",
+    )
     p.add_argument(
         "--setting", action="append", default=[], metavar="NAME=VALUE", help="engine setting (repeatable)"
     )
@@ -109,9 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the reconstructed painting process of IMAGE. OUT is a folder (PNG frames "
         "frame_00000.png ... one per video frame, and a process.json manifest) or a .mp4/.webm/.gif/.webp file.",
     )
-    r.add_argument("image", type=Path, help="artwork to reconstruct (PNG, JPEG, WebP, BMP, TIFF, ORA, PSD)")
+    r.add_argument(
+        "image", type=Path, help="artwork to reconstruct (PNG, JPEG, WebP, BMP, TIFF, PSD/PSB, ORA, KRA)"
+    )
     r.add_argument("--out", type=Path, required=True, help="output folder, or a .mp4/.webm/.gif/.webp file")
     _add_render_options(r)
+    r.add_argument(
+        "--recording",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="show each frame beside this real time-lapse of the artwork (video, frame folder, .procreate)",
+    )
     r.add_argument(
         "--contact-sheet",
         type=Path,
@@ -151,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sc.add_argument(
         "--samples", type=_positive, default=41, help="progress values compared from 0 to 1 (default 41)"
+    )
+    sc.add_argument(
+        "--fit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="also search seeds and settings for the closest process for this long, and score the winner",
     )
     sc.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 

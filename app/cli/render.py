@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from app.cli.progress import TerminalProgress
+from app.core.artwork import Artwork
 from app.core.cancel import CancelToken
 from app.core.export import ExportOptions
-from app.errors import ExportError
+from app.errors import EngineError, ExportError, RecordingError
+from app.inference.frame_source import ProcessFrames
 from app.inference.render_job import (
+    FrameFn,
     RenderRequest,
     check_outputs,
     load_input,
@@ -24,6 +30,7 @@ from app.inference.render_job import (
 )
 
 VIDEO_SUFFIXES = {".mp4", ".webm", ".gif", ".webp"}
+RECORDING_SIDE = 640  # the recording's pane: sampled at up to this size (300 samples: ~200 MB at 16:9)
 
 
 def export_options(args: argparse.Namespace) -> ExportOptions:
@@ -59,6 +66,41 @@ def _warn(text: str) -> None:
     print(f"warning: {text}", file=sys.stderr)
 
 
+def _beside_recording(
+    args: argparse.Namespace, cancel: CancelToken
+) -> Callable[[ProcessFrames, Artwork, FrameFn], FrameFn]:
+    """--recording: each exported step beside the real recording at the same progress (app/analysis)."""
+
+    def beside(source: ProcessFrames, artwork: Artwork, frame_for: FrameFn) -> FrameFn:
+        from app.analysis.align import align
+        from app.analysis.sources import load_recording
+        from app.core.imaging import side_by_side
+
+        if not source.random_access and not (args.steps or args.frames):
+            raise EngineError(
+                "--recording shows undo steps side by side; this engine's whole-chain video has none.",
+                "Add --frames N (e.g. --frames 300) or --steps.",
+            )
+        bar = TerminalProgress("recording")
+        recording = load_recording(
+            args.recording, max_side=RECORDING_SIDE, max_samples=300, cancel=cancel, progress=bar
+        )
+        aligned = align(recording, artwork.pixels, cancel=cancel, progress=bar)
+        bar.done()
+        if not aligned.alignment.matches:
+            raise RecordingError(
+                aligned.alignment.verdict, "Check that --recording is the time-lapse of IMAGE."
+            )
+        labels = [f"Simulated (seed {args.seed})", "Recorded"]
+
+        def frame(step: int) -> np.ndarray:
+            return side_by_side([frame_for(step), aligned.picture_for_step(step)], labels)
+
+        return frame
+
+    return beside
+
+
 def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
     out: Path = args.out
     if out.suffix and out.suffix.lower() not in VIDEO_SUFFIXES:
@@ -82,6 +124,7 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         load_s=load_s,
         stage=TerminalProgress,
         warn=_warn,
+        beside=_beside_recording(args, cancel) if args.recording is not None else None,
     )
     seconds = sum(report.timings.values())
     print(f"Wrote {out} ({report.frame_count} frames, {seconds:.1f} s)", file=sys.stderr)

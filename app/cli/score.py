@@ -53,9 +53,22 @@ def score_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         branches[f"{engine.name} seed {seed}"] = ProcessFrames(
             engine, artwork, spec, cancel, session=session
         ).frame_for_step
-    report = score_branches(
-        aligned, branches, artwork.width, samples=args.samples, cancel=cancel, progress=bar
-    )
+    fit = None
+    if args.fit is not None:
+        from app.inference.fit import fit_to_recording
+
+        fit = fit_to_recording(
+            engine,
+            artwork,
+            aligned,
+            budget_s=max(args.fit, 0.0),
+            cancel=cancel,
+            progress=TerminalProgress("fit"),
+        )
+        name = f"{engine.name} seed {fit.best.seed} (fitted)"
+        session = engine.prepare(artwork, fit.best, cancel, no_progress)
+        branches[name] = ProcessFrames(engine, artwork, fit.best, cancel, session=session).frame_for_step
+    report = score_branches(aligned, branches, samples=args.samples, cancel=cancel, progress=bar)
     bar.done()
     timings["score_s"] = time.perf_counter() - t0
 
@@ -77,6 +90,14 @@ def score_command(args: argparse.Namespace, cancel: CancelToken) -> int:
             "engine": engine.name,
             "settings": settings,
             **report.to_dict(),
+            "fit": None
+            if fit is None
+            else {
+                "seed": fit.best.seed,
+                "settings": dict(fit.best.settings),
+                "tried": len(fit.tried),
+                "budget_spent": fit.budget_spent,
+            },
             "timings": {k: round(v, 3) for k, v in timings.items()},
         }
         print(json.dumps(out))
@@ -90,5 +111,8 @@ def score_command(args: argparse.Namespace, cancel: CancelToken) -> int:
             f"{branch.name:<28} {branch.score:6.3f} {branch.dtw_distance:6.3f} "
             f"{branch.profile_area:6.3f} {order:>6}"
         )
+    if fit is not None:
+        settings_text = ", ".join(f"{k}={v}" for k, v in fit.best.settings)
+        print(f"Closest of {len(fit.tried)} processes tried: seed {fit.best.seed} ({settings_text})")
     print(f"Scored {len(branches)} branch(es) in {sum(timings.values()):.1f} s", file=sys.stderr)
     return 0

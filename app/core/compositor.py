@@ -117,19 +117,20 @@ class _Canvas:
     """Premultiplied colour, alpha, and the alpha of what was composited onto it (its own coverage),
     over a region of the document canvas."""
 
-    def __init__(self, region: Box, colour: np.ndarray, alpha: np.ndarray) -> None:
+    def __init__(self, region: Box, colour: np.ndarray, alpha: np.ndarray, coverage: bool = False) -> None:
         self.region = region
         self.colour = colour  # (h, w, 3) premultiplied
         self.alpha = alpha  # (h, w, 1)
-        self.coverage = np.zeros_like(alpha)
+        # Only a pass-through group's canvas needs its own coverage (to mix it back); others skip it.
+        self.coverage = np.zeros_like(alpha) if coverage else None
 
     @staticmethod
     def empty(region: Box) -> _Canvas:
         w, h = region[2] - region[0], region[3] - region[1]
         return _Canvas(region, np.zeros((h, w, 3), F32), np.zeros((h, w, 1), F32))
 
-    def copy(self) -> _Canvas:
-        return _Canvas(self.region, self.colour.copy(), self.alpha.copy())
+    def copy_for_pass_through(self) -> _Canvas:
+        return _Canvas(self.region, self.colour.copy(), self.alpha.copy(), coverage=True)
 
     def local(self, box: Box) -> tuple[slice, slice] | None:
         """Slices of this canvas for `box` clipped to the region, or None when they do not meet."""
@@ -153,28 +154,34 @@ class _Canvas:
         src_rows = slice(rows.start + self.region[1] - box[1], rows.stop + self.region[1] - box[1])
         src_cols = slice(cols.start + self.region[0] - box[0], cols.stop + self.region[0] - box[0])
         cs, a_s = colour[src_rows, src_cols], alpha[src_rows, src_cols]
-        pb, ab = self.colour[rows, cols], self.alpha[rows, cols]
+        pb, ab = self.colour[rows, cols], self.alpha[rows, cols]  # views: updated in place below
         if mode == "normal":
             mixed = cs
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
                 cb = np.where(ab > 0.0, pb / ab, 0.0)
             mixed = (1.0 - ab) * cs + ab * blend(mode, cb, cs)
-        self.colour[rows, cols] = (1.0 - a_s) * pb + a_s * mixed
-        self.alpha[rows, cols] = a_s + ab - a_s * ab
-        cov = self.coverage[rows, cols]
-        self.coverage[rows, cols] = a_s + cov - a_s * cov
+        keep = 1.0 - a_s
+        pb *= keep
+        pb += a_s * mixed
+        ab *= keep  # as + ab - as * ab
+        ab += a_s
+        if self.coverage is not None:
+            cov = self.coverage[rows, cols]
+            self.coverage[rows, cols] = a_s + cov - a_s * cov
 
     def mix_pass_through(self, result: _Canvas, amount: np.ndarray) -> None:
         """Mix a pass-through group's result (composited onto a copy of this canvas) with this canvas by
         the group's opacity x mask (`amount`, shaped like the region)."""
+        assert result.coverage is not None
         group_alpha = result.coverage * amount
         ab = self.alpha
         self.colour = (1.0 - amount) * self.colour + (
             amount * ab + group_alpha * (1.0 - ab)
         ) * result.straight()
         self.alpha = ab + group_alpha - ab * group_alpha
-        self.coverage = self.coverage + group_alpha - self.coverage * group_alpha
+        if self.coverage is not None:
+            self.coverage = self.coverage + group_alpha - self.coverage * group_alpha
 
 
 # ------------------------------------------------------------------------------------------ compositing
@@ -186,6 +193,15 @@ def composite(stack: LayerStack, cancel: CancelToken = NEVER_CANCELLED) -> tuple
     canvas = _Canvas.empty((0, 0, stack.width, stack.height))
     _composite_nodes(canvas, stack.children, cancel)
     return canvas.colour, canvas.alpha
+
+
+def composite_region(stack: LayerStack, box: Box, cancel: CancelToken = NEVER_CANCELLED) -> np.ndarray:
+    """The composite over white of one box of the canvas, (h, w, 3) uint8. Compositing is per pixel, so
+    this equals the same box of `composite_rgb`: a layer that changes only inside its box is redrawn by
+    compositing that box alone (the layers engine's patches)."""
+    canvas = _Canvas.empty(box)
+    _composite_nodes(canvas, stack.children, cancel)
+    return to_rgb8(canvas.colour, canvas.alpha)
 
 
 def composite_rgb(stack: LayerStack, cancel: CancelToken = NEVER_CANCELLED) -> np.ndarray:
@@ -234,17 +250,22 @@ def _composite_nodes(canvas: _Canvas, nodes: Sequence[Node], cancel: CancelToken
 def _render(region: Box, node: Node, cancel: CancelToken) -> tuple[Box | None, np.ndarray, np.ndarray]:
     """A node's own straight colour and alpha over its box (an isolated group over the region)."""
     if isinstance(node, Layer):
-        if node.width == 0 or node.height == 0:
+        # only the part of the layer inside the region is converted (a small region of a big layer)
+        left, top = max(node.x, region[0]), max(node.y, region[1])
+        right, bottom = min(node.x + node.width, region[2]), min(node.y + node.height, region[3])
+        if right <= left or bottom <= top:
             return None, np.empty(0, F32), np.empty(0, F32)
-        px = node.pixels.astype(F32) / 255.0
-        return (node.x, node.y, node.x + node.width, node.y + node.height), px[..., :3], px[..., 3:4]
+        part = node.pixels[top - node.y : bottom - node.y, left - node.x : right - node.x]
+        px = part.astype(F32)
+        px *= np.float32(1.0 / 255.0)
+        return (left, top, right, bottom), px[..., :3], px[..., 3:4]
     group = _Canvas.empty(region)
     _composite_nodes(group, node.children, cancel)
     return region, group.straight(), group.alpha
 
 
 def _pass_through(canvas: _Canvas, group: Group, cancel: CancelToken) -> None:
-    result = canvas.copy()
+    result = canvas.copy_for_pass_through()
     _composite_nodes(result, group.children, cancel)
     amount = _mask_values(group.mask, canvas.region) * np.float32(group.opacity)
     canvas.mix_pass_through(result, amount)

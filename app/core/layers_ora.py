@@ -107,6 +107,11 @@ def read_ora_stack(path: Path, max_pixels: int, cancel: CancelToken) -> LayerSta
             if merged is None:
                 raise
             return fallback(exc.message)
+        if not layer_elems and merged is None:
+            raise ArtworkError(
+                f"'{name}' has no layers and no merged image: there is nothing to show.",
+                "Open it in your painting app and save it again, or export it as PNG.",
+            )
         children = reader.build(top if top is not None else root, 0, 0, 0)
         notes = ("its hidden layers were left out (too many layers)",) if reader.skip_hidden else ()
         return LayerStack(width, height, tuple(children), merged, "ora", tuple(reader.approximated), notes)

@@ -33,7 +33,7 @@ from app.core.layers import (
     check_layer_budget,
     crop_box,
 )
-from app.core.pixel_modes import float_to_uint8, to_rgb_array
+from app.core.pixel_modes import to_rgb_array
 from app.errors import ArtworkError
 
 _HINT = "Open it in your painting app and save it again, or export it as PNG."
@@ -195,18 +195,13 @@ class _Reader:
         box = crop_box(int(item.left), int(item.top), int(item.width), int(item.height), self.canvas)
         if box is None:
             return np.zeros((0, 0, 4), np.uint8), 0, 0  # entirely off the canvas: kept empty, never decoded
-        values = item.numpy()
-        if values is None:
+        # topil (8 bits a channel at any depth) is about three times faster than numpy (float32)
+        image = item.topil(apply_icc=False)
+        if image is None:
             return None
-        values = np.asarray(values)
-        if values.ndim == 2:
-            values = values[:, :, None]
-        channels = values.shape[2]
-        colour = values[:, :, :3] if channels >= 3 else np.repeat(values[:, :, :1], 3, axis=2)
-        alpha = values[:, :, 3:4] if channels >= 4 else (values[:, :, 1:2] if channels == 2 else None)
-        if alpha is None:
-            alpha = np.ones(values.shape[:2] + (1,), values.dtype)
-        rgba = float_to_uint8(np.concatenate([colour, alpha], axis=2))
+        rgba = np.asarray(image if image.mode == "RGBA" else image.convert("RGBA"))
+        if rgba.shape[:2] != (int(item.height), int(item.width)):
+            raise ValueError(f"layer '{item.name}' decodes to {rgba.shape[1]}x{rgba.shape[0]} pixels")
         left, top, right, bottom = box
         return rgba[top:bottom, left:right], int(item.left) + left, int(item.top) + top
 

@@ -208,6 +208,12 @@ def _map_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return list(pool.map(fn, items))
 
 
+def recipe_header(data: bytes) -> dict[str, Any]:
+    """The header of a recipe (engine, version, meta, ...) without its arrays, so an engine can see
+    which of its formats and layouts a recipe has before `unpack_recipe`. `EngineError` when damaged."""
+    return _read_header(data)[0]
+
+
 def _read_header(data: bytes) -> tuple[dict[str, Any], int]:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise damaged_recipe("it is not binary data")

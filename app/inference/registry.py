@@ -18,7 +18,12 @@ DEFAULT_ENGINE = "procedural"
 _BUILTINS: dict[str, str] = {
     "procedural": "app.inference.procedural:ProceduralEngine",
     "paints-undo": "app.inference.paints_undo.engine:PaintsUndoEngine",
+    "layers": "app.inference.layers:LayersEngine",
+    "recording": "app.inference.recorded:RecordedEngine",
 }
+RECORDING_ENGINE = "recording"  # a real time-lapse as a branch (recorded.py)
+# Made by adding a recording, never picked for a new branch: not listed by `engine_names`.
+NOT_LISTED = frozenset({RECORDING_ENGINE})
 
 
 def _load(target: str) -> Callable[..., ProcessEngine]:
@@ -27,10 +32,10 @@ def _load(target: str) -> Callable[..., ProcessEngine]:
 
 
 def engine_names() -> list[str]:
-    """Built-ins first, then third-party engines in name order."""
-    names = list(_BUILTINS)
+    """The engines a user picks for a new branch: built-ins first, then third-party ones in name order."""
+    names = [n for n in _BUILTINS if n not in NOT_LISTED]
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        if ep.name not in names:
+        if ep.name not in names and ep.name not in NOT_LISTED:
             names.append(ep.name)
     return names
 
@@ -56,7 +61,7 @@ def create_engine(name: str, models_dir: Path | None = None, device: str | None 
                 break
     if factory is None:
         raise EngineError(f"Unknown engine '{name}'.", f"Choose one of: {', '.join(engine_names())}.")
-    if name == "procedural":
+    if name in ("procedural", "layers"):
         return factory()
     try:
         return factory(models_dir=models_dir, device=device)

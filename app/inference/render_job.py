@@ -214,10 +214,12 @@ def render_artwork(
     load_s: float = 0.0,
     stage: Callable[[str], StageProgress] = silent_stage,
     warn: Callable[[str], None] = _ignore_warning,
+    beside: Callable[[ProcessFrames, Artwork, FrameFn], FrameFn] | None = None,
 ) -> RenderReport:
     """Analyse `artwork` (loaded from `image`), render its process and write it to `out` (a folder of
     PNGs or a video file, written atomically by app/core/export.py), then the optional contact sheet.
-    `load_s`: how long loading took (`load_input`), for the timings of `process.json`."""
+    `load_s`: how long loading took (`load_input`), for the timings of `process.json`. `beside` turns
+    the exported frames into others (render's --recording: each step beside the real recording)."""
     from app.core.contact_sheet import contact_sheet as make_sheet
     from app.core.contact_sheet import save_contact_sheet
     from app.core.export import GIF_WARN_BYTES, estimate_gif_bytes, export_format, export_process
@@ -240,6 +242,8 @@ def render_artwork(
         engine, artwork, spec, cancel, session=session, progress=scaled_progress(bar, 0.0, 0.3)
     )
     steps, frame_for, frame_at_step = _frame_source(source, request)
+    if beside is not None:
+        frame_for = beside(source, artwork, frame_for)
     if export_format(out) == "gif":
         estimate = estimate_gif_bytes(steps, options, *session.output_size)
         if estimate > GIF_WARN_BYTES:

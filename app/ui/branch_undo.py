@@ -85,9 +85,9 @@ class BranchUndo(QObject):
         self.stack.push(command)
         self.done.emit(command.text())
 
-    def create(self, spec: BranchSpec) -> Branch:
-        """A new branch of `spec` (named after its seed)."""
-        return self._add(lambda: self.doc.add_branch(spec), self.tr("New branch “%1”"))
+    def create(self, spec: BranchSpec, name: str | None = None) -> Branch:
+        """A new branch of `spec` (named `name`, by default after its seed)."""
+        return self._add(lambda: self.doc.add_branch(spec, name), self.tr("New branch “%1”"))
 
     def duplicate(self, branch_id: str) -> Branch:
         return self._add(lambda: self.doc.duplicate_branch(branch_id), self.tr("Duplicate as “%1”"))

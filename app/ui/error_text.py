@@ -31,6 +31,7 @@ from app.errors import (
     EngineError,
     ExportError,
     ProjectError,
+    RecordingError,
     UndoStudioError,
     WeightsError,
 )
@@ -78,6 +79,7 @@ def _headline(exc: BaseException) -> tuple[str, str]:
         (ArtworkError, "Could not open this artwork", tr(CONTEXT, "Could not open this artwork")),
         (ProjectError, "Problem with the project file", tr(CONTEXT, "Problem with the project file")),
         (ExportError, "Export failed", tr(CONTEXT, "Export failed")),
+        (RecordingError, "Could not use this recording", tr(CONTEXT, "Could not use this recording")),
         (WeightsError, "Problem with the model files", tr(CONTEXT, "Problem with the model files")),
         (DeviceError, "Problem with the compute device", tr(CONTEXT, "Problem with the compute device")),
         (EngineError, "The engine could not finish", tr(CONTEXT, "The engine could not finish")),

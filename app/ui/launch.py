@@ -31,6 +31,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--compare-mode", choices=["side", "wipe", "onion"], default="side", help="how --compare shows"
     )
+    p.add_argument(
+        "--recording", type=Path, help="a real time-lapse of the artwork to add as a Recorded branch"
+    )
+    p.add_argument("--score", action="store_true", help="score the branches against --recording")
     p.add_argument("--lang", help="user interface language: en or zh_CN (default: system / setting)")
     p.add_argument("--screenshot", type=Path, help="save a screenshot of the window when ready, then quit")
     p.add_argument("--dialog", choices=["export"], help="open a dialog (for screenshots)")
@@ -80,17 +84,24 @@ async def apply_args(window, args: argparse.Namespace) -> None:
     ctrl = window.controller
     if args.open is not None:
         await ctrl.files.open_path(args.open)
-        if args.compare and window.document.artwork is not None:
+        doc = window.document
+        base = doc.active  # simulated: --compare varies its seed (the recording is added after it)
+        recorded = None
+        if args.recording is not None and doc.artwork is not None:
+            recorded = window.branches.add_recording(args.recording)
+            if recorded is not None:
+                window.score_dock.show()
+        if args.compare and doc.artwork is not None:
             seeds = [int(s) for s in args.compare.split(",") if s.strip()]
-            doc = window.document
-            base = doc.active
             ids = []
             for seed in seeds:
-                existing = next((b for b in doc.branches if b.spec.seed == seed), None)
+                existing = next((b for b in doc.branches if b is not recorded and b.spec.seed == seed), None)
                 if existing is None:
                     spec = base.spec.with_changes(seed=seed) if base else BranchSpec.make("procedural", seed)
                     existing = doc.add_branch(spec, activate=False)
                 ids.append(existing.id)
+            if recorded is not None:
+                ids = [recorded.id, *ids][:4]
             ctrl.compare_export.compare_branches(ids)
             modes = window.compare.mode
             modes.setCurrentIndex(max(0, modes.findData(args.compare_mode)))
@@ -113,6 +124,8 @@ async def _screenshot_flow(window, args: argparse.Namespace) -> int:
     window.controller.files.confirm_close = lambda: "discard"
     await apply_args(window, args)
     ok = await wait_until(lambda: frames_ready(window), args.timeout)
+    if args.score:
+        ok = await window.scores.score() is not None and ok
     await asyncio.sleep(0.3)  # let the track's throttled redraw and the layout settle
     dialog = window.controller.compare_export.export_dialog
     target = dialog if dialog is not None else window

@@ -20,6 +20,8 @@ from app.ui.menus import Menus
 from app.ui.preferences import Preferences, apply_models_dir
 from app.ui.project_controller import ProjectController
 from app.ui.refcount_guard import make_singletons_immortal
+from app.ui.score.controller import ScoreController
+from app.ui.score.panel import ScorePanel
 from app.ui.screen_fit import fit_to_screen, outgrows_screen
 from app.ui.start_page import StartPage
 from app.ui.status_bar import StatusBar
@@ -65,6 +67,12 @@ class MainWindow(QMainWindow):
         self.branches_dock.setWidget(self.branches_panel)
         self.branches_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.branches_dock)
+        self.score_panel = ScorePanel()
+        self.score_dock = QDockWidget(self.tr("Compare with recording"), self)
+        self.score_dock.setObjectName("scoreDock")
+        self.score_dock.setWidget(self.score_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.score_dock)
+        self.score_dock.hide()  # shown from the View menu, or when a recording is added
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.toolbar = QToolBar(self.tr("Main"))
@@ -106,6 +114,7 @@ class MainWindow(QMainWindow):
         )
         self.projects = ProjectController(self.document, self.worker, self.view_state, self)
         self.controller = WindowController(self, probe_system=probe_system)
+        self.scores = ScoreController(self, self.score_panel)
         self.menus = Menus(self)
 
     def view_state(self) -> dict[str, Any]:

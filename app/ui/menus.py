@@ -57,6 +57,9 @@ class Menus(QObject):
     def _build_file(self, menu: QMenu) -> None:
         w = self.w
         menu.addActions([w.home_action, w.open_action])
+        self.add_recording_action = self._action(
+            menu, self.tr("Add recording…"), w.controller.files.browse_recording
+        )
         menu.addSeparator()
         menu.addActions([w.save_action, w.save_as_action, w.export_action])
         menu.addSeparator()
@@ -116,6 +119,9 @@ class Menus(QObject):
         panel = w.branches_dock.toggleViewAction()
         panel.setText(self.tr("Branches panel"))
         menu.addAction(panel)
+        scores = w.score_dock.toggleViewAction()
+        scores.setText(self.tr("Compare with recording"))
+        menu.addAction(scores)
         self.full_screen_action = self._action(
             menu, self.tr("Full screen"), self.toggle_full_screen, [QKeySequence("F11")]
         )

@@ -42,6 +42,15 @@ if TYPE_CHECKING:
 PRIORITY_OPEN = -20  # before engine work: the user waits for it
 
 
+# Files that are recordings, never artworks (GIF and WebP are both: they are added through the menu).
+RECORDING_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".procreate"})
+
+
+def is_recording(path: Path) -> bool:
+    """A folder (numbered frames) or a video / .procreate file."""
+    return path.is_dir() or path.suffix.lower() in RECORDING_SUFFIXES
+
+
 class OpenSave(QObject):
     error = Signal(str)  # a message for the user (the window shows it)
 
@@ -99,11 +108,34 @@ class OpenSave(QObject):
             event.acceptProposedAction()
 
     def drop(self, event: QDropEvent) -> None:
+        """A dropped artwork or project opens; a video, a .procreate file or a folder of frames dropped
+        on an open artwork becomes its Recorded branch."""
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 event.acceptProposedAction()
-                self.open_path(Path(url.toLocalFile()))
+                path = Path(url.toLocalFile())
+                if self.w.document.artwork is not None and is_recording(path):
+                    self.add_recording(path)
+                else:
+                    self.open_path(path)
                 return
+
+    def browse_recording(self) -> None:
+        """Add recording…: a real time-lapse of the open artwork becomes a read-only Recorded branch."""
+        if self.w.document.artwork is None:
+            self.w.status.message.setText(self.tr("Open an artwork first, then add its recording."))
+            return
+        patterns = " ".join(f"*{s}" for s in sorted(RECORDING_SUFFIXES | {".gif", ".webp"}))
+        name, _ = QFileDialog.getOpenFileName(
+            self.w, self.tr("Add recording"), "", f"{self.tr('Time-lapse recordings')} ({patterns})"
+        )
+        if name:
+            self.add_recording(Path(name))
+
+    def add_recording(self, path: Path) -> None:
+        """The recording as a Recorded branch, and the panel that scores branches against it."""
+        if self.w.branches.add_recording(path) is not None:
+            self.w.score_dock.show()
 
     # -- opening ---------------------------------------------------------------------------------
     @async_slot(object)

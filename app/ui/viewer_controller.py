@@ -100,18 +100,26 @@ class ViewerController(QObject):
 
         Coalesced per event-loop turn: the first step change of a turn paints at once (no added latency);
         later ones in the same turn only note the step, and the latest is painted when the turn ends
-        (`_end_turn`). Superseded steps are never blended, painted or planned (a slider storm)."""
+        (`_end_turn`). In a storm (changes closer than STORM_GAP_S) the first of a turn waits for the
+        turn's end too: more are on their way, and painting it would blend a preview and resize a frame
+        per pane for a step that is superseded within the same turn. Superseded steps are never blended,
+        painted or planned (a slider storm)."""
         self._direction = direction
         if self.suspended:
             return
         now = time.perf_counter()
         self._storming, self._last_change = now - self._last_change < STORM_GAP_S, now
-        if self._turn_open:
+        if self._turn_open or self._storming:
             self._pending = (step, direction)
+            self._open_turn()
             return
-        self._turn_open = True
-        self.turn_timer.start()
+        self._open_turn()
         self._show_now(step, direction)
+
+    def _open_turn(self) -> None:
+        if not self._turn_open:
+            self._turn_open = True
+            self.turn_timer.start()
 
     def _show_now(self, step: int, direction: int) -> None:
         self._paint([self.doc.best_frame(bid, step) for bid in self.visible_ids()], step)
@@ -119,10 +127,12 @@ class ViewerController(QObject):
         self.plan_timer.start()
 
     def _end_turn(self) -> None:
+        """Paint the latest step change of the turn; changes in the next turn coalesce again."""
         self._turn_open = False
         pending, self._pending = self._pending, None
         if pending is not None and not self.suspended:
-            self.show_step(*pending)
+            self._open_turn()
+            self._show_now(*pending)
 
     def _on_painted(self, _step: int) -> None:
         """Plan right after the paint, unless the slider is storming: then `plan_timer` (restarted by

@@ -4,6 +4,10 @@
   <context>
     <name>BranchesController</name>
     <message>
+      <source>Recorded: %1</source>
+      <translation>录制：%1</translation>
+    </message>
+    <message>
       <source>%1: %2</source>
       <translation>%1：%2</translation>
     </message>
@@ -246,6 +250,10 @@ Export the GIF anyway?</source>
   <context>
     <name>MainWindow</name>
     <message>
+      <source>Compare with recording</source>
+      <translation>与录制比较</translation>
+    </message>
+    <message>
       <source>Branches</source>
       <translation>分支</translation>
     </message>
@@ -413,6 +421,34 @@ Export the GIF anyway?</source>
     <message>
       <source>details</source>
       <translation>细节</translation>
+    </message>
+    <message>
+      <source>block-in</source>
+      <translation>铺大色</translation>
+    </message>
+    <message>
+      <source>forms</source>
+      <translation>塑形</translation>
+    </message>
+    <message>
+      <source>refinement</source>
+      <translation>深入刻画</translation>
+    </message>
+    <message>
+      <source>drawing</source>
+      <translation>起稿</translation>
+    </message>
+    <message>
+      <source>washes</source>
+      <translation>铺水色</translation>
+    </message>
+    <message>
+      <source>glazes</source>
+      <translation>罩染</translation>
+    </message>
+    <message>
+      <source>definition</source>
+      <translation>收形</translation>
     </message>
     <message>
       <source>Step %1</source>
@@ -618,6 +654,18 @@ Export the GIF anyway?</source>
   <context>
     <name>OpenSave</name>
     <message>
+      <source>Open an artwork first, then add its recording.</source>
+      <translation>请先打开作品，再添加它的录制。</translation>
+    </message>
+    <message>
+      <source>Add recording</source>
+      <translation>添加录制</translation>
+    </message>
+    <message>
+      <source>Time-lapse recordings</source>
+      <translation>延时录制</translation>
+    </message>
+    <message>
       <source>Open artwork or project</source>
       <translation>打开作品或项目</translation>
     </message>
@@ -699,6 +747,74 @@ Export the GIF anyway?</source>
   <context>
     <name>Engine</name>
     <message>
+      <source>Trying process %1</source>
+      <translation>正在尝试第 %1 个过程</translation>
+    </message>
+    <message>
+      <source>Fitted</source>
+      <translation>已完成匹配</translation>
+    </message>
+    <message>
+      <source>Scoring branch %1/%2</source>
+      <translation>正在为分支评分 %1/%2</translation>
+    </message>
+    <message>
+      <source>Scored</source>
+      <translation>已评分</translation>
+    </message>
+    <message>
+      <source>Recorded (real time-lapse)</source>
+      <translation>录制（真实延时）</translation>
+    </message>
+    <message>
+      <source>Recording</source>
+      <translation>录制</translation>
+    </message>
+    <message>
+      <source>Start (s or frame)</source>
+      <translation>开始（秒或帧）</translation>
+    </message>
+    <message>
+      <source>End (s or frame)</source>
+      <translation>结束（秒或帧）</translation>
+    </message>
+    <message>
+      <source>A video, a folder of frames or a .procreate file.</source>
+      <translation>视频、帧图片文件夹或 .procreate 文件。</translation>
+    </message>
+    <message>
+      <source>Where painting starts; -1: as found.</source>
+      <translation>绘画开始的位置；-1：自动检测。</translation>
+    </message>
+    <message>
+      <source>Where painting ends; -1: as found.</source>
+      <translation>绘画结束的位置；-1：自动检测。</translation>
+    </message>
+    <message>
+      <source>Reading the recording</source>
+      <translation>正在读取录制</translation>
+    </message>
+    <message>
+      <source>Sampling the recording</source>
+      <translation>正在采样录制</translation>
+    </message>
+    <message>
+      <source>Reading the frames</source>
+      <translation>正在读取帧</translation>
+    </message>
+    <message>
+      <source>Finding the artwork in the recording</source>
+      <translation>正在录制中定位作品</translation>
+    </message>
+    <message>
+      <source>Registering frames</source>
+      <translation>正在对齐帧</translation>
+    </message>
+    <message>
+      <source>Aligned</source>
+      <translation>已对齐</translation>
+    </message>
+    <message>
       <source>Procedural (no weights)</source>
       <translation>程序化（无需模型）</translation>
     </message>
@@ -749,6 +865,34 @@ Export the GIF anyway?</source>
     <message>
       <source>Fill the background or the subject first; auto lets the seed decide.</source>
       <translation>先填背景还是先填主体；自动时由种子决定。</translation>
+    </message>
+    <message>
+      <source>Layers (the file&apos;s own layers)</source>
+      <translation>图层（文件自身的图层）</translation>
+    </message>
+    <message>
+      <source>Background</source>
+      <translation>背景</translation>
+    </message>
+    <message>
+      <source>early</source>
+      <translation>靠前</translation>
+    </message>
+    <message>
+      <source>late</source>
+      <translation>靠后</translation>
+    </message>
+    <message>
+      <source>Paint the background layers early or late; auto lets the seed decide.</source>
+      <translation>背景图层先画还是后画；自动时由种子决定。</translation>
+    </message>
+    <message>
+      <source>Reading the layers</source>
+      <translation>正在读取图层</translation>
+    </message>
+    <message>
+      <source>Compositing the layers</source>
+      <translation>正在合成图层</translation>
     </message>
     <message>
       <source>Sketch density</source>
@@ -867,6 +1011,62 @@ Export the GIF anyway?</source>
       <translation>正在规划绘画顺序</translation>
     </message>
     <message>
+      <source>Way of working</source>
+      <translation>作画方式</translation>
+    </message>
+    <message>
+      <source>line-art</source>
+      <translation>先线稿</translation>
+    </message>
+    <message>
+      <source>painterly</source>
+      <translation>绘画式</translation>
+    </message>
+    <message>
+      <source>sketch-wash</source>
+      <translation>草稿加淡彩</translation>
+    </message>
+    <message>
+      <source>Line art first, painterly (masses back to front, then brushwork) or sketch and wash; auto chooses from the artwork.</source>
+      <translation>先线稿、绘画式（由远及近铺大色块，再逐步用笔刻画）或草稿加淡彩；自动时根据作品选择。</translation>
+    </message>
+    <message>
+      <source>Canvas flips</source>
+      <translation>画布翻转</translation>
+    </message>
+    <message>
+      <source>Chance that the canvas is shown flipped for a while; 0 turns it off.</source>
+      <translation>画布被水平翻转一段时间的概率；0 表示关闭。</translation>
+    </message>
+    <message>
+      <source>Late colour adjustment</source>
+      <translation>后期调色</translation>
+    </message>
+    <message>
+      <source>Chance of a colour adjustment over everything near the end; 0 turns it off.</source>
+      <translation>接近完成时对整幅画调色的概率；0 表示关闭。</translation>
+    </message>
+    <message>
+      <source>Repainted region</source>
+      <translation>重画区域</translation>
+    </message>
+    <message>
+      <source>Chance that a region is roughed in and repainted later; 0 turns it off.</source>
+      <translation>某个区域先粗略铺色、之后重画的概率；0 表示关闭。</translation>
+    </message>
+    <message>
+      <source>Replaced background</source>
+      <translation>替换背景</translation>
+    </message>
+    <message>
+      <source>Chance that the background is painted early and replaced later; 0 turns it off.</source>
+      <translation>背景先画一版、之后被替换的概率；0 表示关闭。</translation>
+    </message>
+    <message>
+      <source>Adding behaviours</source>
+      <translation>加入作画习惯</translation>
+    </message>
+    <message>
       <source>Building layers</source>
       <translation>正在构建图层</translation>
     </message>
@@ -934,24 +1134,72 @@ Export the GIF anyway?</source>
   <context>
     <name>Errors</name>
     <message>
-      <source>Check the module:factory name.</source>
-      <translation>请检查 module:factory 名称。</translation>
+      <source>Fit with the procedural engine.</source>
+      <translation>请使用程序化引擎进行匹配。</translation>
     </message>
     <message>
-      <source>Use --engine paints-undo.</source>
-      <translation>请使用 --engine paints-undo。</translation>
+      <source>Could not use this recording</source>
+      <translation>无法使用此录制</translation>
     </message>
     <message>
-      <source>Example: --setting order=subject-first</source>
-      <translation>例如：--setting order=subject-first</translation>
+      <source>Add the recording again.</source>
+      <translation>请重新添加录制。</translation>
     </message>
     <message>
-      <source>Example: --keyframe 800=my_sketch.png</source>
-      <translation>例如：--keyframe 800=my_sketch.png</translation>
+      <source>Add the recording of this artwork.</source>
+      <translation>请添加这幅作品的录制。</translation>
     </message>
     <message>
-      <source>Check the path after &apos;=&apos;.</source>
-      <translation>请检查“=”后面的路径。</translation>
+      <source>Use the whole time-lapse, not a single picture.</source>
+      <translation>请使用完整的延时录制，而不是单张图片。</translation>
+    </message>
+    <message>
+      <source>Use the time-lapse of the painting, not a still picture.</source>
+      <translation>请使用绘画过程的延时录制，而不是静止画面。</translation>
+    </message>
+    <message>
+      <source>Move the end later or the start earlier.</source>
+      <translation>请把结束点后移或把开始点前移。</translation>
+    </message>
+    <message>
+      <source>Use the full-size time-lapse.</source>
+      <translation>请使用原尺寸的延时录制。</translation>
+    </message>
+    <message>
+      <source>Export the time-lapse at a smaller size (1080p is plenty).</source>
+      <translation>请以较小尺寸重新导出延时录制（1080p 足够）。</translation>
+    </message>
+    <message>
+      <source>Choose the recording of this artwork.</source>
+      <translation>请选择这幅作品的录制。</translation>
+    </message>
+    <message>
+      <source>Choose the folder your recorder wrote its numbered frames into.</source>
+      <translation>请选择录制工具写入编号帧的文件夹。</translation>
+    </message>
+    <message>
+      <source>Export the frames again.</source>
+      <translation>请重新导出这些帧。</translation>
+    </message>
+    <message>
+      <source>Choose a video, a folder or a .procreate file.</source>
+      <translation>请选择视频、文件夹或 .procreate 文件。</translation>
+    </message>
+    <message>
+      <source>Close other apps.</source>
+      <translation>请关闭其他应用。</translation>
+    </message>
+    <message>
+      <source>Check its permissions.</source>
+      <translation>请检查它的权限。</translation>
+    </message>
+    <message>
+      <source>Procreate keeps one only while Time-lapse Recording is on (Actions &gt; Video); or export the time-lapse from Procreate as MP4.</source>
+      <translation>Procreate 只在开启“缩时录制”（操作 &gt; 视频）时保存录制；也可以在 Procreate 中将缩时视频导出为 MP4。</translation>
+    </message>
+    <message>
+      <source>Export the time-lapse again (MP4, H.264), or use a folder of numbered frames.</source>
+      <translation>请重新导出延时录制（MP4，H.264），或使用编号帧文件夹。</translation>
     </message>
     <message>
       <source>Could not open this artwork</source>
@@ -1386,8 +1634,24 @@ Export the GIF anyway?</source>
       <translation>请先用程序化引擎准备该分支。</translation>
     </message>
     <message>
+      <source>Open a PSD, PSB, OpenRaster (.ora) or Krita (.kra) file, or choose another engine.</source>
+      <translation>请打开 PSD、PSB、OpenRaster（.ora）或 Krita（.kra）文件，或选择其他引擎。</translation>
+    </message>
+    <message>
+      <source>Choose auto, early or late.</source>
+      <translation>请选择自动、靠前或靠后。</translation>
+    </message>
+    <message>
+      <source>Prepare the branch with the layers engine first.</source>
+      <translation>请先用图层引擎准备该分支。</translation>
+    </message>
+    <message>
       <source>Fork the parent branch again.</source>
       <translation>请从父分支重新分叉。</translation>
+    </message>
+    <message>
+      <source>Fork with the parent's way of working, or start a new branch for another way.</source>
+      <translation>请按父分支的作画方式分叉，或为其他作画方式新建分支。</translation>
     </message>
     <message>
       <source>Pick a step in range.</source>
@@ -1405,7 +1669,67 @@ Export the GIF anyway?</source>
       <source>The branch is analysed again instead; nothing is lost.</source>
       <translation>将改为重新分析这个分支，不会丢失任何内容。</translation>
     </message>
-  </context>
+    <message>
+      <source>Check the module:factory name.</source>
+      <translation>请检查 模块:工厂 名称。</translation>
+    </message>
+    <message>
+      <source>Use --engine paints-undo.</source>
+      <translation>请使用 --engine paints-undo。</translation>
+    </message>
+    <message>
+      <source>Example: --setting order=subject-first</source>
+      <translation>示例：--setting order=subject-first</translation>
+    </message>
+    <message>
+      <source>Example: --keyframe 800=my_sketch.png</source>
+      <translation>示例：--keyframe 800=my_sketch.png</translation>
+    </message>
+    <message>
+      <source>Check the path after &apos;=&apos;.</source>
+      <translation>请检查“=”后面的路径。</translation>
+    </message>
+    <message>
+      <source>Check the path: give files, folders or patterns.</source>
+      <translation>请检查路径：提供文件、文件夹或通配模式。</translation>
+    </message>
+    <message>
+      <source>Give image files, folders of images, glob patterns such as &apos;art/*.png&apos;, or a .txt/.csv list.</source>
+      <translation>请提供图片文件、图片文件夹、通配模式（如 &apos;art/*.png&apos;）或 .txt/.csv 列表。</translation>
+    </message>
+    <message>
+      <source>Check the pattern and the folder.</source>
+      <translation>请检查通配模式和文件夹。</translation>
+    </message>
+    <message>
+      <source>Give a UTF-8 text or CSV file.</source>
+      <translation>请提供 UTF-8 编码的文本或 CSV 文件。</translation>
+    </message>
+    <message>
+      <source>Use a new output folder.</source>
+      <translation>请使用新的输出文件夹。</translation>
+    </message>
+    <message>
+      <source>Choose another output folder, or remove the damaged manifest to start over.</source>
+      <translation>请选择其他输出文件夹，或删除损坏的清单后重新开始。</translation>
+    </message>
+    <message>
+      <source>Choose another --out.</source>
+      <translation>请选择其他 --out。</translation>
+    </message>
+    <message>
+      <source>Wait for it to finish (undo-studio batch-status shows it), or choose another --out.</source>
+      <translation>请等它完成（undo-studio batch-status 可查看），或选择其他 --out。</translation>
+    </message>
+    <message>
+      <source>Install it with: pip install &apos;undo-studio[cluster]&apos; (or pip install ray).</source>
+      <translation>请用以下命令安装：pip install &apos;undo-studio[cluster]&apos;（或 pip install ray）。</translation>
+    </message>
+    <message>
+      <source>Check the address (ray://HOST:10001 or HOST:6379) and that the cluster is running (ray status).</source>
+      <translation>请检查地址（ray://HOST:10001 或 HOST:6379），并确认集群正在运行（ray status）。</translation>
+    </message>
+</context>
   <context>
     <name>BranchUndo</name>
     <message>
@@ -1431,6 +1755,14 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Menus</name>
+    <message>
+      <source>Compare with recording</source>
+      <translation>与录制比较</translation>
+    </message>
+    <message>
+      <source>Add recording…</source>
+      <translation>添加录制…</translation>
+    </message>
     <message>
       <source>Preferences…</source>
       <translation>偏好设置…</translation>
@@ -1579,6 +1911,100 @@ Export the GIF anyway?</source>
     <message>
       <source>Browse…</source>
       <translation>浏览…</translation>
+    </message>
+  </context>
+  <context>
+    <name>ScorePanel</name>
+    <message>
+      <source>Find the closest process</source>
+      <translation>寻找最接近的过程</translation>
+    </message>
+    <message>
+      <source>Try the procedural engine's seeds and settings for a while and add the closest as a branch</source>
+      <translation>尝试程序化引擎的多个种子和设置一段时间，并把最接近的添加为分支</translation>
+    </message>
+    <message>
+      <source>Score branches against the recording</source>
+      <translation>按录制为分支评分</translation>
+    </message>
+    <message>
+      <source>Add a recording (File › Add recording…), then score the branches.</source>
+      <translation>请先添加录制（文件 › 添加录制…），再为分支评分。</translation>
+    </message>
+    <message>
+      <source>Painting progress</source>
+      <translation>绘画进度</translation>
+    </message>
+    <message>
+      <source>Distance to final</source>
+      <translation>与完成画面的差距</translation>
+    </message>
+    <message>
+      <source>Branch</source>
+      <translation>分支</translation>
+    </message>
+    <message>
+      <source>Score</source>
+      <translation>得分</translation>
+    </message>
+    <message>
+      <source>Frames (DTW)</source>
+      <translation>帧差异（DTW）</translation>
+    </message>
+    <message>
+      <source>Curve area</source>
+      <translation>曲线面积</translation>
+    </message>
+    <message>
+      <source>Order</source>
+      <translation>顺序</translation>
+    </message>
+  </context>
+  <context>
+    <name>ScoreController</name>
+    <message>
+      <source>Searching for the closest process… %1 %</source>
+      <translation>正在寻找最接近的过程… %1 %</translation>
+    </message>
+    <message>
+      <source>Stop searching</source>
+      <translation>停止寻找</translation>
+    </message>
+    <message>
+      <source>The search was stopped.</source>
+      <translation>寻找已停止。</translation>
+    </message>
+    <message>
+      <source>Closest found: seed %1</source>
+      <translation>最接近：种子 %1</translation>
+    </message>
+    <message>
+      <source>Open an artwork first.</source>
+      <translation>请先打开作品。</translation>
+    </message>
+    <message>
+      <source>Add a recording (File › Add recording…), then score the branches.</source>
+      <translation>请先添加录制（文件 › 添加录制…），再为分支评分。</translation>
+    </message>
+    <message>
+      <source>The recording is still being aligned; score again in a moment.</source>
+      <translation>录制仍在对齐中，请稍后再评分。</translation>
+    </message>
+    <message>
+      <source>Create a branch to score against the recording.</source>
+      <translation>请先创建一个分支，再按录制评分。</translation>
+    </message>
+    <message>
+      <source>Scoring %1 branches…</source>
+      <translation>正在为 %1 个分支评分…</translation>
+    </message>
+    <message>
+      <source>Scoring was cancelled.</source>
+      <translation>评分已取消。</translation>
+    </message>
+    <message>
+      <source>Closest to the recording: %1</source>
+      <translation>最接近录制的是：%1</translation>
     </message>
   </context>
 </TS>

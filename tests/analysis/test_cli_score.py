@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 from PIL import Image
 
 
@@ -57,3 +57,43 @@ def test_score_table_and_clear_errors(files):
     assert out.returncode == 1 and "does not exist" in out.stderr
     out = run_cli("score", str(files["art"]), str(files["rec"]), "--setting", "nosuch=1")
     assert out.returncode == 1 and "no setting 'nosuch'" in out.stderr
+
+
+def test_render_beside_a_recording(files, tmp_path):
+    out = tmp_path / "frames"
+    done = run_cli(
+        "render",
+        str(files["art"]),
+        "--seed",
+        "3",
+        "--recording",
+        str(files["rec"]),
+        "--frames",
+        "5",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    first = Image.open(sorted(out.glob("frame_*.png"))[0])
+    art = Image.open(files["art"])
+    assert first.height == art.height and first.width > 1.5 * art.width  # the recording's pane beside it
+    refused = run_cli(
+        "render",
+        str(files["art"]),
+        "--recording",
+        str(files["other"]),
+        "--frames",
+        "5",
+        "--out",
+        str(tmp_path / "x"),
+    )
+    assert refused.returncode == 1 and "does not match this artwork" in refused.stderr
+
+
+def test_score_can_fit_within_a_budget(files):
+    out = run_cli("score", str(files["art"]), str(files["rec"]), "--fit", "0", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["fit"]["tried"] == 1 and data["fit"]["budget_spent"] is True
+    assert data["fit"]["seed"] == 0 and data["fit"]["settings"]["stage_timing"] == "balanced"
+    assert "procedural seed 0 (fitted)" in data["ranking"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 
 from app.analysis.align import AlignedRecording, align
 from app.analysis.sources import load_recording
@@ -120,3 +120,27 @@ def test_alignment_reports_itself(aligned):
     assert report["matches"] is True and report["geometry"]["flip"] is True
     assert report["dropped_positions"] == [0.0, 0.5, 1.0, 1.5]
     assert report["lead_trim"][0] == 0.0 and report["tail_trim"][1] == 33.5
+
+
+def test_an_end_card_is_left_out(art, made, tmp_path):
+    frames = made.frames + [S.title_card()] * 5
+    numbers = made.numbers + [made.numbers[-1] + k for k in range(1, 6)]
+    rec = align(load_recording(S.write_mp4(tmp_path / "outro.mp4", frames, numbers)), art.pixels)
+    dropped = {_number(rec, i) for i in rec.alignment.dropped}
+    assert dropped == {0, 1, 2, 3, *numbers[-5:]}
+    assert abs(_number(rec, rec.alignment.end) - made.end_number) <= 1
+
+
+def test_canvas_inside_an_apps_interface(art, tmp_path):
+    """A screen recording: the canvas, unscaled, inside busy interface pixels (no uniform bars)."""
+    interface = np.random.default_rng(1).integers(0, 255, (240, 300, 3), dtype=np.uint8)
+    steps = S.process(art, 3, count=16)
+    frames = []
+    for step in [steps[0]] * 2 + steps + [steps[-1]] * 2:
+        screen = interface.copy()
+        screen[30 : 30 + art.height, 60 : 60 + art.width] = step
+        frames.append(screen)
+    rec = align(load_recording(S.write_folder(tmp_path / "ui", frames, list(range(len(frames))))), art.pixels)
+    geometry = rec.alignment.geometry
+    assert not geometry.flip and geometry.art_box == (0.0, 0.0, art.width, art.height)
+    assert np.allclose(geometry.frame_box, (60, 30, 60 + art.width, 30 + art.height), atol=1.0)

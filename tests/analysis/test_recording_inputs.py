@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 from PIL import Image
 
 from app.analysis.align import align
@@ -29,10 +29,16 @@ def _frames(count: int, size=(64, 48)) -> list[np.ndarray]:
     return out
 
 
-def _mp4(path: Path, frames: list[np.ndarray], rate: Fraction = Fraction(30), gop: int = 12) -> Path:
+def _mp4(
+    path: Path,
+    frames: list[np.ndarray],
+    rate: Fraction = Fraction(30),
+    gop: int = 12,
+    faststart: bool = False,
+) -> Path:
     import av
 
-    with av.open(str(path), "w") as container:
+    with av.open(str(path), "w", options={"movflags": "+faststart"} if faststart else {}) as container:
         stream = container.add_stream("libx264", rate=rate, options={"preset": "ultrafast", "g": str(gop)})
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "yuv420p"
@@ -58,17 +64,18 @@ def test_missing_empty_and_corrupt_files(tmp_path):
 
 
 def test_truncated_video_keeps_what_decoded(tmp_path):
-    whole = _mp4(tmp_path / "whole.mp4", _frames(60)).read_bytes()
-    # faststart is off: the index is at the end, so a cut file cannot be opened at all; both outcomes
-    # must be a clear error or a shorter recording, never a crash
-    cut = tmp_path / "cut.mp4"
-    cut.write_bytes(whole[: len(whole) * 2 // 3])
-    try:
-        rec = load_recording(cut)
-    except RecordingError as err:
-        assert "could not be read" in str(err) or "no frames" in str(err)
-    else:
-        assert 0 < len(rec.frames) <= 60
+    """A download cut off after two thirds: with the index at the front (faststart) the frames before
+    the cut are the recording; with the index at the end the file cannot be opened, a clear error."""
+    for faststart in (True, False):
+        whole = _mp4(tmp_path / f"whole{faststart}.mp4", _frames(60), faststart=faststart).read_bytes()
+        cut = tmp_path / f"cut{faststart}.mp4"
+        cut.write_bytes(whole[: len(whole) * 2 // 3])
+        if faststart:
+            rec = load_recording(cut)
+            assert 0 < len(rec.frames) < 60 and np.all(np.diff(rec.positions) > 0)
+        else:
+            with pytest.raises(RecordingError, match="could not be read as a video"):
+                load_recording(cut)
 
 
 def test_one_frame_and_a_still_video_are_refused_by_the_aligner(tmp_path):

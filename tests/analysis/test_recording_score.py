@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import synthetic as S
+import synthetic_recordings as S
 
 from app.analysis.align import align
 from app.analysis.metrics import distance, dtw, ms_ssim, ranks, spearman
@@ -43,7 +43,7 @@ def branches(art):
 
 
 def test_the_generating_seed_ranks_first(aligned, branches, art):
-    report = score_branches(aligned, branches, art.width)
+    report = score_branches(aligned, branches)
     assert report.ranking[0] == f"seed {SEED}"
     best = next(b for b in report.branches if b.name == f"seed {SEED}")
     others = [b for b in report.branches if b.name != f"seed {SEED}"]
@@ -56,7 +56,7 @@ def test_the_generating_seed_ranks_first(aligned, branches, art):
 
 
 def test_profiles_fall_towards_the_final_image(aligned, branches, art):
-    report = score_branches(aligned, {"a": branches[f"seed {SEED}"]}, art.width, samples=11)
+    report = score_branches(aligned, {"a": branches[f"seed {SEED}"]}, samples=11)
     assert report.recording_profile[0] > 0.2 and report.recording_profile[-1] < 0.05
     assert report.branches[0].profile[-1] < 0.01  # step 0 is the artwork itself
 
@@ -65,7 +65,7 @@ def test_scoring_is_cancelled_between_frames(aligned, branches, art):
     token = CancelToken()
     token.cancel()
     with pytest.raises(CancelledError):
-        score_branches(aligned, branches, art.width, cancel=token)
+        score_branches(aligned, branches, cancel=token)
 
 
 def test_no_score_against_a_recording_of_something_else(art, tmp_path):
@@ -75,7 +75,7 @@ def test_no_score_against_a_recording_of_something_else(art, tmp_path):
     assert not rec.alignment.matches
     assert "does not match this artwork" in rec.alignment.verdict
     with pytest.raises(RecordingError, match="does not match this artwork"):
-        score_branches(rec, {"a": lambda step: np.asarray(art.pixels)}, art.width)
+        score_branches(rec, {"a": lambda step: np.asarray(art.pixels)})
 
 
 def test_metrics_basics():

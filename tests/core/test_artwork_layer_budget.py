@@ -122,6 +122,7 @@ def test_a_cancel_stops_the_flattening_between_layers(tmp_path: Path, monkeypatc
 def test_the_cli_render_passes_its_cancel_token_to_the_load(tmp_path: Path, monkeypatch) -> None:
     """SIGTERM and Ctrl+C set the CLI's token; the artwork load must see it, or a long load ignores them."""
     from app.cli import build_parser, render
+    from app.inference import render_job
 
     path = _ora(
         tmp_path / "a.ora", (8, 8), ['<layer src="l.png"/>'] * 3, {"l.png": _png((8, 8), (0, 0, 0, 255))}
@@ -130,7 +131,7 @@ def test_the_cli_render_passes_its_cancel_token_to_the_load(tmp_path: Path, monk
     def no_engine(*_args, **_kwargs):
         raise AssertionError("the engine was created although the load was cancelled")
 
-    monkeypatch.setattr(render, "prepare_engine", no_engine)  # builds the engine (render_job.py)
+    monkeypatch.setattr(render_job, "create_engine", no_engine)
     token = CancelToken()
     token.cancel()
     args = build_parser().parse_args(["render", str(path), "--out", str(tmp_path / "out")])

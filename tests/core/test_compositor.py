@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.core.cancel import CancelToken
-from app.core.compositor import blend, composite, composite_rgb
+from app.core.compositor import blend, composite, composite_region, composite_rgb
 from app.core.layers import BLEND_MODES, PASS_THROUGH, Group, Layer, LayerStack, Mask
 from app.errors import CancelledError
 
@@ -139,3 +139,14 @@ def test_a_cancel_stops_compositing() -> None:
     token.cancel()
     with pytest.raises(CancelledError):
         composite(LayerStack(2, 2, (_solid("a", 2, 2, (0, 0, 0, 255)),)), token)
+
+
+def test_a_region_composites_like_the_same_box_of_the_whole() -> None:
+    rng = np.random.default_rng(3)
+    layers = tuple(
+        Layer(f"l{i}", rng.integers(0, 256, (9, 11, 4), dtype=np.uint8), x=i * 2 - 3, y=i - 2, blend=mode)
+        for i, mode in enumerate(["normal", "multiply", "screen", "hue"])
+    )
+    stack = LayerStack(16, 12, (layers[0], Group("g", layers[1:3]), layers[3]))
+    whole = composite_rgb(stack)
+    assert np.array_equal(composite_region(stack, (3, 2, 13, 9)), whole[2:9, 3:13])

@@ -141,6 +141,17 @@ def test_ora_with_more_layers_than_the_limit_falls_back_to_its_merged_image(
     assert stack.children == () and "5 layers" in stack.notes[0]
 
 
+def test_an_ora_with_zero_layers_shows_its_merged_image_or_is_refused(tmp_path: Path) -> None:
+    from layered_files import png_bytes
+
+    empty = '<image w="4" h="4"><stack/></image>'
+    with pytest.raises(ArtworkError, match="no layers and no merged image"):
+        load_artwork(_raw_ora(tmp_path / "e.ora", empty, {}))
+    merged = png_bytes(np.full((4, 4, 3), 5, np.uint8))
+    art = load_artwork(_raw_ora(tmp_path / "m.ora", empty, {"mergedimage.png": merged}))
+    assert (art.pixels == 5).all() and art.layers is not None and art.layers.children == ()
+
+
 def test_a_truncated_ora_is_called_damaged(tmp_path: Path) -> None:
     data = write_ora(tmp_path / "a.ora", SIZE, specs()).read_bytes()
     (tmp_path / "cut.ora").write_bytes(data[: len(data) // 2])

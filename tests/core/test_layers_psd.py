@@ -161,3 +161,60 @@ def test_a_cancel_stops_reading(tmp_path: Path) -> None:
     token.cancel()
     with pytest.raises(CancelledError):
         read_psd_stack(write_psd(tmp_path / "a.psd", SIZE, rich_stack()), 10**8, token)
+
+
+class _FakeItem:
+    """Just enough of a psd-tools layer for the reader to decide what to do with it."""
+
+    def __init__(self, kind: str, has_pixels: bool = False, blend: str = "NORMAL") -> None:
+        self.name, self.kind, self.opacity, self.visible, self.clipping = kind.title(), kind, 255, True, False
+        self.blend_mode = type("Mode", (), {"name": blend})()
+        self._pixels = has_pixels
+
+    def is_group(self) -> bool:
+        return False
+
+    def has_pixels(self) -> bool:
+        return self._pixels
+
+    def has_mask(self) -> bool:
+        return False
+
+    def has_effects(self) -> bool:
+        return False
+
+    def has_vector_mask(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("item", "kept"),
+    [
+        (_FakeItem("brightnesscontrast"), False),  # adjustment layers: in the merged image only
+        (_FakeItem("curves"), False),
+        (_FakeItem("shape"), False),  # nothing stored to draw
+        (_FakeItem("pixel", blend="DISSOLVE"), True),  # empty pixel layer: kept, a hint for the order
+        (_FakeItem("pixel", has_pixels=True, blend="LINEAR_BURN"), False),  # a mode we do not composite
+    ],
+)
+def test_layers_the_compositor_cannot_render_are_named_as_approximated(item: _FakeItem, kept: bool) -> None:
+    reader = layers_psd._Reader((8, 8), NEVER_CANCELLED)
+    node = reader.node(item, 0)
+    assert (node is not None) == kept
+    assert reader.approximated == ([] if kept else [item.name])
+
+
+def test_an_approximated_stack_is_not_exact_and_shows_the_merged_image(tmp_path: Path, monkeypatch) -> None:
+    path = write_psd(tmp_path / "a.psd", SIZE, rich_stack())
+    real = layers_psd._Reader.node
+
+    def drop_shade(self, item, depth):  # type: ignore[no-untyped-def]
+        if item.name == "Shade":
+            self.approximated.append(item.name)
+            return None
+        return real(self, item, depth)
+
+    monkeypatch.setattr(layers_psd._Reader, "node", drop_shade)
+    art = load_artwork(path)
+    assert art.layers is not None and not art.layers.exact and art.layers.approximated == ("Shade",)
+    assert np.array_equal(art.pixels, art.layers.merged)  # step 0 is the file's composite all the same

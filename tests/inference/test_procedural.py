@@ -59,7 +59,16 @@ def test_engine_satisfies_protocol_and_is_always_ready(engine):
     caps = engine.capabilities
     assert caps.random_access and caps.interpolation and not caps.needs_weights
     names = [s.name for s in engine.settings()]
-    assert names == ["stage_timing", "order", "sketch_density"]
+    assert names == [
+        "stage_timing",
+        "order",
+        "sketch_density",
+        "way",
+        "flip_chance",
+        "grade_chance",
+        "repaint_chance",
+        "background_chance",
+    ]
 
 
 def test_step_zero_is_the_artwork_bit_for_bit(engine, session, cat):
@@ -76,14 +85,21 @@ def test_step_999_is_nearly_blank_with_a_first_stroke(engine, session):
     assert 0 < marked < 0.01
 
 
+def _distances(engine: ProceduralEngine, sess: ProceduralSession, final: np.ndarray) -> np.ndarray:
+    """Distance to the final of every step in painting order; frames of a canvas-flip stretch are
+    mirrored back first (the flip changes the view, not the painting)."""
+    out = []
+    for step, f in engine.iter_frames(sess, range(999, -1, -1), CancelToken(), no_progress):
+        out.append(_mad(f[:, ::-1] if sess.effects.flipped(999 - step) else f, final))
+    return np.array(out)
+
+
 @pytest.mark.parametrize("which", ["cat", "lighthouse"])
 def test_distance_to_the_final_image_shrinks_almost_monotonically(engine, request, which):
     art = request.getfixturevalue(which)
     sess = engine.prepare(art, BranchSpec.make("procedural", 7), CancelToken(), no_progress)
     final = art.pixels
-    dist = np.array(
-        [_mad(f, final) for _, f in engine.iter_frames(sess, range(999, -1, -1), CancelToken(), no_progress)]
-    )
+    dist = _distances(engine, sess, final)
     rises = np.diff(dist)  # painting order: each entry is d(next step) - d(this step)
     assert dist[-1] == 0.0
     assert dist[0] > 40

@@ -88,8 +88,8 @@ def test_restored_session_renders_identical_frames_without_analysis(
         raise AssertionError("restore must not analyse the artwork")
 
     monkeypatch.setattr(procedural_engine, "analyse", no_analysis)
-    monkeypatch.setattr(procedural_engine, "sketch_alpha", no_analysis)
-    monkeypatch.setattr(procedural_engine, "make_plan", no_analysis)
+    monkeypatch.setattr(procedural_engine, "way_plan", no_analysis)
+    monkeypatch.setattr(procedural_engine, "apply_to_plan", no_analysis)
     fresh = ProceduralEngine()  # empty analysis cache: nothing to reuse either
     restored = fresh.restore(artwork, SPEC, data, CancelToken(), no_progress)
     for step in STEPS:
@@ -137,7 +137,7 @@ def test_recipe_of_another_format_version_is_refused(
 ) -> None:
     _, _, data = prepared
     monkeypatch.setattr(procedural_recipe, "RECIPE_VERSION", procedural_recipe.RECIPE_VERSION + 1)
-    with pytest.raises(EngineError, match="format 1; this app reads 2"):
+    with pytest.raises(EngineError, match="format 2; this app reads 3"):
         _restore(artwork, data)
 
 

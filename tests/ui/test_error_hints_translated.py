@@ -1,7 +1,7 @@
 """Every fixed hint the core and the engines give with an error has a finished Simplified Chinese
 translation in the `Errors` context, where `app/ui/error_text.py` looks it up by exact text.
 
-A hint added to `app/core` or `app/inference` without a `.ts` entry shows up in English in the Chinese
+A hint added to `app/core`, `app/inference`, `app/analysis` or `app/batch` without a `.ts` entry shows up in English in the Chinese
 UI; this test names it and where it is raised. "Fixed" means known without running the code: a string
 literal, a module-level string constant, `+` of those, or an f-string whose parts are such constants.
 Hints built from run-time values (a path, a list of names) stay English and are not listed.
@@ -15,10 +15,14 @@ from pathlib import Path
 from ts_catalog import finished_translations
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = (ROOT / "app" / "core", ROOT / "app" / "inference")
+SCANNED = tuple(ROOT / "app" / part for part in ("core", "inference", "analysis", "batch"))
 ERROR_CLASSES = {
     "UndoStudioError",
     "ArtworkError",
+    "DiskFullError",
+    "ProjectReadOnlyError",
+    "RecordingError",
+    "BatchError",
     "ProjectError",
     "ExportError",
     "EngineError",

@@ -108,3 +108,24 @@ def test_the_track_explains_its_marks(qtbot, make_window, small_artwork):
     assert "frame: exact" in track.tooltip_at(420)
     (key,) = [s for s in w.playback.model.keyframes][:1]
     assert "· keyframe" in track.tooltip_at(key)
+
+
+def test_stage_bands_reuse_their_items(qtbot, make_window, small_artwork):
+    """Making pyqtgraph band items stalled the UI thread when a branch became ready mid-scrub (issue 10
+    item 11): they are made once, then moved, relabelled or hidden."""
+    from app.core.track_summary import TrackBand
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=500)
+    track = w.timeline.track
+    bands = (TrackBand("sketch", 999, 700), TrackBand("flats", 700, 300), TrackBand("details", 300, 0))
+    track.set_bands(bands)
+    made = list(track._bands)
+    items = len(track.getPlotItem().items)
+    track.set_bands(())
+    assert track._bands == [] and not any(region.isVisible() for region in made)
+    track.set_bands(bands[1:])
+    assert track._bands == made[:2] and len(track.getPlotItem().items) == items
+    assert [step[:2] for step in track._band_steps] == [(300, 700), (0, 300)]
+    assert made[0].getRegion() == (300, 700) and made[0].isVisible() and not made[2].isVisible()
+    assert "flats" in track.tooltip_at(500) and "sketch" not in track.tooltip_at(800)

@@ -106,3 +106,23 @@ def test_zoomed_out_canvas_blits_the_frame_resized_to_the_size_shown_and_100_per
         canvas.update()
     got, _ = shown()
     assert np.array_equal(got, px)
+
+
+def test_display_resize_averages_areas_below_half_size():
+    """Far zoomed out (four compare panes), a frame is area-averaged, not sampled: a 1-pixel checkerboard
+    turns a flat grey, and a photo stays within a few levels of OpenCV's INTER_AREA (which took 10-20 ms
+    per 1024² frame at fractional factors: issue 10 item 11)."""
+    import cv2
+
+    from app.ui.image_convert import resized
+
+    board = (np.indices((1024, 1024)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    board = np.repeat(board[..., None], 3, axis=2)
+    grey = resized(board, (310, 290))
+    assert grey.shape == (290, 310, 3) and abs(float(grey.mean()) - 127.5) < 2 and float(grey.std()) < 2
+    rng = np.random.default_rng(3)
+    photo = cv2.GaussianBlur(rng.integers(0, 255, (1000, 1100, 3), dtype=np.uint8), (0, 0), 3)
+    for size in ((330, 300), (512, 466), (90, 80), (700, 640)):
+        out = resized(photo, size)
+        area = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
+        assert out.shape == area.shape and np.abs(out.astype(int) - area).mean() < 2.0, size

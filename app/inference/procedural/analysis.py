@@ -132,17 +132,20 @@ def _quantise(image: np.ndarray, k: int) -> np.ndarray:
     return lut[index].reshape(h, w)
 
 
-def _segment(image: np.ndarray, line_mask: np.ndarray) -> np.ndarray:
-    """Connected components of same-quantised-colour, non-line pixels; tiny ones and lines get the
-    nearest real region. Returns compact int32 labels 0..R-1."""
+def segment(
+    image: np.ndarray, line_mask: np.ndarray, colours: int = QUANT_COLOURS, min_share: float = 0.00015
+) -> np.ndarray:
+    """Connected components of same-quantised-colour, non-line pixels; tiny ones (under `min_share` of
+    the picture) and lines get the nearest real region. Returns compact int32 labels 0..R-1. The
+    painterly way's colour masses are this with few colours and a large `min_share`."""
     h, w = line_mask.shape
-    quant = _quantise(cv2.medianBlur(image, 5), QUANT_COLOURS)
+    quant = _quantise(cv2.medianBlur(image, 5), colours)
     # One connected-components pass instead of one per colour: pixels where the colour class changes
     # to the right or below become separators (like line pixels) and get their region afterwards.
     open_px = ~line_mask
     open_px[:, :-1] &= quant[:, :-1] == quant[:, 1:]
     open_px[:-1, :] &= quant[:-1, :] == quant[1:, :]
-    min_area = max(12, int(h * w * 0.00015))
+    min_area = max(12, int(h * w * min_share))
     n, comp, stats, _ = cv2.connectedComponentsWithStats(open_px.view(np.uint8), connectivity=4)
     keep = stats[:, cv2.CC_STAT_AREA] >= min_area
     keep[0] = False
@@ -163,9 +166,7 @@ def _segment(image: np.ndarray, line_mask: np.ndarray) -> np.ndarray:
     return (labels - 1).astype(np.int32)
 
 
-def _median_colours(
-    image: np.ndarray, regions: np.ndarray, weight_mask: np.ndarray, count: int
-) -> np.ndarray:
+def median_colours(image: np.ndarray, regions: np.ndarray, weight_mask: np.ndarray, count: int) -> np.ndarray:
     """Per-region, per-channel median via a (region, value) histogram: O(pixels), no sorting."""
     sel = weight_mask.ravel()
     reg = regions.ravel()
@@ -202,7 +203,7 @@ def analyse(image: np.ndarray, cancel: CancelToken, progress: ProgressCallback) 
     alpha = line_alpha(image)
     cancel.raise_if_cancelled()
     progress(0.2, "Finding colour regions")
-    regions = _segment(image, alpha > 0.35)
+    regions = segment(image, alpha > 0.35)
     count = int(regions.max()) + 1
     cancel.raise_if_cancelled()
     progress(0.6, "Measuring regions")
@@ -215,7 +216,7 @@ def analyse(image: np.ndarray, cancel: CancelToken, progress: ProgressCallback) 
     border[:band] = border[-band:] = True
     border[:, :band] = border[:, -band:] = True
     border_px = np.bincount(regions[border], minlength=count).astype(np.float64)
-    colours = _median_colours(image, regions, alpha < 0.1, count)
+    colours = median_colours(image, regions, alpha < 0.1, count)
     flat = colours[regions]
     cancel.raise_if_cancelled()
     progress(0.8, "Separating shading from details")

@@ -31,14 +31,15 @@ from app.core.frames import MAX_STEP, MIN_STEP
 from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec, StageBand
 from app.inference.procedural.analysis import Analysis, analyse
-from app.inference.procedural.compositor import PENCILS, Compositor, build_layers
+from app.inference.procedural.behaviours import Effects, apply_to_plan, forked_effects
+from app.inference.procedural.compositor import Compositor
 from app.inference.procedural.fork import continue_from
-from app.inference.procedural.recipe import decode_recipe, encode_recipe
-from app.inference.procedural.schedule import ORDERS, STAGES, TIMING_PRESETS, Plan, make_plan
-from app.inference.procedural.strokes import sketch_alpha
+from app.inference.procedural.plans import way_plan
+from app.inference.procedural.recipe import PlanFacts, decode_recipe, encode_recipe
+from app.inference.procedural.settings import chances, read_settings, setting_specs
+from app.inference.procedural.ways import WayPlan, choose_way, measure
 
 MAX_WORKING_SIDE = 2048
-DEFAULT_DENSITY = 0.6
 
 
 @dataclass(eq=False)
@@ -50,6 +51,9 @@ class ProceduralSession(EngineSession):
     stage_windows: tuple[tuple[float, float], ...] = ()
     background_first: bool = False
     settings_used: dict = field(default_factory=dict)
+    way: str = "line-art"  # the way of working painted (ways.py), chosen or set
+    stages: tuple[str, ...] = ()
+    effects: Effects = field(default_factory=Effects)  # canvas flips, colour adjustment, ... (behaviours.py)
 
 
 def working_image(pixels: np.ndarray, max_side: int = MAX_WORKING_SIDE) -> np.ndarray:
@@ -61,7 +65,7 @@ def working_image(pixels: np.ndarray, max_side: int = MAX_WORKING_SIDE) -> np.nd
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
 
-def _bands(windows: tuple[tuple[float, float], ...]) -> tuple[StageBand, ...]:
+def _bands(windows: tuple[tuple[float, float], ...], names: Sequence[str]) -> tuple[StageBand, ...]:
     """Contiguous, non-overlapping bands: a boundary sits in the middle of two windows' overlap."""
     cuts = [0.0]
     for k in range(1, len(windows)):
@@ -69,9 +73,9 @@ def _bands(windows: tuple[tuple[float, float], ...]) -> tuple[StageBand, ...]:
     cuts.append(1.0)
     ticks = [int(round(c * MAX_STEP)) for c in cuts]
     bands = []
-    for k, name in enumerate(STAGES):
+    for k, name in enumerate(names):
         first = MAX_STEP - ticks[k]
-        last = MIN_STEP if k == len(STAGES) - 1 else MAX_STEP - ticks[k + 1] + 1
+        last = MIN_STEP if k == len(names) - 1 else MAX_STEP - ticks[k + 1] + 1
         bands.append(StageBand(name, first, min(first, last)))
     return tuple(bands)
 
@@ -81,13 +85,13 @@ def _session(
     spec: BranchSpec,
     image: np.ndarray,
     compositor: Compositor,
-    windows: tuple[tuple[float, float], ...],
-    background_first: bool,
+    plan: PlanFacts,
     change: np.ndarray,
     settings: dict,
 ) -> ProceduralSession:
     """The session for a plan, whether just made (`prepare`) or read back from a recipe (`restore`)."""
-    bands = _bands(windows)
+    windows = plan.windows
+    bands = _bands(windows, plan.stages)
     keyframes = {MAX_STEP, MIN_STEP}
     for band in bands:
         keyframes.add((band.first_step + band.last_step) // 2)
@@ -101,8 +105,11 @@ def _session(
         compositor=compositor,
         final=image,
         stage_windows=windows,
-        background_first=background_first,
+        background_first=plan.background_first,
         settings_used=settings,
+        way=plan.way,
+        stages=plan.stages,
+        effects=plan.effects,
     )
 
 
@@ -125,52 +132,9 @@ class ProceduralEngine:
         return EngineAvailability(ready=True)
 
     def settings(self) -> Sequence[SettingSpec]:
-        return (
-            SettingSpec(
-                "stage_timing",
-                "Stage timing",
-                "choice",
-                "balanced",
-                choices=tuple(TIMING_PRESETS),
-                help="How the undo steps are shared between sketch, ink, flats, shading and details.",
-            ),
-            SettingSpec(
-                "order",
-                "Colouring order",
-                "choice",
-                "auto",
-                choices=ORDERS,
-                help="Fill the background or the subject first; auto lets the seed decide.",
-            ),
-            SettingSpec(
-                "sketch_density",
-                "Sketch density",
-                "float",
-                DEFAULT_DENSITY,
-                minimum=0.0,
-                maximum=1.0,
-                help="How much pencil work: searching lines and construction shapes.",
-            ),
-        )
+        return setting_specs()
 
     # -- prepare ---------------------------------------------------------------------------------
-    def _read_settings(self, spec: BranchSpec) -> dict:
-        timing = str(spec.setting("stage_timing", "balanced"))
-        order = str(spec.setting("order", "auto"))
-        if timing not in TIMING_PRESETS:
-            raise EngineError(
-                f"Unknown stage timing '{timing}'.", f"Choose one of: {', '.join(TIMING_PRESETS)}."
-            )
-        if order not in ORDERS:
-            raise EngineError(f"Unknown colouring order '{order}'.", f"Choose one of: {', '.join(ORDERS)}.")
-        try:
-            density = float(spec.setting("sketch_density", DEFAULT_DENSITY))
-        except (TypeError, ValueError):
-            raise EngineError("Sketch density must be a number.", "Use a value from 0 to 1.") from None
-        if not 0.0 <= density <= 1.0:
-            raise EngineError(f"Sketch density {density} is out of range.", "Use a value from 0 to 1.")
-        return {"stage_timing": timing, "order": order, "sketch_density": density}
-
     def _analysis(self, artwork: Artwork, cancel: CancelToken, progress: ProgressCallback) -> Analysis:
         key = f"{artwork.content_hash}:{self.max_working_side}"
         with self._lock:
@@ -210,66 +174,73 @@ class ProceduralEngine:
         settings: dict,
         cancel: CancelToken,
         progress: ProgressCallback,
-    ) -> tuple[np.ndarray, tuple[np.ndarray, ...], Plan]:
-        """The working image, the stage layers and the plan of `spec`'s own seed and settings."""
+    ) -> tuple[np.ndarray, WayPlan, Effects]:
+        """The working image, the plan of `spec`'s own seed and settings in its way of working, and
+        its behaviours. Sets `settings["way"]` to the way painted (the chosen one for "auto")."""
         an = self._analysis(artwork, cancel, scaled_progress(progress, 0.0, 0.6))
         cancel.raise_if_cancelled()
+        if settings["way"] == "auto":
+            settings["way"] = choose_way(measure(an))
         rng = np.random.default_rng([int(spec.seed) & 0xFFFFFFFF, 0x5EED])
-        progress(0.6, "Sketching")
-        density = settings["sketch_density"]
-        sketch = sketch_alpha(an, rng, density)
+        progress(0.6, "Planning the painting order")
+        plan = way_plan(
+            settings["way"], an, settings["stage_timing"], settings["order"], settings["sketch_density"], rng
+        )
         cancel.raise_if_cancelled()
-        progress(0.7, "Planning the painting order")
-        plan = make_plan(an, sketch, settings["stage_timing"], settings["order"], density, rng)
+        progress(0.85, "Adding behaviours")
+        plan, effects = apply_to_plan(plan, an, int(spec.seed), chances(settings))
         cancel.raise_if_cancelled()
-        progress(0.85, "Building layers")
-        pencil = PENCILS[int(rng.integers(len(PENCILS)))]
-        layers = build_layers(an, plan.sketch, pencil)
-        cancel.raise_if_cancelled()
-        return an.image, layers, plan
+        return an.image, plan, effects
 
     def prepare(
         self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
     ) -> ProceduralSession:
         """Analyse (cached per artwork) and plan. A fork first prepares its parent, then keeps what the
         parent has painted at the fork step and re-plans only the rest with its own seed (fork.py)."""
-        settings = self._read_settings(spec)
+        settings = read_settings(spec)
         origin = self._fork_origin(spec)
         cancel.raise_if_cancelled()
         parent: ProceduralSession | None = None
         if origin is not None:
             parent = self.prepare(artwork, origin[0], cancel, scaled_progress(progress, 0.0, 0.5))
             progress = scaled_progress(progress, 0.5, 1.0)
-        image, layers, plan = self._plan(artwork, spec, settings, cancel, progress)
-        times, windows = plan.times, plan.windows
+            if settings["way"] == "auto":
+                settings["way"] = parent.way  # a fork paints on in its parent's way
+            elif settings["way"] != parent.way:
+                raise EngineError(
+                    f"A fork continues its parent's way of working ({parent.way}), not {settings['way']}.",
+                    "Fork with the parent's way of working, or start a new branch for another way.",
+                )
+        image, plan, effects = self._plan(artwork, spec, settings, cancel, progress)
+        layers, times, windows = plan.layers, plan.times, plan.windows
         if origin is not None and parent is not None:
             parent_comp, _ = self._compositor(parent)
+            fork_tick = MAX_STEP - origin[1]
             forked = continue_from(
-                parent_comp.layers,
-                parent_comp.times,
-                parent.stage_windows,
-                layers,
-                times,
-                MAX_STEP - origin[1],
+                parent_comp.layers, parent_comp.times, parent.stage_windows, layers, times, fork_tick
             )
             layers, times, windows = forked.layers, forked.times, forked.windows
+            effects = forked_effects(parent.effects, effects, fork_tick)
             settings["fork_step"] = origin[1]
         compositor = Compositor(layers, times)
         change = compositor.change_per_tick()[::-1].copy()  # index by undo step
+        facts = PlanFacts(plan.way, plan.stages, windows, plan.background_first, effects)
         progress(1.0, "Ready")
-        return _session(artwork, spec, image, compositor, windows, plan.background_first, change, settings)
+        return _session(artwork, spec, image, compositor, facts, change, settings)
 
     # -- recipe ----------------------------------------------------------------------------------
     def recipe(self, session: EngineSession) -> bytes:
         """The session's layers, tick maps and plan, compressed (about 1 MB at 1024x1024; recipe.py)."""
         comp, _ = self._compositor(session)
         assert isinstance(session, ProceduralSession)
+        facts = PlanFacts(
+            session.way, session.stages, session.stage_windows, session.background_first, session.effects
+        )
         return encode_recipe(
             session.artwork.content_hash,
             session.spec.spec_hash(),
             comp,
-            session.stage_windows,
-            session.background_first,
+            facts,
             session.change_curve if session.change_curve is not None else np.zeros(MAX_STEP + 1),
         )
 
@@ -283,8 +254,9 @@ class ProceduralEngine:
     ) -> ProceduralSession:
         """The session `recipe` was made from, without analysis: it renders the same pixels. Raises
         `EngineError` when the recipe is damaged, of another format version or for another artwork or
-        spec (the caller then calls `prepare`)."""
-        settings = self._read_settings(spec)
+        spec (the caller then calls `prepare`). Recipes of the first format (line art only, no
+        behaviours) restore as they were made."""
+        settings = read_settings(spec)
         origin = self._fork_origin(spec)
         if origin is not None:
             settings["fork_step"] = origin[1]
@@ -292,17 +264,9 @@ class ProceduralEngine:
         progress(0.0, "Restoring the stored recipe")
         image = working_image(artwork.pixels, self.max_working_side)
         plan = decode_recipe(recipe, artwork.content_hash, spec.spec_hash(), image)
+        settings["way"] = plan.facts.way
         progress(1.0, "Ready")
-        return _session(
-            artwork,
-            spec,
-            image,
-            plan.compositor,
-            plan.stage_windows,
-            plan.background_first,
-            plan.change_curve,
-            settings,
-        )
+        return _session(artwork, spec, image, plan.compositor, plan.facts, plan.change_curve, settings)
 
     # -- render ----------------------------------------------------------------------------------
     @staticmethod
@@ -325,7 +289,9 @@ class ProceduralEngine:
                 return final.copy()
             np.copyto(out, final)
             return out
-        return comp.render_tick(MAX_STEP - step, out)
+        assert isinstance(session, ProceduralSession)
+        tick = MAX_STEP - step
+        return session.effects.apply(tick, comp.render_tick(tick, out))
 
     def iter_frames(
         self, session: EngineSession, steps: Sequence[int], cancel: CancelToken, progress: ProgressCallback

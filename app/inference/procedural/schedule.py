@@ -59,7 +59,7 @@ def stage_windows(preset: str, rng: np.random.Generator) -> tuple[tuple[float, f
     return ((0.0, s_end), (i0, i1), (f0, f1), (h0, h1), (d0, 1.0))
 
 
-def _stroke_times(
+def stroke_order_times(
     strokes: Strokes,
     start: np.ndarray,
     diag: float,
@@ -152,7 +152,7 @@ def make_plan(
     ink_mass = np.bincount(
         sk_strokes.stroke, weights=sketch[sk_strokes.ys, sk_strokes.xs], minlength=sk_strokes.count
     )
-    t_first = _stroke_times(sk_strokes, start, diag, 0.12, 0.35, rng, last=gone, mass=ink_mass)
+    t_first = stroke_order_times(sk_strokes, start, diag, 0.12, 0.35, rng, last=gone, mass=ink_mass)
     drawn = max(int((~gone).sum()), 1)
     head = min(0.05, 2.5 / drawn)  # the first couple of strokes are there at step 999
     t_sk[sk_strokes.ys, sk_strokes.xs] = np.clip((t_first - head) / (1.0 - head), 0.0, 1.0)
@@ -160,7 +160,7 @@ def make_plan(
     # ink
     ink_strokes = segment_strokes(an.line_alpha > 0, rng, max(h, w) / 7)
     t_ink = np.zeros((h, w), np.float64)
-    t_ink[ink_strokes.ys, ink_strokes.xs] = _stroke_times(ink_strokes, start, diag, 0.05, 0.1, rng)
+    t_ink[ink_strokes.ys, ink_strokes.xs] = stroke_order_times(ink_strokes, start, diag, 0.05, 0.1, rng)
     times.append(_to_ticks(t_ink, windows[1]))
     # flats
     cy = an.region_centroid[:, 1] / h
@@ -173,7 +173,7 @@ def make_plan(
     # details: patches from the focus outwards
     patches = segment_strokes(np.ones((h, w), bool), rng, max(h, w) / 6)
     t_det = np.zeros((h, w), np.float64)
-    t_det[patches.ys, patches.xs] = _stroke_times(patches, focus, diag, 0.08, 0.0, rng)
+    t_det[patches.ys, patches.xs] = stroke_order_times(patches, focus, diag, 0.08, 0.0, rng)
     times.append(_to_ticks(t_det, windows[4]))
     for k in range(1, len(times)):
         np.maximum(times[k], times[k - 1], out=times[k])

@@ -31,7 +31,8 @@ def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cells: int) -
     return cv2.resize(low, (w, h), interpolation=cv2.INTER_CUBIC) / 1.5
 
 
-def _warp(alpha: np.ndarray, rng: np.random.Generator, amplitude: float, cells: int) -> np.ndarray:
+def warp(alpha: np.ndarray, rng: np.random.Generator, amplitude: float, cells: int) -> np.ndarray:
+    """`alpha` displaced by a smooth random field of about `amplitude` px: a hand that is a little off."""
     h, w = alpha.shape
     ys, xs = np.indices((h, w), dtype=np.float32)
     dx = smooth_noise(rng, (h, w), cells) * amplitude
@@ -74,8 +75,8 @@ def sketch_alpha(an: Analysis, rng: np.random.Generator, density: float) -> np.n
     h, w = an.height, an.width
     long_side = max(h, w)
     base = an.line_alpha
-    main = _warp(base, rng, amplitude=long_side / 320.0, cells=6) * 0.65
-    search = _warp(base, rng, amplitude=long_side / 150.0, cells=9) * (0.35 * density)
+    main = warp(base, rng, amplitude=long_side / 320.0, cells=6) * 0.65
+    search = warp(base, rng, amplitude=long_side / 150.0, cells=9) * (0.35 * density)
     alpha = np.maximum(main, search)
     alpha = np.maximum(alpha, _construction(an, rng, int(round(density * 6))))
     alpha = cv2.GaussianBlur(alpha, (0, 0), max(0.6, long_side / 1400.0))

@@ -5,14 +5,15 @@ through `BranchUndo`, so a delete needs no confirmation: Ctrl+Z brings the branc
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QInputDialog, QListWidgetItem
 
-from app.core.branch import BranchSpec
+from app.core.branch import Branch, BranchSpec
 from app.errors import UndoStudioError
 from app.inference.engine import SettingSpec
-from app.inference.registry import engine_names
+from app.inference.registry import RECORDING_ENGINE, engine_names
 from app.ui.branch_undo import BranchUndo
 from app.ui.branches.describe import describe
 from app.ui.branches.panel import BranchesPanel
@@ -95,7 +96,23 @@ class BranchesController(QObject):
             if b.id == self.doc.active_id:
                 lst.setCurrentItem(item)
         self.panel.delete_button.setEnabled(len(self.doc.branches) > 1)
+        recorded = self._active_is_recorded()
+        self.panel.duplicate_button.setEnabled(not recorded)
+        self.panel.fork_button.setEnabled(not recorded)
         self._refreshing = False
+
+    def _active_is_recorded(self) -> bool:
+        """A Recorded branch is read-only: it has no seed to vary and no process to redo differently."""
+        active = self.doc.active
+        return active is not None and active.spec.engine == RECORDING_ENGINE
+
+    def add_recording(self, path: Path) -> Branch | None:
+        """A read-only "Recorded" branch showing the real time-lapse at `path` (a video, a folder of
+        frames or a .procreate file), aligned to the artwork on the worker like any branch's prepare."""
+        if self.doc.artwork is None:
+            return None
+        spec = BranchSpec.make(RECORDING_ENGINE, 0, {"path": str(Path(path).resolve())})
+        return self.undo.create(spec, self.tr("Recorded: %1").replace("%1", Path(path).name))
 
     def set_checked(self, ids: list[str]) -> None:
         """Tick exactly `ids` (the branches being compared); not a tick of the user's."""
@@ -133,11 +150,11 @@ class BranchesController(QObject):
         self.undo.create(spec)
 
     def duplicate_active(self) -> None:
-        if self.doc.active_id:
+        if self.doc.active_id and not self._active_is_recorded():
             self.undo.duplicate(self.doc.active_id)
 
     def fork_active(self) -> None:
-        if self.doc.active_id:
+        if self.doc.active_id and not self._active_is_recorded():
             self.undo.fork(self.doc.active_id, self.current_step())
 
     def rename_active(self) -> None:

@@ -43,7 +43,8 @@ class TimelineTrack(pg.PlotWidget):
         self.getViewBox().invertX(True)
         self.setXRange(0, MAX_STEP, padding=0)
         self.setYRange(-0.25, 1.25, padding=0)
-        self._bands: list[pg.LinearRegionItem] = []
+        self._bands: list[pg.LinearRegionItem] = []  # the ones shown, from `_band_pool`
+        self._band_pool: list[tuple[pg.LinearRegionItem, pg.TextItem]] = []
         self._band_labels: list[pg.TextItem] = []
         self._band_steps: list[tuple[int, int, str]] = []  # (lo, hi, shown name) for the tooltip
         self._keyframe_steps: frozenset[int] = frozenset()
@@ -81,35 +82,52 @@ class TimelineTrack(pg.PlotWidget):
             self._playhead_timer.start()  # the next change within the interval waits for its end
 
     def set_bands(self, bands: Sequence) -> None:
-        for item in self._bands + self._band_labels:
-            self.removeItem(item)
-        self._bands, self._band_labels, self._band_steps = [], [], []
-        for i, band in enumerate(bands):
-            lo, hi = sorted((band.first_step, band.last_step))
-            colour = QColor(BAND_COLOURS[i % len(BAND_COLOURS)])
-            colour.setAlpha(150)
-            region = pg.LinearRegionItem(
-                (lo, hi), movable=False, brush=pg.mkBrush(colour), pen=pg.mkPen(None)
-            )
+        """Show the stage bands. Their pyqtgraph items are made once and reused (hidden when not needed):
+        making a band's items cost tens of milliseconds, a stall whenever a branch became ready or the
+        shown branch changed in the middle of a scrub (issue 10 item 11)."""
+        while len(self._band_pool) < len(bands):
+            region = pg.LinearRegionItem((0, 1), movable=False, pen=pg.mkPen(None))
             region.setZValue(-10)
-            label = pg.TextItem(self.stage_label(band.name), color="#c8cbe0", anchor=(0, 0))
-            label.setPos(hi, 1.25)
+            label = pg.TextItem("", color="#c8cbe0", anchor=(0, 0))
             _cache_on_device(region)
             _cache_on_device(label)
             self.addItem(region)
             self.addItem(label)
+            self._band_pool.append((region, label))
+        self._bands, self._band_labels, self._band_steps = [], [], []
+        for i, (region, label) in enumerate(self._band_pool):
+            region.setVisible(i < len(bands))
+            label.setVisible(i < len(bands))
+            if i >= len(bands):
+                continue
+            lo, hi = sorted((bands[i].first_step, bands[i].last_step))
+            name = self.stage_label(bands[i].name)
+            colour = QColor(BAND_COLOURS[i % len(BAND_COLOURS)])
+            colour.setAlpha(150)
+            region.setBrush(pg.mkBrush(colour))
+            region.setRegion((lo, hi))
+            label.setText(name)
+            label.setPos(hi, 1.25)
             self._bands.append(region)
             self._band_labels.append(label)
-            self._band_steps.append((lo, hi, self.stage_label(band.name)))
+            self._band_steps.append((lo, hi, name))
 
     def stage_label(self, name: str) -> str:
-        """Engines name stages in English ids; these are the ones the built-in engines use."""
+        """Engines name stages in English ids; these are the ones the built-in engines use (the procedural
+        engine's three ways of working, app/inference/procedural/ways.py)."""
         labels = {
             "sketch": self.tr("sketch"),
             "ink": self.tr("ink"),
             "flats": self.tr("flats"),
             "shading": self.tr("shading"),
             "details": self.tr("details"),
+            "block-in": self.tr("block-in"),
+            "forms": self.tr("forms"),
+            "refinement": self.tr("refinement"),
+            "drawing": self.tr("drawing"),
+            "washes": self.tr("washes"),
+            "glazes": self.tr("glazes"),
+            "definition": self.tr("definition"),
         }
         return labels.get(name, name)
 

@@ -26,8 +26,12 @@ from app.inference.paints_undo.multi_frame.module_info import DeviceDtypeMixin
 
 from .vae_decoder import VideoDecoder
 from .vae_encoder import Encoder
+from .vae_stream import decode_streaming
 
 SCALE_FACTOR = 0.18215
+# Frames per chunk of the decoder's per-frame layers when the caller does not say: the chunk's
+# temporaries are small next to the two clip-sized tensors the temporal layers need (see vae_stream).
+DEFAULT_DECODE_FRAME_CHUNK = 2
 
 # The reference constructor's arguments and the VideoDecoder extras; anything else in a config is ignored.
 VAE_CONFIG_KEYS = (
@@ -125,12 +129,20 @@ class VideoAutoencoderKL(DeviceDtypeMixin, nn.Module):
         ref_context: list[torch.Tensor],
         frame_chunk: int | None = None,
     ) -> torch.Tensor:
-        """z (b*t, c, h, w), unscaled -> pixels (b*t, 3, H, W). No post_quant_conv (reference quirk)."""
+        """z (b*t, c, h, w), unscaled -> pixels (b*t, 3, H, W). No post_quant_conv (reference quirk).
+
+        Without autograd this is the low-memory streaming decode (`vae_stream`, identical numbers);
+        with autograd on, the decoder's one-shot forward.
+        """
         if not ref_context:
             raise ValueError(
                 "the dual-reference decoder needs the encoder hidden states of the reference frames"
             )
-        return self.decoder(z, num_frames=num_frames, ref_context=list(ref_context), frame_chunk=frame_chunk)
+        if torch.is_grad_enabled():
+            return self.decoder(
+                z, num_frames=num_frames, ref_context=list(ref_context), frame_chunk=frame_chunk
+            )
+        return decode_streaming(self.decoder, z, num_frames, list(ref_context), frame_chunk=frame_chunk)
 
     # -- pipeline level (videos, (b, c, t, h, w)) -------------------------------------------------------
     def encode_latents(
@@ -176,8 +188,10 @@ class VideoAutoencoderKL(DeviceDtypeMixin, nn.Module):
         All T frames of a clip are decoded together (see vae_decoder's docstring: temporal chunking
         would change the result). Both knobs only cap memory and leave the numbers unchanged:
         `batch_chunk` decodes that many clips at a time; `frame_chunk` runs the per-frame (spatial)
-        layers that many frames at a time.
+        layers that many frames at a time (default `DEFAULT_DECODE_FRAME_CHUNK`; 0 = all at once).
         """
+        if frame_chunk is None:
+            frame_chunk = DEFAULT_DECODE_FRAME_CHUNK
         b, c, t, h, w = latents.shape
         latents = latents.to(device=self.device, dtype=self.dtype) / self.scale_factor
         refs = [hs.to(device=self.device, dtype=self.dtype) for hs in hidden_states]

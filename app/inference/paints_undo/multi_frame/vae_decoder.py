@@ -19,6 +19,10 @@ chunked exactly are the per-frame (spatial) operations: with `frame_chunk=k` the
 attention, upsampling, `norm_out` and the AttentionCombiner queries run k frames at a time and write into
 one preallocated output, so their large intermediates (e.g. the 256-channel full-resolution tensors of the
 last level) exist for k frames only. The temporal parts still hold the whole clip.
+
+This forward is the one-shot, autograd-safe path (what the reference does). Inference decodes go through
+`vae_stream.decode_streaming`: the same operations on the same numbers, fused per-frame chains and
+whole-clip parts without clip-sized temporaries (two clip-sized tensors per VideoResBlock instead of ~5).
 """
 
 from __future__ import annotations

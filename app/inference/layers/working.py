@@ -1,0 +1,66 @@
+"""A layer stack at the engine's working size, and a stack with chosen layers shown or hidden."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from app.core.layers import Group, LayerStack, Mask, Node
+
+
+def _size(w: int, h: int, scale: float) -> tuple[int, int]:
+    return max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+
+
+def _scale_rgba(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-resampled through premultiplied alpha, so transparent pixels lend no colour to the edges."""
+    f = pixels.astype(np.float32)
+    f[..., :3] *= f[..., 3:4] / 255.0
+    small = cv2.resize(f, size, interpolation=cv2.INTER_AREA)
+    alpha = small[..., 3:4]
+    small[..., :3] = np.where(alpha > 0, small[..., :3] * 255.0 / np.maximum(alpha, 1e-6), 0.0)
+    return np.clip(np.rint(small), 0, 255).astype(np.uint8)
+
+
+def scale_stack(stack: LayerStack, width: int, height: int) -> LayerStack:
+    """The stack resampled to a (width, height) canvas (itself when that is its size)."""
+    if (width, height) == (stack.width, stack.height):
+        return stack
+    sx, sy = width / stack.width, height / stack.height
+
+    def mask(m: Mask | None) -> Mask | None:
+        if m is None or m.pixels.size == 0:
+            return m
+        size = _size(m.pixels.shape[1], m.pixels.shape[0], sx)
+        px = cv2.resize(m.pixels, size, interpolation=cv2.INTER_AREA)
+        return Mask(px, int(round(m.x * sx)), int(round(m.y * sy)), m.default)
+
+    def node(n: Node) -> Node:
+        if isinstance(n, Group):
+            return replace(n, children=tuple(node(c) for c in n.children), mask=mask(n.mask))
+        if n.pixels.size == 0:
+            return replace(n, mask=mask(n.mask))
+        px = _scale_rgba(n.pixels, _size(n.width, n.height, sx))
+        x, y = int(round(n.x * sx)), int(round(n.y * sy))
+        px = px[: max(0, height - y), : max(0, width - x)]
+        return replace(n, pixels=px, x=x, y=y, mask=mask(n.mask))
+
+    return LayerStack(width, height, tuple(node(c) for c in stack.children), None, stack.source_format)
+
+
+def with_shown(stack: LayerStack, shown: set[int]) -> LayerStack:
+    """The stack with exactly the layers whose index (in `stack.layers()` order) is in `shown` visible."""
+    counter = [0]
+
+    def node(n: Node) -> Node:
+        if isinstance(n, Group):
+            return replace(n, children=tuple(node(c) for c in n.children))
+        index = counter[0]
+        counter[0] += 1
+        visible = index in shown
+        return n if n.visible == visible else replace(n, visible=visible)
+
+    children = tuple(node(c) for c in stack.children)
+    return LayerStack(stack.width, stack.height, children, None, stack.source_format)

@@ -1,0 +1,1 @@
+"""The "Compare with recording" panel: every simulated branch scored against a Recorded branch."""
