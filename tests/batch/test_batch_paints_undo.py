@@ -19,7 +19,7 @@ from app.inference.render_job import RenderRequest, load_input, prepare_engine, 
 
 REQUEST = RenderRequest(
     engine=TARGET,
-    settings=("size=64", "steps=2", "keyframe_steps=999,"),  # "999" alone would read as an int
+    settings=("size=64", "steps=2", "keyframe_steps=999"),
     prompt="a girl",
     steps=(999, 0),
     export=ExportOptions(fps=10, hold_last_s=0.0),

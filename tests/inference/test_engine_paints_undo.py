@@ -198,3 +198,13 @@ def test_a_foreign_session_is_rejected(engine: PaintsUndoEngine) -> None:
     plain = EngineSession(Artwork.from_array(artwork()), BranchSpec.make("paints-undo"), (40, 48))
     with pytest.raises(EngineError):
         engine.render(plain, [400], CancelToken(), no_progress)
+
+
+def test_a_single_keyframe_step_given_as_a_number() -> None:
+    """`--setting keyframe_steps=999` arrives as the int 999 (parse_settings keeps numbers numbers)."""
+    from app.inference.paints_undo.engine import parse_steps
+    from app.inference.render_job import parse_settings
+
+    assert parse_steps(parse_settings(["keyframe_steps=999"])["keyframe_steps"]) == (999,)
+    with pytest.raises(EngineError, match="1..999"):
+        parse_steps(0)

@@ -515,7 +515,10 @@ class PaintsUndoEngine:
 
 
 def parse_steps(value: Any) -> tuple[int, ...]:
-    """Keyframe steps from a sequence or a "400, 600 800" string; sorted, unique, each in 1..999."""
+    """Keyframe steps from a sequence or a "400, 600 800" string; sorted, unique, each in 1..999. One
+    number alone is one step (`--setting keyframe_steps=999` reads as a number, not as text)."""
+    if isinstance(value, int):
+        value = (value,)
     items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
     try:
         steps = tuple(sorted({int(v) for v in items}))
