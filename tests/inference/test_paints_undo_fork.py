@@ -20,7 +20,13 @@ from app.inference.frame_source import ProcessFrames
 from app.inference.paints_undo.engine import PaintsUndoEngine, PaintsUndoSession
 from app.inference.paints_undo.fork import MIN_GAP, fork_keyframe_steps
 
-SETTINGS = {"size": "64", "steps": 2, "cfg": 3.0, "prompt": "a girl"}
+SETTINGS = {
+    "size": "64",
+    "steps": 2,
+    "cfg": 3.0,
+    "prompt": "a girl",
+    "in_between": "model",
+}  # the video model (blended here); "auto" paints on a CPU
 FORK_STEP = 443
 
 
