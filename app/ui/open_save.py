@@ -202,7 +202,7 @@ class OpenSave(QObject):
         """The worker's part of an open, said in the status bar; None when it failed (error shown) or
         was cancelled from the status bar."""
         me = self._opening
-        self.w.status.message.setText(self.tr("Opening %1…").replace("%1", path.name))
+        self.w.status.set_task(self.tr("Opening %1…").replace("%1", path.name))
         try:
             return await self.w.worker.run(job, PRIORITY_OPEN, "open")
         except CancelledError:
@@ -213,7 +213,7 @@ class OpenSave(QObject):
         finally:
             if self._opening is me:  # not superseded: the next open says its own
                 self._reading = False
-                self.w.status.message.setText("")
+                self.w.status.set_task("")
 
     def _show_artwork(self, artwork: Artwork, step: int | None) -> None:
         w = self.w

@@ -51,6 +51,7 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.queue_label)
         self.addPermanentWidget(self.cache_label)
         self._last_progress = 0.0
+        self._task = ""  # a flow's own line ("Opening x.png…"): engine progress never replaces it
         self.error_timer = QTimer(self)
         self.error_timer.setSingleShot(True)
         self.error_timer.setInterval(12000)
@@ -61,6 +62,13 @@ class StatusBar(QStatusBar):
         self.error_label.setText("⚠ " + one_line(text))
         self.error_label.setToolTip(text)
         self.error_timer.start()
+
+    def set_task(self, text: str) -> None:
+        """Say what a flow the user started is doing ("Opening x.png…"); "" ends it. While it shows,
+        progress lines from engine work queued before it (a neighbour's "Rendered step 983") do not
+        replace it: the bar says what the user is waiting for."""
+        self._task = text
+        self.message.setText(text)
 
     def set_progress(self, fraction: float, message: str) -> None:
         """Throttled to ~10 updates a second: engines report per frame, and a styled progress bar
@@ -73,7 +81,7 @@ class StatusBar(QStatusBar):
             self.progress.setVisible(True)
         self.progress.setValue(int(fraction * 1000))
         self.progress.setToolTip(message)
-        if message and message != self.message.text():
+        if message and not self._task and message != self.message.text():
             self.message.setText(message)
 
     def set_saving(self, saving: bool) -> None:
@@ -118,7 +126,7 @@ class StatusBar(QStatusBar):
             self.cancel_button.setVisible(n > 0)
         if n == 0 and self.progress.isVisible():
             self.progress.setVisible(False)
-            self.message.setText("")
+            self.message.setText(self._task)
 
     def set_cache(self, used: int, budget: int) -> None:
         mib = 1024 * 1024

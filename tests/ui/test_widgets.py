@@ -126,3 +126,19 @@ def test_display_resize_averages_areas_below_half_size():
         out = resized(photo, size)
         area = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
         assert out.shape == area.shape and np.abs(out.astype(int) - area).mean() < 2.0, size
+
+
+def test_the_status_bar_keeps_a_flows_line_over_engine_progress(qtbot):
+    """An open says "Opening x.png…" until it ends, even when a neighbour's render queued before it
+    reports progress or the queue empties (CI saw "Rendered step 983" replace it)."""
+    from app.ui.status_bar import StatusBar
+
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    bar.set_task("Opening other.png…")
+    bar.set_progress(1.0, "Rendered step 983")
+    bar.set_queue(0)
+    assert bar.message.text() == "Opening other.png…"
+    bar.set_task("")
+    bar.set_progress(1.0, "Rendered step 982")
+    assert bar.message.text() == "Rendered step 982"
