@@ -18,6 +18,9 @@ class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.message = QLabel()
+        # engine progress lines change every frame: their width must not be the window's minimum (it is
+        # cut, the progress bar's tooltip has it)
+        self.message.setMinimumWidth(80)
         self.error_label = QLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setStyleSheet("color: #ff8a80;")

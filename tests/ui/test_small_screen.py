@@ -91,3 +91,31 @@ def test_a_window_grown_past_its_screen_shrinks_back(qtbot, make_window, small_a
     w.resize(free.width() + 200, min(free.height(), 500))
     qtbot.waitUntil(lambda: w.width() <= free.width(), timeout=2000)
     assert free.contains(w.geometry().topLeft())
+
+
+def test_the_windows_minimum_does_not_follow_changing_texts_and_a_fitting_window_is_left_alone(
+    qtbot, make_window, small_artwork, themed, monkeypatch
+):
+    """The kind badge ("preview of step 480, 481, 482, 483…") and the status bar's progress line change
+    with every frame: when their text set the window's minimum, a window on a small screen was grown
+    and shrunk back on every layout pass (about 140 re-fits in a short scrub, 60-80 ms UI stalls)."""
+    from app.core.frames import FrameKind
+    from app.ui import main_window, screen_fit
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=500)
+    before = w.minimumSizeHint().expandedTo(w.minimumSize()).width()
+    w.timeline.show_kind(FrameKind.PREVIEW, [480, 481, 482, 483, 484, 485])
+    w.status.set_progress(1.0, "Rendered step 983 — a long engine line that goes on and on and on and on")
+    qtbot.wait(20)
+    assert w.minimumSizeHint().expandedTo(w.minimumSize()).width() == before
+    assert w.timeline.kind_label.toolTip().startswith("preview of step 480")
+    fits: list[object] = []
+    monkeypatch.setattr(main_window, "fit_to_screen", lambda win: fits.append(win))
+    assert not screen_fit.outgrows_screen(w) or w.width() > w.screen().availableGeometry().width()
+    screen_fit.fit_to_screen(w)  # a window that fits is not moved or resized, so no layout pass follows
+    for _ in range(5):
+        w.status.set_progress(1.0, f"Rendered step {_}")
+        w.timeline.show_kind(FrameKind.PREVIEW, [_])
+        qtbot.wait(10)
+    assert not fits, "the window was re-fitted while nothing about its size changed"

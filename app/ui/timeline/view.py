@@ -95,6 +95,11 @@ class TimelineView(QWidget):
         self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("Step 999"))
         self.kind_label = QLabel()
         self.kind_label.setObjectName("kindBadge")
+        # like the step label: a long "preview of step 480, 481…" is cut rather than widen the window (a
+        # minimum that follows the text made the window's minimum change with every frame shown)
+        self.kind_label.setMinimumWidth(
+            self.kind_label.fontMetrics().horizontalAdvance(self.tr("preview")) + 16
+        )
         self.track = TimelineTrack()
         self.track.step_clicked.connect(self.step_moved)
 
@@ -155,6 +160,7 @@ class TimelineView(QWidget):
         if self.kind_label.property("kind") == value and self.kind_label.text() == text:
             return
         self.kind_label.setText(text)
+        self.kind_label.setToolTip(text)
         self.kind_label.setProperty("kind", value)
         self.kind_label.style().unpolish(self.kind_label)
         self.kind_label.style().polish(self.kind_label)
