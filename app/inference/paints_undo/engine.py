@@ -367,6 +367,7 @@ class PaintsUndoEngine:
         )
         with contextlib.ExitStack() as stack:
             pipe = self._multi_frame(mf_pipeline, stack)
+            pipe.cache = self._encodings(sess)
             frames = pipe.interpolate(
                 frame_a,
                 frame_b,
@@ -411,6 +412,24 @@ class PaintsUndoEngine:
         if step not in sess.keyframes:
             self.render(sess, [step], cancel, scaled_progress(progress, 0.0, 0.1))
         return sess.keyframes[step]
+
+    def _encodings(self, sess: PaintsUndoSession) -> Any:
+        """The branch's `EncodingCache`: its prompt and keyframes are encoded once for all its segments,
+        kept on the device within a budget from the memory policy (encodings.py)."""
+        cache = sess.extra.get("encodings")
+        if cache is None:
+            import torch
+
+            from app.inference.paints_undo.encodings import EncodingCache
+
+            manager = self._model_manager()
+            info = self._device_info  # None for an engine built from components (tests): the CPU
+            device = torch.device(info.torch_device if info is not None else "cpu")
+            usable = int(info.free_bytes) if info is not None else 0
+            cache = sess.extra["encodings"] = EncodingCache.for_device(
+                device, usable, int(manager.budget_bytes)
+            )
+        return cache
 
     def _multi_frame(self, mf_pipeline: Any, stack: contextlib.ExitStack) -> Any:
         """A MultiFramePipeline whose modules the ModelManager brings to the device one stage at a time."""
