@@ -52,6 +52,7 @@ class SpyEngine:
 
     def render(self, session, steps, cancel, progress):
         self._gate(session.spec, cancel, "render")
+        self.log["rendered"].extend(int(s) for s in steps)
         return self.inner.render(session, steps, cancel, progress)
 
     def interpolate(self, session, a, b, n, cancel, progress):
@@ -104,6 +105,7 @@ def qt_asyncio_loop(qapp):
 def engine_log():
     return {
         "calls": [],
+        "rendered": [],  # the steps `render` was asked for
         "fail_seeds": set(),
         "slow_seeds": set(),
         "slow_started": threading.Event(),
