@@ -6,7 +6,8 @@ frames (tests/synthetic_recordings.py), written as numbered PNGs and loaded and 
 recording code; branches of every way with another seed B are scored against it (app/analysis/score.py).
 Each (A, B) pair is one run; the matrix is the mean of `BranchScore.score` (the combined score the UI
 ranks by) over the runs, with the mean of its parts, how often the matching way ranked first, and how
-often it had both the lowest DTW distance and the lowest profile area (the frame parts of the score).
+often it had the lowest frame distance after time warping (`dtw_distance`); each run lists its scores
+and (DTW distance, profile area) per branch way.
 Behaviours are off on both sides (tests/inference/way_scores.py says why). `--cross` also records every
 way on every picture (does the scorer tell the ways apart on a picture they do not fit?).
 
@@ -32,7 +33,7 @@ for path in (ROOT, ROOT / "tests", ROOT / "tests" / "inference"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from way_scores import PICTURES, lowest, margin, recorded, way_scores  # noqa: E402
+from way_scores import PICTURES, lowest_dtw, margin, parts, recorded, scores_by_way, way_scores  # noqa: E402
 
 from app.analysis.score import ScoreReport  # noqa: E402
 from app.core.artwork import Artwork  # noqa: E402
@@ -64,13 +65,21 @@ def run_picture(picture: str, size: int, seeds: list[int], samples: int, folder:
             report = way_scores(engine, art, recording, b, samples)
             reports.append(report)
             wins += report.ranking[0] == rec_way
-            frame_wins += lowest(report, rec_way)
+            frame_wins += lowest_dtw(report, rec_way)
             margins.append(margin(report, rec_way))
-            pairs.append({"recording_seed": a, "branch_seed": b, "ranking": report.ranking})
+            pairs.append(
+                {
+                    "recording_seed": a,
+                    "branch_seed": b,
+                    "ranking": report.ranking,
+                    "scores": {k: round(v, 4) for k, v in scores_by_way(report).items()},
+                    "dtw_and_area": parts(report),
+                }
+            )
         rows[rec_way] = {
             "branches": {way: _cell(reports, way) for way in WAYS},
             "matching_wins": f"{wins}/{len(seeds)}",
-            "matching_lowest_dtw_and_area": f"{frame_wins}/{len(seeds)}",
+            "matching_lowest_dtw": f"{frame_wins}/{len(seeds)}",
             "min_margin": round(min(margins), 4),
             "runs": pairs,
         }
@@ -94,14 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"ways of working vs recordings: {args.size}px pictures, recording seeds {args.seeds}")
     print("mean combined score (higher is better); rows: recording (picture/way), columns: branch way")
-    print(f"{'':<26}" + "".join(f"{w:>13}" for w in WAYS) + "   wins  min margin  lowest dtw+area")
+    print(f"{'':<26}" + "".join(f"{w:>13}" for w in WAYS) + "   wins  min margin  lowest dtw")
     for picture, rows in results.items():
         for rec_way, row in rows.items():
             assert isinstance(row, dict)
             cells = "".join(f"{row['branches'][w]['score']:>13.4f}" for w in WAYS)
-            wins, frames = row["matching_wins"], row["matching_lowest_dtw_and_area"]
+            wins, frames = row["matching_wins"], row["matching_lowest_dtw"]
             print(
-                f"{picture + '/' + rec_way:<26}{cells}   {wins:>4}  {row['min_margin']:>9.4f}  {frames:>14}"
+                f"{picture + '/' + rec_way:<26}{cells}   {wins:>4}  {row['min_margin']:>9.4f}  {frames:>10}"
             )
     print(f"{wall:.1f} s wall, {cpu:.1f} s CPU")
     if args.json:

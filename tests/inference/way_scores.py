@@ -60,11 +60,10 @@ def margin(report: ScoreReport, way: str) -> float:
     return scores[way] - max(v for k, v in scores.items() if k != way)
 
 
-def lowest(report: ScoreReport, way: str) -> bool:
-    """Whether `way`'s branch has both the lowest DTW distance and the lowest profile area."""
+def lowest_dtw(report: ScoreReport, way: str) -> bool:
+    """Whether `way`'s branch has the lowest frame distance after time warping of all branches."""
     mine = next(b for b in report.branches if b.name == way)
-    others = [b for b in report.branches if b.name != way]
-    return all(mine.dtw_distance < b.dtw_distance and mine.profile_area < b.profile_area for b in others)
+    return all(mine.dtw_distance < b.dtw_distance for b in report.branches if b.name != way)
 
 
 def parts(report: ScoreReport) -> dict[str, tuple[float, float]]:
