@@ -35,12 +35,17 @@ def artwork(name: str = "lighthouse.png", size: tuple[int, int] = ART_SIZE) -> A
     return Artwork.from_array(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA))
 
 
-def process(art: Artwork, seed: int, count: int = 48) -> list[np.ndarray]:
-    engine = ProceduralEngine()
-    # The truth is a plain process: a canvas flipped for a stretch (a procedural behaviour) is a recording
-    # the aligner does not claim to follow (it finds one flip for the whole recording).
-    calm = {name: 0.0 for name in ("flip_chance", "grade_chance", "repaint_chance", "background_chance")}
-    spec = BranchSpec.make("procedural", seed, {"way": "line-art", **calm})
+# The truth is a plain process: a canvas flipped for a stretch (a procedural behaviour) is a recording the
+# aligner does not claim to follow (it finds one flip for the whole recording).
+CALM = {name: 0.0 for name in ("flip_chance", "grade_chance", "repaint_chance", "background_chance")}
+
+
+def process(
+    art: Artwork, seed: int, count: int = 48, way: str = "line-art", engine: ProceduralEngine | None = None
+) -> list[np.ndarray]:
+    """`count` frames of the procedural process of `seed` in `way` (no behaviours), steps 999 -> 0."""
+    engine = engine or ProceduralEngine()
+    spec = BranchSpec.make("procedural", seed, {"way": way, **CALM})
     session = engine.prepare(art, spec, CancelToken(), no_progress)
     steps = [round(999 * (1 - j / (count - 1))) for j in range(count)]
     return [engine.render_step(session, s) for s in steps]

@@ -10,7 +10,14 @@ recording's view of the artwork (align.py), at `samples` progress values from 0 
 - **Order of work**: an 8x8 grid of regions; for each, the progress at which it first gets close to its
   final colour; the Spearman rank correlation of those times between branch and recording, over the
   regions that the recording had to change (regions already right on the blank canvas tell nothing).
-`score` combines them, higher is better: 0.5 (1 - dtw) + 0.25 (1 - area) + 0.25 (1 + rho) / 2.
+`score` combines them, higher is better: 0.5 (1 - dtw / span) + 0.25 (1 - area / span) + 0.25 (1 + rho) / 2,
+each ratio capped at 1, where `span` is the recording's own distance from its start (progress 0, the blank
+canvas) to the final. Why relative: the two distances are in units of the picture's contrast, the rank
+correlation is not. A pale watercolour on white paper is only about 0.28 from blank to final where a
+painted landscape is 0.58, so in absolute units every distance of the pale picture was halved, and the
+order term (two seeds of one way of working differ in it by up to 0.19) outweighed frames about twice as
+far off: a branch of another way of working outscored one of the recorded way (bench/ways_score.py,
+issue 12). As shares of the recording's own change the frame terms weigh the same on every picture.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ CLOSE_LAB = 8.0  # a region is "close" to its final colour within this mean Lab 
 CLOSE_SHARE = 0.3  # ...or within this share of how far it started
 INFORMATIVE_LAB = 12.0  # regions that start closer than this to their final colour are left out
 DTW_BAND = 0.2  # warping window, as a share of the sequence
+MIN_SPAN = 0.05  # a recording that changes less than this from start to final is compared in these units
 FrameForStep = Callable[[int], np.ndarray]
 
 
@@ -107,6 +115,13 @@ def _warped_distance(a: list[Features], b: list[Features], band: int) -> float:
     return dtw(len(a), len(b), lambda i, j: feature_distance(a[i], b[j]), band)[0]
 
 
+def combined(dtw_distance: float, profile_area: float, rho: float | None, span: float) -> float:
+    """The combined score (module docstring): the two distances as shares of `span`, capped at 1."""
+    frames = 1.0 - min(dtw_distance / span, 1.0)
+    course = 1.0 - min(profile_area / span, 1.0)
+    return 0.5 * frames + 0.25 * course + 0.25 * (1.0 + (rho or 0.0)) / 2
+
+
 def score_branches(
     aligned: AlignedRecording,
     branches: Mapping[str, FrameForStep],
@@ -129,6 +144,7 @@ def score_branches(
     kept_views = [aligned.views[i] for i in alignment.kept]
     rec_first, rec_start = _region_times(alignment.progress, kept_views, final)
     informative = rec_start > INFORMATIVE_LAB
+    span = max(float(rec_profile[0]), MIN_SPAN)
     results = []
     for k, (name, frame_for_step) in enumerate(branches.items()):
         views = []
@@ -143,7 +159,7 @@ def score_branches(
         warped = _warped_distance(half, rec_half, band)
         first, _ = _region_times(grid_p, views, final)
         rho = spearman(first[informative], rec_first[informative]) if informative.sum() >= 3 else None
-        total = 0.5 * (1 - warped) + 0.25 * (1 - area) + 0.25 * (1 + (rho or 0.0)) / 2
+        total = combined(warped, area, rho, span)
         results.append(BranchScore(name, profile, area, warped, rho, total))
     progress(1.0, "Scored")
     return ScoreReport(grid_p, rec_profile, tuple(results))

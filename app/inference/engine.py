@@ -3,7 +3,8 @@
 An engine turns an artwork + branch spec into frames for undo steps. `prepare` does the expensive,
 once-per-branch work (analysis, tagging, encoding) and returns a session; `render` produces frames for
 keyframe steps; `interpolate` (engines with `capabilities.interpolation`) fills a segment between two
-keyframes. Every long call takes a cancel token and a progress callback and raises `CancelledError`
+keyframes (engines that render any step directly take `EvenlySpacedInterpolation`'s: their own frames
+at evenly spaced steps). Every long call takes a cancel token and a progress callback and raises `CancelledError`
 when cancelled. Frames are RGB uint8 arrays (H, W, 3) at the session's output size.
 
 Deterministic engines (`capabilities.deterministic`: frames are a pure function of artwork + spec) may
@@ -31,6 +32,7 @@ import numpy as np
 from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, ProgressCallback
+from app.errors import EngineError
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,37 @@ class ProcessEngine(Protocol):
         cancel: CancelToken,
         progress: ProgressCallback,
     ) -> list[np.ndarray]: ...
+
+
+def evenly_spaced_steps(step_a: int, step_b: int, count: int) -> list[int]:
+    """`count` undo steps evenly spaced from `step_a` to `step_b`, both ends included, rounded to the
+    nearest step (halves to even). `EngineError` for fewer than one."""
+    if count < 1:
+        raise EngineError(f"Cannot interpolate {count} frames.", "Ask for at least one frame.")
+    return [int(round(s)) for s in np.linspace(step_a, step_b, count)]
+
+
+class _Renders(Protocol):
+    def render(
+        self, session: EngineSession, steps: Sequence[int], cancel: CancelToken, progress: ProgressCallback
+    ) -> list[np.ndarray]: ...
+
+
+class EvenlySpacedInterpolation:
+    """Mixin: `interpolate` as the engine's own frames at evenly spaced steps.
+
+    Why one mixin: an engine that renders any step directly and cheaply (procedural, layers, a
+    recording) has no better in-between than the frame of that step, so its `interpolate` is the same
+    three lines everywhere; an engine with real in-betweens (Paints-UNDO's video model) defines its own."""
+
+    def interpolate(
+        self: _Renders,
+        session: EngineSession,
+        step_a: int,
+        step_b: int,
+        count: int,
+        cancel: CancelToken,
+        progress: ProgressCallback,
+    ) -> list[np.ndarray]:
+        """`count` frames at evenly spaced steps from `step_a` to `step_b`, both ends included."""
+        return self.render(session, evenly_spaced_steps(step_a, step_b, count), cancel, progress)

@@ -26,7 +26,13 @@ from app.core.cancel import CancelToken, ProgressCallback, scaled_progress
 from app.core.frames import MAX_STEP, MIN_STEP
 from app.core.imaging import fit_size, resize_to
 from app.errors import EngineError, RecordingError
-from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
+from app.inference.engine import (
+    EngineAvailability,
+    EngineCapabilities,
+    EngineSession,
+    EvenlySpacedInterpolation,
+    SettingSpec,
+)
 
 MAX_OUTPUT_SIDE = 2048  # as the procedural engine's working size: panes of a compare line up
 PICTURE_SIDE = 512  # samples are kept at this size for showing (300 of them: ~130 MB at 16:9)
@@ -39,7 +45,7 @@ class RecordedSession(EngineSession):
     aligned: AlignedRecording | None = None
 
 
-class RecordedEngine:
+class RecordedEngine(EvenlySpacedInterpolation):
     name = "recording"
     display_name = "Recorded (real time-lapse)"
     capabilities = EngineCapabilities(random_access=True, interpolation=False, needs_weights=False)
@@ -120,16 +126,3 @@ class RecordedEngine:
             out.append(self.frame_for_step(session, int(step)))
             progress((i + 1) / len(steps), "")
         return out
-
-    def interpolate(
-        self,
-        session: EngineSession,
-        step_a: int,
-        step_b: int,
-        count: int,
-        cancel: CancelToken,
-        progress: ProgressCallback,
-    ) -> list[np.ndarray]:
-        """The recorded frames at evenly spaced steps between a and b: a recording needs no in-betweens."""
-        steps = np.linspace(step_a, step_b, count).round().astype(int).tolist()
-        return self.render(session, steps, cancel, progress)

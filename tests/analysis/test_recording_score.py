@@ -9,7 +9,7 @@ import synthetic_recordings as S
 
 from app.analysis.align import align
 from app.analysis.metrics import distance, dtw, ms_ssim, ranks, spearman
-from app.analysis.score import score_branches
+from app.analysis.score import combined, score_branches
 from app.analysis.sources import load_recording
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, no_progress
@@ -91,3 +91,12 @@ def test_metrics_basics():
     assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
     assert spearman([1, 2], [1, 2]) is None and spearman([1, 1, 1], [1, 2, 3]) is None
+
+
+def test_the_combined_score_takes_distances_as_shares_of_the_recordings_change():
+    """A picture with half the contrast (half the distances, half the span) scores the same; a branch
+    as far off as the whole change gets nothing for frames and course, whatever further it is."""
+    assert combined(0.03, 0.01, 0.5, 0.3) == pytest.approx(combined(0.06, 0.02, 0.5, 0.6))
+    assert combined(0.0, 0.0, 1.0, 0.3) == pytest.approx(1.0)
+    assert combined(0.3, 0.3, None, 0.3) == pytest.approx(combined(0.9, 2.0, None, 0.3)) == 0.125
+    assert combined(0.05, 0.0, 0.0, 0.25) < combined(0.05, 0.0, 0.0, 0.5)

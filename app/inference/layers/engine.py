@@ -29,7 +29,14 @@ from app.core.compositor import composite_region
 from app.core.frames import MAX_STEP, MIN_STEP
 from app.core.layers import Group, Layer, LayerStack
 from app.errors import EngineError
-from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec, StageBand
+from app.inference.engine import (
+    EngineAvailability,
+    EngineCapabilities,
+    EngineSession,
+    EvenlySpacedInterpolation,
+    SettingSpec,
+    StageBand,
+)
 from app.inference.layers.classify import CLASSES, classify
 from app.inference.layers.plan import BACKGROUND_ORDERS, FINISH, HIDE, PAINT, Event, LayerInfo, make_plan
 from app.inference.layers.reveal import reveal_times
@@ -59,7 +66,7 @@ class LayersSession(EngineSession):
     starts: list[float] = field(default_factory=list)
 
 
-class LayersEngine:
+class LayersEngine(EvenlySpacedInterpolation):
     """Deterministic, CPU-only, for layered artworks; see module docstring."""
 
     name = ENGINE_NAME
@@ -289,20 +296,6 @@ class LayersEngine:
         self, session: EngineSession, steps: Sequence[int], cancel: CancelToken, progress: ProgressCallback
     ) -> list[np.ndarray]:
         return [frame for _, frame in self.iter_frames(session, steps, cancel, progress)]
-
-    def interpolate(
-        self,
-        session: EngineSession,
-        step_a: int,
-        step_b: int,
-        count: int,
-        cancel: CancelToken,
-        progress: ProgressCallback,
-    ) -> list[np.ndarray]:
-        if count < 1:
-            raise EngineError(f"Cannot interpolate {count} frames.", "Ask for at least one frame.")
-        steps = [int(round(s)) for s in np.linspace(step_a, step_b, count)]
-        return self.render(session, steps, cancel, progress)
 
 
 # ---------------------------------------------------------------------------------------------- helpers

@@ -31,7 +31,14 @@ from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, ProgressCallback, scaled_progress
 from app.core.frames import MAX_STEP, MIN_STEP
 from app.errors import EngineError
-from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec, StageBand
+from app.inference.engine import (
+    EngineAvailability,
+    EngineCapabilities,
+    EngineSession,
+    EvenlySpacedInterpolation,
+    SettingSpec,
+    StageBand,
+)
 from app.inference.procedural.analysis import Analysis, analyse
 from app.inference.procedural.behaviours import Effects, apply_to_plan, forked_effects
 from app.inference.procedural.compositor import Compositor
@@ -115,7 +122,7 @@ def _session(
     )
 
 
-class ProceduralEngine:
+class ProceduralEngine(EvenlySpacedInterpolation):
     """Deterministic, CPU-only process reconstruction; see module docstring."""
 
     name = "procedural"
@@ -311,18 +318,3 @@ class ProceduralEngine:
         self, session: EngineSession, steps: Sequence[int], cancel: CancelToken, progress: ProgressCallback
     ) -> list[np.ndarray]:
         return [frame for _, frame in self.iter_frames(session, steps, cancel, progress)]
-
-    def interpolate(
-        self,
-        session: EngineSession,
-        step_a: int,
-        step_b: int,
-        count: int,
-        cancel: CancelToken,
-        progress: ProgressCallback,
-    ) -> list[np.ndarray]:
-        """`count` frames at evenly spaced steps from `step_a` to `step_b`, both ends included."""
-        if count < 1:
-            raise EngineError(f"Cannot interpolate {count} frames.", "Ask for at least one frame.")
-        steps = [int(round(s)) for s in np.linspace(step_a, step_b, count)]
-        return self.render(session, steps, cancel, progress)
