@@ -37,8 +37,8 @@ def artwork(name: str = "lighthouse.png", size: tuple[int, int] = ART_SIZE) -> A
 
 def process(art: Artwork, seed: int, count: int = 48) -> list[np.ndarray]:
     engine = ProceduralEngine()
-    # The truth is a plain process: a canvas flipped for a stretch (a procedural behaviour) is a recording
-    # the aligner does not claim to follow (it finds one flip for the whole recording).
+    # The truth is a plain process (the engine's own flips, grades and repaints off): a recording with the
+    # canvas flipped for a stretch is made from it where a test wants one (test_recording_orientation.py).
     calm = {name: 0.0 for name in ("flip_chance", "grade_chance", "repaint_chance", "background_chance")}
     spec = BranchSpec.make("procedural", seed, {"way": "line-art", **calm})
     session = engine.prepare(art, spec, CancelToken(), no_progress)

@@ -1932,6 +1932,34 @@ Export the GIF anyway?</source>
   <context>
     <name>ScorePanel</name>
     <message>
+      <source>s</source>
+      <translation>秒</translation>
+    </message>
+    <message>
+      <source>frame</source>
+      <translation>帧</translation>
+    </message>
+    <message>
+      <source>Canvas flipped: %1</source>
+      <translation>画布翻转：%1</translation>
+    </message>
+    <message>
+      <source>Mirrored: %1</source>
+      <translation>镜像：%1</translation>
+    </message>
+    <message>
+      <source>yes</source>
+      <translation>是</translation>
+    </message>
+    <message>
+      <source>no</source>
+      <translation>否</translation>
+    </message>
+    <message>
+      <source>Turned: %1° clockwise</source>
+      <translation>旋转：顺时针 %1°</translation>
+    </message>
+    <message>
       <source>Recording start and end…</source>
       <translation>录制的开始与结束…</translation>
     </message>

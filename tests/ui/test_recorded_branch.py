@@ -187,3 +187,26 @@ def test_moving_the_recordings_start_and_end_by_hand(qtbot, make_window, tmp_pat
     assert not w.scores.apply_bounds(50.0, 1.0) and "after its start" in w.score_panel.status.text()
     w.menus.undo_action.trigger()  # one step puts the branch as found back
     assert doc.has_branch(old.id) and not doc.has_branch(moved.id)
+
+
+def test_the_score_panel_says_how_the_recording_shows_the_artwork(qtbot, make_window, tmp_path):
+    art_path, _video = _files(tmp_path)
+    steps = S.process(S.artwork(), 3, count=24)
+    made = S.make(steps, drop=())
+    for k, number in enumerate(made.numbers):  # the artist flipped the canvas for process frames 8..14
+        j = round(made.truth.get(number, -1.0) * 23)
+        if 8 <= j <= 14:
+            made.frames[k] = S.transform(steps[j], flip=False)
+    turned = [np.ascontiguousarray(np.rot90(f, -1)) for f in made.frames]  # a phone held sideways
+    video = S.write_mp4(tmp_path / "sideways.mp4", turned, made.numbers)
+    w = make_window()
+    open_small(qtbot, w, art_path)
+    assert not w.score_panel.alignment.isVisibleTo(w)
+    w.controller.files.add_recording(video)
+    qtbot.waitUntil(lambda: w.document.session(w.document.active_id) is not None, timeout=60000)
+    text = w.score_panel.alignment.text()
+    assert w.score_panel.alignment.isVisibleTo(w)
+    assert "Mirrored: yes" in text and "Turned: 90° clockwise" in text and "Canvas flipped: " in text
+    (first, last), *_ = w.document.session(w.document.active_id).aligned.alignment.flipped_ranges
+    assert f"{first:.1f}–{last:.1f} s" in text
+    wait_exact(qtbot, w)
