@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.analysis.views import changed, correlation, luminance
+from app.analysis.views import changed, correlation, normalised
 
 FLIP_LEVEL = 16  # colour change (levels) that counts when comparing neighbours
 MOMENT_CHANGE = 0.05  # a flip moment: neighbours differ in more than this share of pixels as they are...
@@ -32,12 +32,11 @@ VOTE_MARGIN = 0.05  # a stretch is flipped when its informative votes average mo
 def correlations(views: Sequence[np.ndarray], final: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per view: its correlation with the artwork's view, as it is and mirrored (mirroring both leaves a
     correlation unchanged, so the artwork is mirrored once instead of every view)."""
-    as_is = luminance(final)
-    mirrored = np.ascontiguousarray(as_is[:, ::-1])
-    grays = [luminance(v) for v in views]
+    as_is, mirrored = normalised(final), normalised(final[:, ::-1])
+    prepared = [normalised(v) for v in views]
     return (
-        np.array([correlation(g, as_is) for g in grays], dtype=np.float64),
-        np.array([correlation(g, mirrored) for g in grays], dtype=np.float64),
+        np.array([correlation(v, as_is) for v in prepared], dtype=np.float64),
+        np.array([correlation(v, mirrored) for v in prepared], dtype=np.float64),
     )
 
 

@@ -125,9 +125,25 @@ class _Hit:
     cropped: bool
 
 
+class _ArtScales:
+    """The artwork (grey, at the work size) resized to each size a search asks for, once, mirrored on
+    demand (a view). The late frames, and turns 0/180 and 90/270, ask for the same sizes, and resizing
+    the artwork was most of a search's cost."""
+
+    def __init__(self, art: np.ndarray) -> None:
+        self.art = art
+        self._sized: dict[tuple[int, int], np.ndarray] = {}
+
+    def get(self, size: tuple[int, int], flip: bool) -> np.ndarray:
+        scaled = self._sized.get(size)
+        if scaled is None:
+            scaled = self._sized[size] = np.asarray(cv2.resize(self.art, size, interpolation=cv2.INTER_AREA))
+        return scaled[:, ::-1] if flip else scaled
+
+
 def _search(
     frame: np.ndarray,
-    art: np.ndarray,
+    art: _ArtScales,
     art_full: tuple[int, int],
     coarse: int = _COARSE,
     refine: bool = True,
@@ -141,7 +157,6 @@ def _search(
     aw, ah = art_full
     best = _Hit(-2.0, False, 1.0, (0, 0), (1, 1), box, True)
     for flip in (False, True):
-        source = art[:, ::-1] if flip else art
         for cropped in (True, False):
             if cropped:
                 low = max(content.shape[1] / aw, content.shape[0] / ah)
@@ -149,7 +164,7 @@ def _search(
             else:
                 high = min(content.shape[1] / aw, content.shape[0] / ah)
                 scales = high * np.geomspace(0.5, 1.0, coarse)
-            hit = _scan(content, source, art_full, scales, flip, cropped, box)
+            hit = _scan(content, art, art_full, scales, flip, cropped, box)
             if not refine:
                 best = max(best, hit, key=lambda h: h.score)
                 continue
@@ -159,7 +174,7 @@ def _search(
                 fine = fine[fine <= scales[-1] * 1.0001]
             hit = max(
                 hit,
-                _scan(content, source, art_full, fine, flip, cropped, box),
+                _scan(content, art, art_full, fine, flip, cropped, box),
                 key=lambda h: h.score,
             )
             if hit.score > best.score:
@@ -169,7 +184,7 @@ def _search(
 
 def _scan(
     image: np.ndarray,
-    art: np.ndarray,
+    art: _ArtScales,
     art_full: tuple[int, int],
     scales: Sequence[float] | np.ndarray,
     flip: bool,
@@ -181,7 +196,7 @@ def _scan(
         size = (max(1, int(np.ceil(art_full[0] * s))), max(1, int(np.ceil(art_full[1] * s))))
         if size[0] < 8 or size[1] < 8 or size[0] * size[1] > 4 * _WORK_SIDE**2:
             continue
-        scaled = cv2.resize(art, size, interpolation=cv2.INTER_AREA)
+        scaled = art.get(size, flip)
         score, loc = _match(scaled, image) if cropped else _match(image, scaled)
         if score > best.score:
             best = _Hit(score, flip, float(s), loc, size, box, cropped)
@@ -195,7 +210,7 @@ def estimate_geometry(
     ones). `full_size` is the recording's (w, h): boxes are given in its pixels (turned upright)."""
     art_full = (int(artwork.shape[1]), int(artwork.shape[0]))
     work = min(_WORK_SIDE, 2 * max(frames[0].shape[:2]))  # never scaled up past twice the frame
-    art = _gray(resize_to(artwork, *fit_size(art_full[0], art_full[1], work)))
+    art = _ArtScales(_gray(resize_to(artwork, *fit_size(art_full[0], art_full[1], work))))
     # the search scales the artwork from its full size: express `art` as if it were full size
     grays = [_gray(frame) for frame in frames]
     assert grays, "estimate_geometry needs at least one frame"
@@ -224,7 +239,7 @@ def estimate_geometry(
     return Geometry(best.flip, _clip_box(art_box, art_full), frame_box, best.score, rotation)
 
 
-def _orientations(grays: list[np.ndarray], art: np.ndarray, art_full: tuple[int, int]) -> list[int]:
+def _orientations(grays: list[np.ndarray], art: _ArtScales, art_full: tuple[int, int]) -> list[int]:
     """The turns worth a full search: each is tried on small copies of the frames at a few scales (both
     mirrorings, both hypotheses). Upright, unless a turn scores `_TURN_PRIOR` better (most recordings are
     upright, and eight ways to place a picture find a fair match for an unrelated one more often than

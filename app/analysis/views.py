@@ -20,13 +20,17 @@ def changed(soft_a: np.ndarray, soft_b: np.ndarray, level: int) -> float:
     return float(np.count_nonzero(most > level)) / most.size
 
 
-def luminance(view: np.ndarray) -> np.ndarray:
-    """A view's luminance, float32: what `correlation` compares (convert once, compare many times)."""
-    return np.asarray(cv2.cvtColor(np.ascontiguousarray(view), cv2.COLOR_RGB2GRAY), dtype=np.float32)
+def normalised(view: np.ndarray) -> np.ndarray:
+    """A view's luminance, flattened, with zero mean and unit length (all zeros for a flat view): the
+    correlation of two views is then one dot product (`correlation`), and each view is prepared once
+    however many it is compared with."""
+    gray = np.asarray(cv2.cvtColor(np.ascontiguousarray(view), cv2.COLOR_RGB2GRAY), dtype=np.float32).ravel()
+    gray -= gray.mean()
+    length = float(np.linalg.norm(gray))
+    return gray / length if length > 1e-3 * np.sqrt(gray.size) else np.zeros_like(gray)
 
 
-def correlation(ga: np.ndarray, gb: np.ndarray) -> float:
-    """Normalised cross-correlation of two same-size luminance images, -1..1 (0 when one is flat)."""
-    if float(ga.std()) < 1e-3 or float(gb.std()) < 1e-3:
-        return 0.0
-    return float(cv2.matchTemplate(ga, gb, cv2.TM_CCOEFF_NORMED)[0, 0])
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised cross-correlation of two same-size views' luminance (`normalised`), -1..1; 0 when one
+    is flat. What OpenCV's TM_CCOEFF_NORMED gives for two same-size images, for a dot product's cost."""
+    return float(np.dot(a, b))
