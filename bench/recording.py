@@ -127,6 +127,8 @@ def measure_import(video: Path, art_path: Path) -> dict[str, float]:
         "start_s": float(a.positions[a.start]),
         "end_s": float(a.positions[a.end]),
         "flip": a.geometry.flip,
+        "rotation": a.geometry.rotation,
+        "flipped_stretches": len(a.flipped_ranges),  # the bench's recording has none
         "similarity": a.geometry.similarity,
     }
 

@@ -35,8 +35,8 @@ def artwork(name: str = "lighthouse.png", size: tuple[int, int] = ART_SIZE) -> A
     return Artwork.from_array(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA))
 
 
-# The truth is a plain process: a canvas flipped for a stretch (a procedural behaviour) is a recording the
-# aligner does not claim to follow (it finds one flip for the whole recording).
+# The truth is a plain process (the engine's own flips, grades and repaints off): a recording with the
+# canvas flipped for a stretch is made from it where a test wants one (test_recording_orientation.py).
 CALM = {name: 0.0 for name in ("flip_chance", "grade_chance", "repaint_chance", "background_chance")}
 
 

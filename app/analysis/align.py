@@ -1,7 +1,8 @@
 """Align a sampled recording to an artwork and to painting progress (undo steps 999..0).
 
-1. Geometry (geometry.py): where the artwork is in the frames; every sample is then registered into one
-   small *view* of the artwork (the part the recording shows, unmirrored, long side `VIEW_SIDE`).
+1. Geometry (geometry.py): where the artwork is in the frames (turned, mirrored); every sample is then
+   registered into one small *view* of the artwork (the part the recording shows, upright, unmirrored,
+   long side `VIEW_SIDE`). Stretches where the artist flipped the canvas (flips.py) are un-mirrored.
 2. What belongs: the samples are split at *cuts* (more than half of the view changing from one sample
    to the next: a title card, an overlay, a jump to another video). The run holding the sample most like
    the artwork is the process; a neighbouring run joins it when it continues it (its edge frame is no cut
@@ -22,8 +23,10 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from app.analysis.flips import correlations, flip_ranges, flipped_samples
 from app.analysis.geometry import Geometry, artwork_view, estimate_geometry, register, view_size
 from app.analysis.recording import Recording
+from app.analysis.views import changed, soften
 from app.core.cancel import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
 from app.core.frames import MAX_STEP
 from app.errors import RecordingError
@@ -36,27 +39,6 @@ EXPLAINED_LAB = 25.0  # a pixel is "explained" within this Lab distance of its f
 EXPLAINED_FRACTION = 0.6
 
 
-def soften(view: np.ndarray) -> np.ndarray:
-    """A 3x3 box blur, so codec noise and resampling do not count as painting in `changed`."""
-    return np.asarray(cv2.blur(view, (3, 3)))
-
-
-def changed(soft_a: np.ndarray, soft_b: np.ndarray, level: int) -> float:
-    """Fraction of pixels whose colour differs by more than `level` in some channel (softened views)."""
-    diff = cv2.absdiff(soft_a, soft_b)
-    most = np.maximum(np.maximum(diff[:, :, 0], diff[:, :, 1]), diff[:, :, 2])
-    return float(np.count_nonzero(most > level)) / most.size
-
-
-def correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised cross-correlation of two same-size views' luminance, -1..1 (0 when one is flat)."""
-    ga = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    gb = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    if float(ga.std()) < 1e-3 or float(gb.std()) < 1e-3:
-        return 0.0
-    return float(cv2.matchTemplate(ga, gb, cv2.TM_CCOEFF_NORMED)[0, 0])
-
-
 @dataclass(frozen=True, eq=False)
 class Alignment:
     """Which samples are the process, where it starts and ends, and the progress of each kept sample."""
@@ -67,6 +49,7 @@ class Alignment:
     positions: np.ndarray  # every sample's position (seconds or frame numbers)
     position_unit: str
     belongs: np.ndarray  # bool per sample: False for title cards, overlays, frames that match nothing
+    flipped: np.ndarray  # bool per sample: mirrored relative to the geometry's flip (its view is undone)
     start: int  # sample index at progress 0
     end: int  # sample index at progress 1
     auto_start: int
@@ -92,6 +75,15 @@ class Alignment:
     @property
     def dropped(self) -> np.ndarray:
         return np.flatnonzero(~self.belongs)
+
+    @property
+    def flipped_ranges(self) -> list[tuple[float, float]]:
+        """(first, last) positions of each stretch of the process shown mirrored relative to the rest
+        (the geometry's flip): where the artist had flipped the canvas."""
+        return [
+            (float(self.positions[a]), float(self.positions[b]))
+            for a, b in flip_ranges(self.flipped & self.belongs)
+        ]
 
     @property
     def lead_trim(self) -> tuple[float, float]:
@@ -138,6 +130,7 @@ class Alignment:
             "samples": len(self.positions),
             "kept": len(self.kept),
             "dropped_positions": [round(float(self.positions[i]), 3) for i in self.dropped],
+            "flipped_ranges": [[round(a, 3), round(b, 3)] for a, b in self.flipped_ranges],
             "lead_trim": [round(v, 3) for v in self.lead_trim],
             "tail_trim": [round(v, 3) for v in self.tail_trim],
             "hand_corrected": self.hand_corrected,
@@ -164,11 +157,11 @@ class AlignedRecording:
 
     def picture_for_step(self, step: int) -> np.ndarray:
         """The recording's own picture at `step`, to show beside a branch: the sampled frame's canvas,
-        unmirrored, at the size it was sampled (not the small analysis view)."""
-        frame = self.recording.frames[self.alignment.sample_for_step(step)]
-        return register(
-            frame, self.alignment.geometry, (self.recording.info.width, self.recording.info.height)
-        )
+        upright and unmirrored, at the size it was sampled (not the small analysis view)."""
+        sample = self.alignment.sample_for_step(step)
+        full_size = (self.recording.info.width, self.recording.info.height)
+        picture = register(self.recording.frames[sample], self.alignment.geometry, full_size)
+        return np.ascontiguousarray(picture[:, ::-1]) if self.alignment.flipped[sample] else picture
 
     def view_at_progress(self, progress: float) -> np.ndarray:
         return self.views[self.alignment.sample_for_progress(progress)]
@@ -213,9 +206,13 @@ def align(
             cancel.raise_if_cancelled()
             progress(0.2 + 0.7 * i / n, "Registering frames")
         views.append(register(frame, geometry, full_size, size))
-    similarity = np.array([correlation(v, final) for v in views])
     soft = [soften(v) for v in views]
     matches = geometry.similarity >= MATCH_THRESHOLD
+    as_is, mirrored = correlations(views, final)
+    flipped = flipped_samples(as_is, mirrored, soft) if matches else np.zeros(n, dtype=bool)
+    for k in np.flatnonzero(flipped):  # the artist flipped the canvas here: undo it before anything else
+        views[k], soft[k] = np.ascontiguousarray(views[k][:, ::-1]), np.ascontiguousarray(soft[k][:, ::-1])
+    similarity = np.where(flipped, mirrored, as_is)
     belongs = _belonging(views, soft, final, similarity) if matches else np.ones(n, dtype=bool)
     chain = np.flatnonzero(belongs)
     start, end = _trim(soft, chain)
@@ -239,6 +236,7 @@ def align(
         recording.positions,
         recording.info.position_unit,
         belongs,
+        flipped,
         start,
         end,
         start,

@@ -80,6 +80,22 @@ def load_recording(
         raise RecordingError(f"No permission to read '{path.name}'.", "Check its permissions.") from exc
 
 
+ANIMATION_SUFFIXES = frozenset({".gif", ".webp"})  # both a still artwork and a time-lapse
+
+
+def is_animation(path: Path) -> bool:
+    """A GIF or WebP of more than one frame: it may be a time-lapse as well as an artwork. Pillow's
+    `is_animated` reads the header (WebP) or looks for a second frame (GIF) without decoding them; an
+    unreadable file is no animation (opening it says why)."""
+    if Path(path).suffix.lower() not in ANIMATION_SUFFIXES:
+        return False
+    try:
+        with Image.open(path) as im:
+            return bool(getattr(im, "is_animated", False))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+        return False
+
+
 # -------------------------------------------------------------------------------------- .procreate
 
 

@@ -105,7 +105,13 @@ def score_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         print(json.dumps(out))
         return 0
     geometry = aligned.alignment.geometry
-    print(f"{aligned.alignment.verdict} Mirrored: {'yes' if geometry.flip else 'no'}.")
+    print(
+        f"{aligned.alignment.verdict} Mirrored: {'yes' if geometry.flip else 'no'}. "
+        f"Turned: {geometry.rotation}° clockwise."
+    )
+    unit = "s" if aligned.alignment.position_unit == "s" else "(frame numbers)"
+    for first, last in aligned.alignment.flipped_ranges:
+        print(f"Canvas flipped from {first:g} to {last:g} {unit}.")
     print(f"{'branch':<28} {'score':>6} {'dtw':>6} {'area':>6} {'order':>6}")
     for branch in sorted(report.branches, key=lambda b: -b.score):
         order = "-" if branch.order_agreement is None else f"{branch.order_agreement:+.2f}"

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qasync
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QFontMetrics
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.analysis.sources import is_animation
 from app.core.artwork import SUPPORTED_SUFFIXES, Artwork, load_artwork
 from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import MAX_STEP
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 PRIORITY_OPEN = -20  # before engine work: the user waits for it
 
 
-# Files that are recordings, never artworks (GIF and WebP are both: they are added through the menu).
+# Files that are recordings, never artworks (an animated GIF or WebP is both: dropping one asks which).
 RECORDING_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".procreate"})
 
 
@@ -58,6 +60,7 @@ class OpenSave(QObject):
         super().__init__(window)
         self.w, self.start, self.compare = window, start, compare
         self.confirm_close: Callable[[], str] = self.ask_save  # "save", "discard" or "cancel"
+        self.animation_choice: Callable[[Path], str] = self.ask_animation  # "recording", "artwork", "cancel"
         self._opening: asyncio.Task[bool] | None = None  # the open in progress
         self._reading = False  # ... and it is still reading its file (a newer request may cancel it)
         window.document.dirty_changed.connect(lambda _d: self.update_title())
@@ -109,16 +112,49 @@ class OpenSave(QObject):
 
     def drop(self, event: QDropEvent) -> None:
         """A dropped artwork or project opens; a video, a .procreate file or a folder of frames dropped
-        on an open artwork becomes its Recorded branch."""
+        on an open artwork becomes its Recorded branch; an animated GIF or WebP dropped on one may be
+        either, so the user is asked (once the drop has returned: the drag source is not held)."""
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 event.acceptProposedAction()
                 path = Path(url.toLocalFile())
                 if self.w.document.artwork is not None and is_recording(path):
                     self.add_recording(path)
+                elif self.w.document.artwork is not None and is_animation(path):
+                    QTimer.singleShot(0, self, partial(self.animation_dropped, path))
                 else:
                     self.open_path(path)
                 return
+
+    def animation_dropped(self, path: Path) -> None:
+        """An animated GIF or WebP dropped on an open artwork: a recording of it, or a new artwork?"""
+        choice = self.animation_choice(path)
+        if choice == "recording":
+            self.add_recording(path)
+        elif choice == "artwork":
+            self.open_path(path)
+
+    def ask_animation(self, path: Path) -> str:
+        """Ask what a dropped animation is: "recording", "artwork" or "cancel" (a modal question)."""
+        box = QMessageBox(self.w)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Undo Studio")
+        box.setText(self.tr("%1 is an animation.").replace("%1", path.name))
+        box.setInformativeText(
+            self.tr("Add it as a recording of the open artwork, or open it as a new artwork?")
+        )
+        recording = box.addButton(self.tr("Add as recording"), QMessageBox.ButtonRole.AcceptRole)
+        artwork = box.addButton(self.tr("Open as artwork"), QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(recording)
+        # The theme sets the default button's text semi-bold in a pseudo-state, which its size does not
+        # follow: without room for the bolder text the label was clipped.
+        bold = QFont(recording.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        recording.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(recording.text()) + 40)
+        box.exec()
+        clicked = box.clickedButton()
+        return "recording" if clicked == recording else "artwork" if clicked == artwork else "cancel"
 
     def browse_recording(self) -> None:
         """Add recording…: a real time-lapse of the open artwork becomes a read-only Recorded branch."""

@@ -654,6 +654,22 @@ Export the GIF anyway?</source>
   <context>
     <name>OpenSave</name>
     <message>
+      <source>%1 is an animation.</source>
+      <translation>%1 是一个动画。</translation>
+    </message>
+    <message>
+      <source>Add it as a recording of the open artwork, or open it as a new artwork?</source>
+      <translation>将其添加为当前作品的录制，还是作为新作品打开？</translation>
+    </message>
+    <message>
+      <source>Add as recording</source>
+      <translation>添加为录制</translation>
+    </message>
+    <message>
+      <source>Open as artwork</source>
+      <translation>作为作品打开</translation>
+    </message>
+    <message>
       <source>Open an artwork first, then add its recording.</source>
       <translation>请先打开作品，再添加它的录制。</translation>
     </message>
@@ -1931,6 +1947,34 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>ScorePanel</name>
+    <message>
+      <source>s</source>
+      <translation>秒</translation>
+    </message>
+    <message>
+      <source>frame</source>
+      <translation>帧</translation>
+    </message>
+    <message>
+      <source>Canvas flipped: %1</source>
+      <translation>画布翻转：%1</translation>
+    </message>
+    <message>
+      <source>Mirrored: %1</source>
+      <translation>镜像：%1</translation>
+    </message>
+    <message>
+      <source>yes</source>
+      <translation>是</translation>
+    </message>
+    <message>
+      <source>no</source>
+      <translation>否</translation>
+    </message>
+    <message>
+      <source>Turned: %1° clockwise</source>
+      <translation>旋转：顺时针 %1°</translation>
+    </message>
     <message>
       <source>Recording start and end…</source>
       <translation>录制的开始与结束…</translation>

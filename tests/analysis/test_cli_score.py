@@ -43,12 +43,14 @@ def test_score_prints_json_with_the_generating_seed_first(files):
         "procedural seed 5",
     ]
     assert data["alignment"]["geometry"]["flip"] is True and data["recording"]["kind"] == "video"
+    assert data["alignment"]["geometry"]["rotation"] == 0
     assert len(data["recording_profile"]) == len(data["progress"]) == 41
 
 
 def test_score_table_and_clear_errors(files):
     out = run_cli("score", str(files["art"]), str(files["rec"]))
     assert out.returncode == 0 and "procedural seed 0" in out.stdout and "Mirrored: yes" in out.stdout
+    assert "Turned: 0° clockwise" in out.stdout
     out = run_cli("score", str(files["art"]), str(files["other"]))
     assert (
         out.returncode == 1 and "does not match this artwork" in out.stderr and "Traceback" not in out.stderr

@@ -14,7 +14,7 @@ import synthetic_recordings as S
 from PIL import Image
 
 from app.analysis.align import align
-from app.analysis.sources import load_recording, natural_key
+from app.analysis.sources import is_animation, load_recording, natural_key
 from app.core.cancel import CancelToken
 from app.errors import CancelledError, RecordingError
 
@@ -160,3 +160,16 @@ def test_a_damaged_frame_in_a_folder_is_skipped(tmp_path):
 def test_natural_sort():
     names = ["frame10.png", "frame2.png", "frame1.png"]
     assert sorted(names, key=natural_key) == ["frame1.png", "frame2.png", "frame10.png"]
+
+
+def test_an_animation_is_told_from_a_still_image(tmp_path: Path):
+    """A GIF or WebP may be an artwork or a time-lapse: more than one frame makes it an animation."""
+    frames = [Image.fromarray(f) for f in _frames(4)]
+    for suffix in (".gif", ".webp"):
+        frames[0].save(tmp_path / f"anim{suffix}", save_all=True, append_images=frames[1:], duration=100)
+        frames[0].save(tmp_path / f"still{suffix}")
+        assert is_animation(tmp_path / f"anim{suffix}") and not is_animation(tmp_path / f"still{suffix}")
+    frames[0].save(tmp_path / "anim.png", save_all=True, append_images=frames[1:])  # APNG: not asked about
+    (tmp_path / "broken.gif").write_bytes(b"GIF89a not really")
+    assert not is_animation(tmp_path / "anim.png") and not is_animation(tmp_path / "broken.gif")
+    assert not is_animation(tmp_path / "missing.gif")

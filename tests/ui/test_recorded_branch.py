@@ -187,3 +187,77 @@ def test_moving_the_recordings_start_and_end_by_hand(qtbot, make_window, tmp_pat
     assert not w.scores.apply_bounds(50.0, 1.0) and "after its start" in w.score_panel.status.text()
     w.menus.undo_action.trigger()  # one step puts the branch as found back
     assert doc.has_branch(old.id) and not doc.has_branch(moved.id)
+
+
+def _animation(tmp_path: Path, suffix: str, animated: bool = True) -> Path:
+    """The recording as an animated GIF or WebP, or (not `animated`) its last frame alone in that format."""
+    made = S.make(S.process(S.artwork(), 3, count=12), intro=0, blank=1, hold=1, drop=())
+    images = [Image.fromarray(f) for f in (made.frames if animated else made.frames[-1:])]
+    path = tmp_path / f"timelapse{suffix}"
+    images[0].save(path, save_all=animated, append_images=images[1:], duration=500, loop=0)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("suffix", "answer"), [(".gif", "recording"), (".webp", "artwork"), (".gif", "cancel")]
+)
+def test_dropping_an_animation_on_an_open_artwork_asks_what_it_is(
+    qtbot, make_window, tmp_path, suffix, answer
+):
+    art_path, _video = _files(tmp_path)
+    animation = _animation(tmp_path, suffix)
+    w = make_window()
+    open_small(qtbot, w, art_path)
+    asked: list[Path] = []
+    w.controller.files.animation_choice = lambda path: asked.append(path) or answer
+    count = len(w.document.branches)
+    _drop(w, animation)
+    qtbot.waitUntil(lambda: asked == [animation], timeout=5000)  # asked once the drop has returned
+    doc = w.document
+    if answer == "recording":
+        assert doc.active.spec.engine == "recording" and doc.active.spec.setting("path") == str(
+            animation.resolve()
+        )
+        assert doc.artwork.source == art_path, "the artwork stays open"
+        qtbot.waitUntil(lambda: doc.session(doc.active_id) is not None, timeout=60000)
+    elif answer == "artwork":
+        qtbot.waitUntil(lambda: doc.artwork.source == animation, timeout=30000)
+        assert all(b.spec.engine != "recording" for b in doc.branches)
+    else:
+        qtbot.wait(50)
+        assert doc.artwork.source == art_path and len(doc.branches) == count
+    wait_exact(qtbot, w)
+
+
+def test_dropping_a_still_gif_on_an_open_artwork_opens_it_without_asking(qtbot, make_window, tmp_path):
+    art_path, _video = _files(tmp_path)
+    still = _animation(tmp_path, ".gif", animated=False)
+    w = make_window()
+    open_small(qtbot, w, art_path)
+    w.controller.files.animation_choice = lambda path: pytest.fail("a one-frame GIF is an artwork")
+    _drop(w, still)
+    qtbot.waitUntil(lambda: w.document.artwork.source == still, timeout=30000)
+    wait_exact(qtbot, w)
+
+
+def test_the_score_panel_says_how_the_recording_shows_the_artwork(qtbot, make_window, tmp_path):
+    art_path, _video = _files(tmp_path)
+    steps = S.process(S.artwork(), 3, count=24)
+    made = S.make(steps, drop=())
+    for k, number in enumerate(made.numbers):  # the artist flipped the canvas for process frames 8..14
+        j = round(made.truth.get(number, -1.0) * 23)
+        if 8 <= j <= 14:
+            made.frames[k] = S.transform(steps[j], flip=False)
+    turned = [np.ascontiguousarray(np.rot90(f, -1)) for f in made.frames]  # a phone held sideways
+    video = S.write_mp4(tmp_path / "sideways.mp4", turned, made.numbers)
+    w = make_window()
+    open_small(qtbot, w, art_path)
+    assert not w.score_panel.alignment.isVisibleTo(w)
+    w.controller.files.add_recording(video)
+    qtbot.waitUntil(lambda: w.document.session(w.document.active_id) is not None, timeout=60000)
+    text = w.score_panel.alignment.text()
+    assert w.score_panel.alignment.isVisibleTo(w)
+    assert "Mirrored: yes" in text and "Turned: 90° clockwise" in text and "Canvas flipped: " in text
+    (first, last), *_ = w.document.session(w.document.active_id).aligned.alignment.flipped_ranges
+    assert f"{first:.1f}–{last:.1f} s" in text
+    wait_exact(qtbot, w)

@@ -43,6 +43,14 @@ class ScoreController(QObject):
         panel.score_button.clicked.connect(lambda _checked=False: self.score())
         panel.fit_button.clicked.connect(lambda _checked=False: self.fit_or_stop())
         panel.bounds_button.clicked.connect(lambda _checked=False: self.edit_bounds())
+        window.document.branch_ready.connect(self._branch_ready)
+        window.document.closing.connect(lambda: panel.show_alignment(None))
+
+    def _branch_ready(self, branch_id: str) -> None:
+        """A Recorded branch was aligned: the panel says how it shows the artwork."""
+        session = self.w.document.session(branch_id)
+        if isinstance(session, RecordedSession) and session.aligned is not None:
+            self.panel.show_alignment(session.aligned.alignment)
 
     def _recording(self) -> tuple[Branch, AlignedRecording] | None:
         """The Recorded branch to compare with (the active one when it is recorded, else the first) and

@@ -1,5 +1,6 @@
-"""ScorePanel (layout only): the distance-to-final curves of the recording and of each branch over
-painting progress (pyqtgraph), and a table with each branch's score, best first."""
+"""ScorePanel (layout only): how the recording was matched to the artwork (mirrored, turned, flipped
+stretches), the distance-to-final curves of the recording and of each branch over painting progress
+(pyqtgraph), and a table with each branch's score, best first."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.analysis.align import Alignment
 from app.analysis.score import ScoreReport
 
 RECORDING_PEN = "#ffffff"
@@ -35,6 +37,10 @@ class ScorePanel(QWidget):
         )
         self.status = QLabel(self.tr("Add a recording (File › Add recording…), then score the branches."))
         self.status.setWordWrap(True)
+        self.alignment = QLabel()
+        self.alignment.setObjectName("recordingAlignment")
+        self.alignment.setWordWrap(True)
+        self.alignment.hide()  # until a recording has been aligned
         self.plot = pg.PlotWidget(background=None)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -62,11 +68,30 @@ class ScorePanel(QWidget):
             self.score_button,
             self.fit_button,
             self.bounds_button,
+            self.alignment,
             self.status,
             self.plot,
             self.table,
         ):
             layout.addWidget(widget)
+
+    def show_alignment(self, alignment: Alignment | None) -> None:
+        """How the recording shows the artwork (None: no recording; the line is hidden)."""
+        if alignment is None:
+            self.alignment.hide()
+            return
+        geometry = alignment.geometry
+        parts = [
+            self.tr("Mirrored: %1").replace("%1", self.tr("yes") if geometry.flip else self.tr("no")),
+            self.tr("Turned: %1° clockwise").replace("%1", str(geometry.rotation)),
+        ]
+        if alignment.flipped_ranges:
+            seconds = alignment.position_unit == "s"
+            unit, digits = (self.tr("s"), 1) if seconds else (self.tr("frame"), 0)
+            spans = ", ".join(f"{a:.{digits}f}–{b:.{digits}f} {unit}" for a, b in alignment.flipped_ranges)
+            parts.append(self.tr("Canvas flipped: %1").replace("%1", spans))
+        self.alignment.setText(" · ".join(parts))
+        self.alignment.show()
 
     def show_report(self, report: ScoreReport, recording_name: str) -> None:
         """The curves and the table of `report` (best score first)."""
