@@ -9,6 +9,8 @@ says in the log how to build it and stays English.
 
 from __future__ import annotations
 
+import hashlib
+
 import logging
 import re
 import shutil
@@ -81,15 +83,19 @@ def translations_cache() -> Path:
 
 def qm_file(lang: str) -> Path | None:
     """The compiled translations for `lang`: the installer's next to the `.ts`, else one compiled now
-    into the user's cache (once per change of the `.ts`); None (and a log line saying how to build it)
+    into the user's cache (once per content of the `.ts`); None (and a log line saying how to build it)
     when neither is possible."""
     ts = TRANSLATIONS_DIR / f"undo_studio_{lang}.ts"
     installed = ts.with_suffix(".qm")
     if _fresh(installed, ts):
         return installed
-    cached = translations_cache() / installed.name
-    if ts.is_file() and (_fresh(cached, ts) or compile_ts(ts, cached)):
-        return cached
+    if ts.is_file():
+        # keyed by the .ts content, not its time: two checkouts (or an older one checked out later) share
+        # the cache folder, and a newer .qm from other strings looked "fresh" by modification time
+        digest = hashlib.sha256(ts.read_bytes()).hexdigest()[:16]
+        cached = translations_cache() / f"{installed.stem}-{digest}.qm"
+        if cached.is_file() or compile_ts(ts, cached):
+            return cached
     if installed.is_file():  # older than its .ts, but better than English
         return installed
     log.warning(

@@ -4,6 +4,7 @@ compiles one into the cache in a source tree, and stays English (saying how to f
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -52,12 +53,26 @@ def test_a_source_tree_compiles_into_the_cache_once(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_english
 ) -> None:
     qm = i18n.qm_file("zh_CN")
-    assert qm == tmp_path / "cache" / "undo_studio_zh_CN.qm" and qm.is_file()
+    assert qm.parent == tmp_path / "cache" and qm.name.startswith("undo_studio_zh_CN-") and qm.is_file()
     monkeypatch.setattr(i18n, "compile_ts", lambda ts, qm: pytest.fail("compiled twice"))
     assert i18n.qm_file("zh_CN") == qm
     translator = i18n.install_translator("zh_CN")
     assert translator is not None and i18n.current_language() == "zh_CN"
     i18n.QCoreApplication.instance().removeTranslator(translator)
+
+
+def test_the_cache_follows_the_ts_content_not_its_time(tree: Path, tmp_path: Path) -> None:
+    """Two checkouts share the user's cache: a .qm compiled from another .ts, even a newer file, is never
+    taken for this one (a helper's new strings showed in English that way)."""
+    first = i18n.qm_file("zh_CN")
+    ts = tree / ZH_CN_TS.name
+    ts.write_text(ts.read_text(encoding="utf-8").replace("打开作品…", "打开画作…"), encoding="utf-8")
+    os.utime(ts, (first.stat().st_mtime - 60, first.stat().st_mtime - 60))  # older than the cached .qm
+    second = i18n.qm_file("zh_CN")
+    assert second != first and second.is_file() and first.is_file()
+    translator = QTranslator()
+    assert translator.load(str(second))
+    assert translator.translate("StartPage", "Open artwork…") == "打开画作…"
 
 
 def test_without_a_qm_or_lrelease_the_app_stays_english_and_says_how(
