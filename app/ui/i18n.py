@@ -10,7 +10,6 @@ says in the log how to build it and stays English.
 from __future__ import annotations
 
 import hashlib
-
 import logging
 import re
 import shutil
