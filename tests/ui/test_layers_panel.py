@@ -77,7 +77,7 @@ def test_the_panel_shows_the_stack_with_classes_and_steps(qtbot, make_window, la
         first, last = (int(s) for s in _row(w, name).text(STEPS_COLUMN).split()[0].split("–"))
         assert 999 >= first >= last >= 0
     assert classes["Lines"] == "lines" and classes["Sketch"] == "sketch" and classes["Shadow"] == "shadow"
-    assert "hidden by" in _row(w, "Sketch").text(STEPS_COLUMN)
+    assert "hidden by" in _row(w, "Sketch").toolTip(STEPS_COLUMN)
     assert w.layers_panel.order_list.count() == 5
     # a click on a layer shows it half painted
     window = w.layers.windows[2]  # "Lines", index 2 bottom first

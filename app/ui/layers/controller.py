@@ -156,7 +156,8 @@ class LayersController(QObject):
             item.setText(STEPS_COLUMN, unplanned)
             item.setToolTip(STEPS_COLUMN, self.tr("Empty, hidden in a hidden group, or not planned yet"))
             return
-        item.setText(STEPS_COLUMN, self._steps_text(window))
+        item.setText(STEPS_COLUMN, self._steps_text(window, short=True))
+        item.setToolTip(STEPS_COLUMN, self._steps_text(window))
         if editable:
             combo = self.panel.class_combo(window.cls)
             combo.currentIndexChanged.connect(lambda _i, c=combo, k=index: self._class_chosen(k, c))
@@ -187,9 +188,10 @@ class LayersController(QObject):
             lst.addItem(item)
             self._rows.setdefault(window.index, []).append(item)
 
-    def _steps_text(self, window: LayerWindow) -> str:
+    def _steps_text(self, window: LayerWindow, short: bool = False) -> str:
+        """The steps a layer is painted over ('999–870'), and when it is hidden again unless `short`."""
         text = self.tr("%1–%2").replace("%1", str(window.first)).replace("%2", str(window.last))
-        if window.hidden_at is not None:
+        if window.hidden_at is not None and not short:
             text += "  " + self.tr("hidden by %1").replace("%1", str(window.hidden_at))
         return text
 

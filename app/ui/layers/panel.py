@@ -33,6 +33,7 @@ from app.inference.layers.classify import (
 from app.ui.icons import icon
 
 LAYER_COLUMN, CLASS_COLUMN, STEPS_COLUMN = 0, 1, 2
+MIN_WIDTH = 340  # logical px: a name, a class and "999–870" side by side
 
 
 class LayersPanel(QWidget):
@@ -84,6 +85,7 @@ class LayersPanel(QWidget):
         self.approximated.setObjectName("simLabel")
         self.approximated.hide()
         lay.addWidget(self.approximated)
+        self.setMinimumWidth(MIN_WIDTH)
 
     def class_label(self, cls: str) -> str:
         """A class as the user reads it (the engine's ids are English words)."""
@@ -102,7 +104,8 @@ class LayersPanel(QWidget):
     def class_combo(self, current: str) -> QComboBox:
         """The class chooser of one layer, on `current`."""
         combo = QComboBox()
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(5)  # the panel is narrow: long class names are cut, not the steps
         for cls in CLASSES:
             combo.addItem(self.class_label(cls), cls)
         combo.setCurrentIndex(max(0, combo.findData(current)))
