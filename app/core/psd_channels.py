@@ -64,7 +64,7 @@ def _channel(data: Any, width: int, height: int, version: int) -> np.ndarray:
 
 def _rle(raw: bytes, size: int, height: int, version: int) -> bytes | None:
     """The channel decoded in one call, or None when its rows do not add up (damaged: psd-tools pads)."""
-    from psd_tools.compression import rle_impl  # the compiled decoder (or psd-tools' pure-Python one)
+    from psd_tools.compression import rle_impl  # type: ignore[attr-defined]  # compiled (or pure Python)
 
     count_bytes = 2 if version == 1 else 4
     table = height * count_bytes
