@@ -1769,6 +1769,10 @@ Export the GIF anyway?</source>
       <source>Check the address (ray://HOST:10001 or HOST:6379) and that the cluster is running (ray status).</source>
       <translation>请检查地址（ray://HOST:10001 或 HOST:6379），并确认集群正在运行（ray status）。</translation>
     </message>
+    <message>
+      <source>Change it in the layers panel, or leave the setting out.</source>
+      <translation>请在图层面板中更改，或不设置此项。</translation>
+    </message>
 </context>
   <context>
     <name>BranchUndo</name>
