@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STEP=IMAGE",
         help="paints-undo: use your own image (a sketch, an earlier version) as the keyframe at STEP (repeatable)",
     )
+    r.add_argument(
+        "--keyframes-from-layers",
+        action="store_true",
+        help="paints-undo: a layered artwork's own stages (PSD/ORA/KRA groups and layers) as its keyframes",
+    )
 
     sc = sub.add_parser(
         "score",

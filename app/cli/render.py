@@ -56,6 +56,7 @@ def render_request(args: argparse.Namespace) -> RenderRequest:
         frames=args.frames,
         steps=tuple(args.steps) if args.steps else None,
         keyframes=tuple((step, str(path)) for step, path in keyframes.items()),
+        layer_keyframes=bool(getattr(args, "keyframes_from_layers", False)),
         export=export_options(args),
         models=str(args.models) if args.models else None,
         device=args.device,

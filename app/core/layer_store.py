@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import struct
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -68,8 +69,18 @@ def _decode(data: object, width: int, height: int, channels: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- saving
 
 
-def save_stack(conn: sqlite3.Connection, stack: LayerStack, merged_is_artwork: bool) -> None:
-    """Write the stack (inside the caller's transaction), replacing any stored one."""
+@dataclass(frozen=True)
+class EncodedStack:
+    """A stack as the project file stores it: the tree as JSON and one PNG per image. Encoding (seconds
+    for a large stack) is apart from writing so that it runs outside the file's write lock, and on the
+    worker (the UI writes a new project's layers there after creating the file)."""
+
+    meta: str
+    images: tuple[bytes, ...]
+
+
+def encode_stack(stack: LayerStack, merged_is_artwork: bool) -> EncodedStack:
+    """The stack's JSON row and PNG images."""
     images: list[bytes] = []
 
     def image(pixels: np.ndarray) -> dict[str, int]:
@@ -107,10 +118,15 @@ def save_stack(conn: sqlite3.Connection, stack: LayerStack, merged_is_artwork: b
         "merged": "artwork" if stack.merged is not None and merged_is_artwork else None,
         "children": [node(c) for c in stack.children],
     }
+    return EncodedStack(json.dumps(meta), tuple(images))
+
+
+def write_stack(conn: sqlite3.Connection, encoded: EncodedStack) -> None:
+    """Write an encoded stack (inside the caller's transaction), replacing any stored one."""
     conn.execute("DELETE FROM layer_stack")
     conn.execute("DELETE FROM layer_images")
-    conn.execute("INSERT INTO layer_stack (id, meta) VALUES (1, ?)", (json.dumps(meta),))
-    conn.executemany("INSERT INTO layer_images (idx, png) VALUES (?, ?)", list(enumerate(images)))
+    conn.execute("INSERT INTO layer_stack (id, meta) VALUES (1, ?)", (encoded.meta,))
+    conn.executemany("INSERT INTO layer_images (idx, png) VALUES (?, ?)", list(enumerate(encoded.images)))
 
 
 # --------------------------------------------------------------------------------------------- loading

@@ -34,6 +34,7 @@ from app.core.layers import (
     crop_box,
 )
 from app.core.pixel_modes import to_rgb_array
+from app.core.psd_channels import rgba_8bit
 from app.errors import ArtworkError
 
 _HINT = "Open it in your painting app and save it again, or export it as PNG."
@@ -106,7 +107,7 @@ def read_psd_stack(path: Path, max_pixels: int, cancel: CancelToken) -> LayerSta
         if merged is None:
             raise
         return fallback(exc.message)
-    reader = _Reader(canvas, cancel)
+    reader = _Reader(canvas, cancel, int(psd.depth), int(psd.version), mode == "GRAYSCALE")
     try:
         children = reader.group_children(psd, 0)
     except ArtworkError:
@@ -139,9 +140,17 @@ def _merged(psd: Any, name: str) -> np.ndarray | None:
 
 
 class _Reader:
-    def __init__(self, canvas: tuple[int, int], cancel: CancelToken) -> None:
+    def __init__(
+        self,
+        canvas: tuple[int, int],
+        cancel: CancelToken,
+        depth: int = 8,
+        version: int = 1,
+        grey: bool = False,
+    ) -> None:
         self.canvas = canvas
         self.cancel = cancel
+        self.depth, self.version, self.grey = depth, version, grey
         self.approximated: list[str] = []
         self.layer_count = 0
 
@@ -195,11 +204,13 @@ class _Reader:
         box = crop_box(int(item.left), int(item.top), int(item.width), int(item.height), self.canvas)
         if box is None:
             return np.zeros((0, 0, 4), np.uint8), 0, 0  # entirely off the canvas: kept empty, never decoded
-        # topil (8 bits a channel at any depth) is about three times faster than numpy (float32)
-        image = item.topil(apply_icc=False)
-        if image is None:
-            return None
-        rgba = np.asarray(image if image.mode == "RGBA" else image.convert("RGBA"))
+        rgba = rgba_8bit(item, self.depth, self.version, self.grey)  # 8-bit RGB or grey: straight to numpy
+        if rgba is None:
+            # topil (8 bits a channel at any depth) is about three times faster than numpy (float32)
+            image = item.topil(apply_icc=False)
+            if image is None:
+                return None
+            rgba = np.asarray(image if image.mode == "RGBA" else image.convert("RGBA"))
         if rgba.shape[:2] != (int(item.height), int(item.width)):
             raise ValueError(f"layer '{item.name}' decodes to {rgba.shape[1]}x{rgba.shape[0]} pixels")
         left, top, right, bottom = box

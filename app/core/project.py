@@ -71,12 +71,16 @@ class Project:
 
     # ---------------------------------------------------------------------------------- lifecycle
     @staticmethod
-    def create(path: Path, artwork: Artwork, tree: BranchTree | Sequence[Branch] = ()) -> Project:
+    def create(
+        path: Path, artwork: Artwork, tree: BranchTree | Sequence[Branch] = (), layers: bool = True
+    ) -> Project:
         """A new project file at `path` (replaced atomically if it exists) with the artwork and branches.
-        A `BranchTree` is kept as it is (the document's own tree); a sequence makes a new tree."""
+        A `BranchTree` is kept as it is (the document's own tree); a sequence makes a new tree.
+        `layers=False`: without the artwork's layer stack, which `put_layers` writes (encoding a large
+        stack takes seconds: the UI creates the file at once and writes the layers on its worker)."""
         if not isinstance(tree, BranchTree):
             tree = BranchTree(tree)
-        project = Project(ProjectStore.create(Path(path), artwork), artwork, tree)
+        project = Project(ProjectStore.create(Path(path), artwork, layers), artwork, tree)
         project.save_state()
         project.store.checkpoint()  # the branch list in the main file at once: a copy of it alone opens
         return project
@@ -134,6 +138,10 @@ class Project:
         and write the state there: the original is left as it was, so a read-only one can be saved too."""
         self.store = self.store.save_as(Path(path))
         self.save_state()
+
+    def put_layers(self) -> None:
+        """Write the artwork's layer stack (a project created with `layers=False`)."""
+        self.store.put_layers(self.artwork)
 
     def close(self) -> None:
         self.store.close()

@@ -24,7 +24,7 @@ import numpy as np
 from app.core.artwork import DEFAULT_MAX_PIXELS, Artwork
 from app.core.frame_png import decode_png, encode_png
 from app.core.frames import Frame, FrameKey, FrameKind
-from app.core.layer_store import load_stack, save_stack
+from app.core.layer_store import EncodedStack, encode_stack, load_stack, write_stack
 from app.core.layers import LayerStack
 from app.core.project_db import (
     APPLICATION_ID,
@@ -72,8 +72,9 @@ class ProjectStore:
 
     # ---------------------------------------------------------------------------------- open / create
     @classmethod
-    def create(cls, path: Path, artwork: Artwork) -> ProjectStore:
-        """A new project holding `artwork`; replaces an existing file at `path` atomically."""
+    def create(cls, path: Path, artwork: Artwork, layers: bool = True) -> ProjectStore:
+        """A new project holding `artwork`; replaces an existing file at `path` atomically. `layers=False`
+        leaves its layer stack out, for `put_layers` to write later (the UI does, on its worker)."""
         path = Path(path)
 
         def fill(conn: sqlite3.Connection) -> None:
@@ -93,10 +94,8 @@ class ProjectStore:
                         json.dumps(list(artwork.layer_names)),
                     ),
                 )
-                if artwork.layers is not None:
-                    merged = artwork.layers.merged
-                    same = merged is not None and np.array_equal(merged, artwork.pixels)
-                    save_stack(conn, artwork.layers, merged_is_artwork=same)
+                if layers and artwork.layers is not None:
+                    write_stack(conn, _encoded_layers(artwork, artwork.layers))
 
         write_atomically(path, fill)
         return cls.open(path)
@@ -212,6 +211,13 @@ class ProjectStore:
                 f"The artwork stored in '{self.path.name}' is damaged ({reason}).",
                 "Restore the project from a backup, or start a new project from the artwork image.",
             ) from exc
+
+    def put_layers(self, artwork: Artwork) -> None:
+        """Write `artwork`'s layer stack (replacing any): encoded first, outside the write lock."""
+        if artwork.layers is not None:
+            encoded = _encoded_layers(artwork, artwork.layers)
+            with self._writing() as conn:
+                write_stack(conn, encoded)
 
     def _load_layers(self, pixels: np.ndarray) -> LayerStack | None:
         """The stored layer stack; None when there is none or it is damaged (then `layers_damaged` says
@@ -455,3 +461,9 @@ class ProjectStore:
                 raise write_error(self.path, exc) from exc
             except sqlite3.DatabaseError as exc:
                 raise damaged(self.path.name, exc) from exc
+
+
+def _encoded_layers(artwork: Artwork, stack: LayerStack) -> EncodedStack:
+    """The stack as stored; its merged image is not stored twice when it is the artwork's own image."""
+    same = stack.merged is not None and np.array_equal(stack.merged, artwork.pixels)
+    return encode_stack(stack, merged_is_artwork=same)

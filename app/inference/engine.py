@@ -67,7 +67,7 @@ class SettingSpec:
 
     name: str
     label: str
-    kind: str  # "int", "float", "choice", "text", "bool", "steps"
+    kind: str  # "int", "float", "choice", "text", "bool", "steps"; "panel": set from a panel of its own
     default: object
     minimum: float | None = None
     maximum: float | None = None

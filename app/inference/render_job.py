@@ -74,6 +74,7 @@ class RenderRequest:
     frames: int | None = None
     steps: tuple[int, ...] | None = None
     keyframes: tuple[tuple[int, str], ...] = ()  # (undo step, image path): --keyframe of paints-undo
+    layer_keyframes: bool = False  # paints-undo: a layered artwork's own stages as keyframes
     export: ExportOptions = field(default_factory=ExportOptions)
     models: str | None = None  # where weights are and which device runs them: no effect on the pixels
     device: str | None = None
@@ -172,7 +173,7 @@ def prepare_engine(request: RenderRequest) -> PreparedEngine:
     if request.prompt is not None:
         settings["prompt"] = request.prompt
     keyframes = {step: Path(path) for step, path in request.keyframes}
-    if keyframes and not hasattr(engine, "set_user_keyframe"):
+    if (keyframes or request.layer_keyframes) and not hasattr(engine, "set_user_keyframe"):
         raise EngineError(
             f"The {engine.display_name} engine does not take keyframe images.", "Use --engine paints-undo."
         )
@@ -200,6 +201,19 @@ def _frame_source(source: ProcessFrames, request: RenderRequest) -> tuple[list[i
     order = source.video_parts()
     # Video of the whole chain: entries are positions in the chain, white canvas first.
     return list(range(len(order))), lambda i: source.frame_for_part(order[i]), source.frame_for_step
+
+
+def _layer_stages(
+    artwork: Artwork, seed: int, cancel: CancelToken, warn: Callable[[str], None]
+) -> dict[int, np.ndarray]:
+    """--keyframes-from-layers: the artwork's layer stages (app/inference/layers/stages.py); a flat
+    artwork has none, said as a warning (a batch may mix flat and layered files)."""
+    if artwork.layers is None or not artwork.layers.layers():
+        warn("the artwork has no layers: --keyframes-from-layers is ignored for it")
+        return {}
+    from app.inference.layers.stages import stage_frames
+
+    return stage_frames(artwork, seed, cancel)
 
 
 def render_artwork(
@@ -230,8 +244,9 @@ def render_artwork(
     bar = stage("analyse")
     t0 = time.perf_counter()
     session = engine.prepare(artwork, spec, cancel, bar)
-    for step, path in prepared.keyframes.items():
-        pixels = load_artwork(path, cancel=cancel).pixels
+    user = _layer_stages(artwork, spec.seed, cancel, warn) if request.layer_keyframes else {}
+    user |= {step: load_artwork(path, cancel=cancel).pixels for step, path in prepared.keyframes.items()}
+    for step, pixels in user.items():  # an image of the user's own wins over a layer stage
         engine.set_user_keyframe(session, step, np.asarray(pixels))  # type: ignore[attr-defined]
     bar.done()
     timings["prepare_s"] = time.perf_counter() - t0

@@ -44,7 +44,7 @@ from app.core.tiered_store import DEFAULT_MEMORY_BUDGET, LoadResult, TieredFrame
 from app.core.track_summary import TrackSummary, get_track_summary
 from app.errors import UndoStudioError
 from app.inference.engine import EngineSession, ProcessEngine
-from app.inference.registry import DEFAULT_ENGINE, create_engine
+from app.inference.registry import DEFAULT_ENGINE, LAYERS_ENGINE, create_engine
 from app.inference.runner import CallJob, InterpolateJob, RenderJob, Request
 from app.ui.branch_sessions import BranchSessions, EngineFactory
 from app.ui.error_text import error_text
@@ -129,9 +129,12 @@ class Document(QObject):
 
     # -- artwork, project and branches -----------------------------------------------------------
     def open_artwork(self, artwork: Artwork) -> None:
-        """Make `artwork` the document, with one branch of the default engine."""
+        """Make `artwork` the document, with one branch of the default engine; a layered artwork's is
+        the layers engine (the artist's own layers are the strongest process hint there is)."""
         self.set_artwork(artwork)
-        self.add_branch(BranchSpec.make(DEFAULT_ENGINE, 0), name=self.tr("Seed 0"))
+        layered = artwork.layers is not None and bool(artwork.layers.layers())
+        engine = LAYERS_ENGINE if layered else DEFAULT_ENGINE
+        self.add_branch(BranchSpec.make(engine, 0), name=self.tr("Seed 0"))
         self.set_dirty(True)
 
     def set_artwork(self, artwork: Artwork, tree: BranchTree | None = None) -> None:
@@ -372,6 +375,12 @@ class Document(QObject):
             return None
         self._kept_tracks[branch_id] = track
         return track
+
+    def prepare_session(self, branch_id: str) -> None:
+        """Prepare the session that shows `branch_id`'s finished end, if not done or on its way: a view
+        that shows the plan itself asks (a reopened project's stored frames need no engine)."""
+        if self.has_branch(branch_id):
+            self._prepare(self.owner_for(branch_id, 0))
 
     def failure(self, branch_id: str) -> str | None:
         """Why the branch could not be generated, or None."""

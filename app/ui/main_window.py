@@ -16,6 +16,8 @@ from app.ui.canvas.view import CanvasView
 from app.ui.compare.view import CompareView
 from app.ui.document import Document
 from app.ui.icons import icon
+from app.ui.layers.controller import LayersController
+from app.ui.layers.panel import LayersPanel
 from app.ui.menus import Menus
 from app.ui.preferences import Preferences, apply_models_dir
 from app.ui.project_controller import ProjectController
@@ -73,6 +75,12 @@ class MainWindow(QMainWindow):
         self.score_dock.setWidget(self.score_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.score_dock)
         self.score_dock.hide()  # shown from the View menu, or when a recording is added
+        self.layers_panel = LayersPanel()
+        self.layers_dock = QDockWidget(self.tr("Layers"), self)
+        self.layers_dock.setObjectName("layersDock")
+        self.layers_dock.setWidget(self.layers_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.layers_dock)
+        self.layers_dock.hide()  # shown while the artwork has layers (LayersController)
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.toolbar = QToolBar(self.tr("Main"))
@@ -115,6 +123,7 @@ class MainWindow(QMainWindow):
         self.projects = ProjectController(self.document, self.worker, self.view_state, self)
         self.controller = WindowController(self, probe_system=probe_system)
         self.scores = ScoreController(self, self.score_panel)
+        self.layers = LayersController(self, self.layers_panel)
         self.menus = Menus(self)
 
     def view_state(self) -> dict[str, Any]:

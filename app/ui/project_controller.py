@@ -1,6 +1,7 @@
 """ProjectController: save / open / autosave through the core's `Project` (SQLite file, design §6).
 
-- Save (first time) creates the file and writes every frame generated so far on the worker thread.
+- Save (first time) creates the file and writes every frame generated so far (and a layered artwork's
+  layer stack) on the worker thread.
 - Autosave: once a project has a file, each completed frame batch is written (debounced, on the worker,
   low priority, a few frames per job so renders run between them: `app.ui.frame_batches`) and the branch tree/view state after every change, so a crash loses nothing.
 - Branches of a deterministic engine (procedural) keep a recipe instead of frames: written once per
@@ -71,6 +72,7 @@ class ProjectController(QObject):
         self._pending: dict[FrameKey, Frame] = {}
         self._recipes: set[str] = set()  # branches whose recipe or seen steps are to be written
         self._tracks: set[str] = set()  # branches whose track summary (bands, keyframes, curve) may be new
+        self._layers_due = False  # a new project's layer stack is still to be written (on the worker)
         self._writes: set[int] = set()
         self._batches = FrameBatches()
         self.timer = QTimer(self)
@@ -174,6 +176,8 @@ class ProjectController(QObject):
         if project.read_only:
             self._report_unsaved()
             return
+        if self._layers_due:
+            self._write_layers(project)
         for branch_id in sorted(self._recipes):
             if self.doc.has_branch(branch_id):
                 self._write_recipe(project, branch_id)
@@ -207,6 +211,18 @@ class ProjectController(QObject):
             self._write_next_batch(project)
 
         self._submit_write(write, keep, then, self._batches.dropped)
+
+    def _write_layers(self, project: Project) -> None:
+        """A new project's layer stack, encoded and written on the worker: one PNG per layer of a large
+        artwork takes seconds, which the first Save must not spend on the UI thread. Until it is written
+        the file holds the artwork flat (a crash before then reopens it without its layers)."""
+        self._layers_due = False
+
+        def write(cancel: CancelToken, progress: ProgressCallback) -> int:
+            project.put_layers()
+            return 0
+
+        self._submit_write(write, lambda: setattr(self, "_layers_due", True))
 
     def _write_recipe(self, project: Project, branch_id: str) -> None:
         """The branch's seen steps, with its recipe when the file has none yet (made on the worker:
@@ -276,15 +292,15 @@ class ProjectController(QObject):
     def busy(self) -> bool:
         """Writes are on their way to the file (not: held back by a read-only project)."""
         waiting = not (self.project is not None and self.project.read_only)
-        return bool(self._writes) or (
-            waiting
-            and (bool(self._pending) or bool(self._recipes) or bool(self._tracks) or self._batches.waiting())
-        )
+        queued = self._pending or self._recipes or self._tracks or self._layers_due
+        return bool(self._writes) or (waiting and (bool(queued) or self._batches.waiting()))
 
     def _written(self, req: Request, _count: int) -> None:
         self._writes.discard(req.id)
         self._checkpoint_due = True
-        if self._disk_full and not (self._pending or self._recipes or self._state_unsaved):
+        if self._disk_full and not (
+            self._pending or self._recipes or self._state_unsaved or self._layers_due
+        ):
             self._disk_full = False  # everything kept has been written: space is back
             self.retry_timer.stop()
             self._report_unsaved()
@@ -361,7 +377,8 @@ class ProjectController(QObject):
             if self.project is None:
                 if path is None:
                     return False
-                self.project = Project.create(path, self.doc.artwork, self.doc.tree)
+                self.project = Project.create(path, self.doc.artwork, self.doc.tree, layers=False)
+                self._layers_due = self.doc.artwork.layers is not None
                 self.doc.attach_project(self.project)
                 self._tracks.update(b.id for b in self.doc.branches)
                 for b in self.doc.branches:
@@ -424,6 +441,7 @@ class ProjectController(QObject):
         self._pending.clear()
         self._recipes.clear()
         self._tracks.clear()
+        self._layers_due = False
         self._batches.give_back()
         self.save_progress.emit(0, 0)
         self._disk_full = self._state_unsaved = False

@@ -39,6 +39,10 @@
       <source>Name</source>
       <translation>名称</translation>
     </message>
+    <message>
+      <source>your own</source>
+      <translation>自定</translation>
+    </message>
   </context>
   <context>
     <name>BranchesPanel</name>
@@ -292,6 +296,10 @@ Export the GIF anyway?</source>
     <message>
       <source>Save as…</source>
       <translation>另存为…</translation>
+    </message>
+    <message>
+      <source>Layers</source>
+      <translation>图层</translation>
     </message>
   </context>
   <context>
@@ -1162,6 +1170,22 @@ Export the GIF anyway?</source>
       <source>Download complete</source>
       <translation>下载完成</translation>
     </message>
+    <message>
+      <source>Layer classes</source>
+      <translation>图层类别</translation>
+    </message>
+    <message>
+      <source>Painting order</source>
+      <translation>绘制顺序</translation>
+    </message>
+    <message>
+      <source>Classes you chose for layers.</source>
+      <translation>你为图层选择的类别。</translation>
+    </message>
+    <message>
+      <source>The order you chose.</source>
+      <translation>你选择的顺序。</translation>
+    </message>
   </context>
   <context>
     <name>Errors</name>
@@ -1761,6 +1785,10 @@ Export the GIF anyway?</source>
       <source>Check the address (ray://HOST:10001 or HOST:6379) and that the cluster is running (ray status).</source>
       <translation>请检查地址（ray://HOST:10001 或 HOST:6379），并确认集群正在运行（ray status）。</translation>
     </message>
+    <message>
+      <source>Change it in the layers panel, or leave the setting out.</source>
+      <translation>请在图层面板中更改，或不设置此项。</translation>
+    </message>
 </context>
   <context>
     <name>BranchUndo</name>
@@ -1870,6 +1898,10 @@ Export the GIF anyway?</source>
     <message>
       <source>Redo</source>
       <translation>重做</translation>
+    </message>
+    <message>
+      <source>Layers panel</source>
+      <translation>图层面板</translation>
     </message>
   </context>
   <context>
@@ -2101,6 +2133,136 @@ Export the GIF anyway?</source>
     <message>
       <source>Closest to the recording: %1</source>
       <translation>最接近录制的是：%1</translation>
+    </message>
+  </context>
+  <context>
+    <name>LayersPanel</name>
+    <message>
+      <source>New Layers branch</source>
+      <translation>新建图层分支</translation>
+    </message>
+    <message>
+      <source>A branch built from the file&apos;s own layers</source>
+      <translation>由文件自身图层生成的分支</translation>
+    </message>
+    <message>
+      <source>Layer</source>
+      <translation>图层</translation>
+    </message>
+    <message>
+      <source>Class</source>
+      <translation>类别</translation>
+    </message>
+    <message>
+      <source>Steps</source>
+      <translation>步数</translation>
+    </message>
+    <message>
+      <source>Click a layer to see it being painted</source>
+      <translation>点击图层，查看它被绘制的过程</translation>
+    </message>
+    <message>
+      <source>Drag a layer to paint it earlier or later (a new branch).</source>
+      <translation>拖动图层可让它更早或更晚绘制（生成新分支）。</translation>
+    </message>
+    <message>
+      <source>Stack</source>
+      <translation>图层堆栈</translation>
+    </message>
+    <message>
+      <source>Painting order</source>
+      <translation>绘制顺序</translation>
+    </message>
+    <message>
+      <source>Sketch</source>
+      <translation>草稿</translation>
+    </message>
+    <message>
+      <source>Line art</source>
+      <translation>线稿</translation>
+    </message>
+    <message>
+      <source>Base colours</source>
+      <translation>底色</translation>
+    </message>
+    <message>
+      <source>Shadows</source>
+      <translation>阴影</translation>
+    </message>
+    <message>
+      <source>Highlights</source>
+      <translation>高光</translation>
+    </message>
+    <message>
+      <source>Background</source>
+      <translation>背景</translation>
+    </message>
+    <message>
+      <source>Effects</source>
+      <translation>特效</translation>
+    </message>
+    <message>
+      <source>Text</source>
+      <translation>文字</translation>
+    </message>
+    <message>
+      <source>Change the class: a new branch paints the layer that way</source>
+      <translation>更改类别：新分支会按该类别绘制此图层</translation>
+    </message>
+  </context>
+  <context>
+    <name>LayersController</name>
+    <message>
+      <source>Approximated (in the merged image only, arriving at the end): %1</source>
+      <translation>近似处理（仅存在于合并图像中，在最后出现）：%1</translation>
+    </message>
+    <message>
+      <source>The active branch uses another engine. Classes and steps are shown for a Layers branch.</source>
+      <translation>当前分支使用其他引擎。类别和步数只对图层分支显示。</translation>
+    </message>
+    <message>
+      <source>Planning the layers of “%1”…</source>
+      <translation>正在规划“%1”的图层…</translation>
+    </message>
+    <message>
+      <source>%1 layers, as planned in “%2”. Change a class or the order to make a new branch.</source>
+      <translation>共 %1 个图层，按“%2”的规划显示。更改类别或顺序会生成新分支。</translation>
+    </message>
+    <message>
+      <source>not painted</source>
+      <translation>不绘制</translation>
+    </message>
+    <message>
+      <source>Empty, hidden in a hidden group, or not planned yet</source>
+      <translation>空图层、位于隐藏组中，或尚未规划</translation>
+    </message>
+    <message>
+      <source>%1 (hidden)</source>
+      <translation>%1（隐藏）</translation>
+    </message>
+    <message>
+      <source>Hidden in the file: painted early, hidden again when the artist would have</source>
+      <translation>在文件中隐藏：先被画出，之后在画师通常会隐藏它的时候再隐藏</translation>
+    </message>
+    <message>
+      <source>%1–%2</source>
+      <translation>%1–%2</translation>
+    </message>
+    <message>
+      <source>hidden by %1</source>
+      <translation>第 %1 步时隐藏</translation>
+    </message>
+    <message>
+      <source>“%1” as %2</source>
+      <translation>“%1”改为%2</translation>
+    </message>
+    <message>
+      <source>“%1” moved</source>
+      <translation>“%1”已移动</translation>
+    </message>
+    <message>
+      <source>Your painting order</source>
+      <translation>自定绘制顺序</translation>
     </message>
   </context>
 </TS>

@@ -145,3 +145,16 @@ def test_groups_are_kept(tmp_path: Path) -> None:
     with ProjectStore.create(tmp_path / "p.undoproj", art) as store:
         group = store.load_artwork().layers.children[-1]  # type: ignore[union-attr]
     assert isinstance(group, Group) and group.children[0].name == "Sketch" and not group.children[0].visible
+
+
+def test_a_project_created_without_its_layers_gets_them_later(tmp_path: Path) -> None:
+    """What the UI's first save does: the file at once, the layers written afterwards (on its worker)."""
+    art = load_artwork(write_psd(tmp_path / "art.psd", SIZE, _specs()))
+    path = tmp_path / "p.undoproj"
+    with Project.create(path, art, layers=False) as project:
+        with Project.open(path, read_only=True) as early:
+            assert early.artwork.layers is None  # flat until the layers are written
+        project.put_layers()
+    with Project.open(path) as project:
+        assert project.artwork.layers is not None
+        _same_tree(project.artwork.layers, art.layers)

@@ -167,6 +167,38 @@ def test_cli_takes_a_user_keyframe_and_refuses_it_for_the_procedural_engine(
     assert main(["render", str(image), "--out", str(tmp_path / "q"), "--keyframe", "abc"]) == 1
 
 
+def test_cli_takes_a_layered_artwork_s_stages_as_keyframes(
+    models: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from layered_files import Spec, write_ora
+
+    from app.cli import main
+    from app.core.artwork import load_artwork
+    from app.inference.layers.stages import stage_frames
+
+    dark = np.zeros((48, 64, 4), np.uint8)
+    dark[..., 3] = 255
+    light = np.full((24, 64, 4), 235, np.uint8)
+    specs = [Spec("Background", dark), Spec("Lines", light, y=24)]
+    image = write_ora(tmp_path / "art.ora", (64, 48), specs)
+    stages = stage_frames(load_artwork(image))
+    step = max(stages)
+    out = tmp_path / "frames"
+    keys = ("--prompt", "a b", "--keyframes-from-layers")
+    args = _cli_render_args(monkeypatch, models, image, out, "--steps", str(step), *keys)
+    assert main(args) == 0, capsys.readouterr().err
+    frame = np.asarray(Image.open(out / "frame_00000.png")).astype(np.float32)
+    # the artwork's own stage (fitted to the working size and back), not a generated keyframe
+    assert np.abs(frame - np.asarray(Image.fromarray(stages[step]).resize((64, 48)))).mean() < 12
+    flat = tmp_path / "flat.png"
+    Image.fromarray(artwork(48, 64, seed=5)).save(flat)
+    args = _cli_render_args(monkeypatch, models, flat, tmp_path / "f", "--steps", "500", *keys)
+    assert main(args) == 0
+    assert "no layers" in capsys.readouterr().err
+    assert main(["render", str(flat), "--out", str(tmp_path / "p"), "--keyframes-from-layers"]) == 1
+    assert "does not take keyframe images" in capsys.readouterr().err
+
+
 def _cli_render_args(monkeypatch, models: Path, image: Path, out: Path, *extra: str) -> list[str]:
     """`undo-studio render` arguments for the tiny Paints-UNDO chain, with the engine made ready: the
     real check verifies every file against the FULL-SIZE manifests and rightly refuses these tiny

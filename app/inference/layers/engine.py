@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -38,8 +38,10 @@ from app.inference.engine import (
     StageBand,
 )
 from app.inference.layers.classify import CLASSES, classify
+from app.inference.layers.overrides import CLASSES_SETTING, ORDER_SETTING, class_overrides, order_override
 from app.inference.layers.plan import BACKGROUND_ORDERS, FINISH, HIDE, PAINT, Event, LayerInfo, make_plan
 from app.inference.layers.reveal import reveal_times
+from app.inference.layers.windows import step_at
 from app.inference.layers.working import scale_stack, with_shown
 from app.inference.procedural.engine import working_image
 from app.inference.recipe import damaged_recipe, pack_recipe, unpack_recipe
@@ -91,6 +93,9 @@ class LayersEngine(EvenlySpacedInterpolation):
                 choices=BACKGROUND_ORDERS,
                 help="Paint the background layers early or late; auto lets the seed decide.",
             ),
+            # set from the layers panel (overrides.py), not from the new-branch form
+            SettingSpec(CLASSES_SETTING, "Layer classes", "panel", (), help="Classes you chose for layers."),
+            SettingSpec(ORDER_SETTING, "Painting order", "panel", (), help="The order you chose."),
         )
 
     # -- prepare ---------------------------------------------------------------------------------
@@ -113,11 +118,13 @@ class LayersEngine(EvenlySpacedInterpolation):
         background = self._background(spec)
         stack, image = self._stack(artwork)
         progress(0.05, "Reading the layers")
-        infos = _layer_infos(stack)
+        count = len(stack.layers())
+        chosen, order = class_overrides(spec, count), order_override(spec, count)
+        infos = [replace(i, cls=chosen.get(i.index, i.cls)) for i in _layer_infos(stack)]
         cancel.raise_if_cancelled()
         rng = np.random.default_rng([int(spec.seed) & 0xFFFFFFFF, 0x1A7E])
-        events = make_plan(infos, rng, background)
-        classes = [""] * len(stack.layers())
+        events = make_plan(infos, rng, background, order)
+        classes = [""] * count
         for info in infos:
             classes[info.index] = info.cls
         return self._build(artwork, spec, stack, image, events, tuple(classes), cancel, progress)
@@ -353,10 +360,6 @@ def _band_name(parents: tuple[Group, ...], layer: Layer) -> str:
     return parents[0].name if parents else layer.name
 
 
-def _step(t: float) -> int:
-    return MAX_STEP - int(round(min(max(t, 0.0), 1.0) * MAX_STEP))
-
-
 def _bands(events: tuple[Event, ...]) -> tuple[StageBand, ...]:
     """One band per run of events with the same band name, contiguous from step 999 to 0."""
     runs: list[tuple[str, float]] = []
@@ -365,8 +368,8 @@ def _bands(events: tuple[Event, ...]) -> tuple[StageBand, ...]:
             runs.append((e.band, e.start))
     bands = []
     for k, (name, start) in enumerate(runs):
-        first = _step(start) if k else MAX_STEP
-        last = MIN_STEP if k == len(runs) - 1 else _step(runs[k + 1][1]) + 1
+        first = step_at(start) if k else MAX_STEP
+        last = MIN_STEP if k == len(runs) - 1 else step_at(runs[k + 1][1]) + 1
         bands.append(StageBand(name, first, min(first, last)))
     return tuple(bands)
 
@@ -374,7 +377,7 @@ def _bands(events: tuple[Event, ...]) -> tuple[StageBand, ...]:
 def _keyframes(events: tuple[Event, ...]) -> tuple[int, ...]:
     steps = {MAX_STEP, MIN_STEP}
     for e in events:
-        steps.add(_step(e.start))
+        steps.add(step_at(e.start))
     return tuple(sorted(steps, reverse=True))
 
 
@@ -383,7 +386,7 @@ def _change(events: tuple[Event, ...], boxes: list[Box | None], canvas: int) -> 
     curve = np.zeros(MAX_STEP + 1)
     for e, box in zip(events, boxes, strict=True):
         area = canvas if box is None else (box[2] - box[0]) * (box[3] - box[1])
-        a, b = _step(e.end), _step(e.start)
+        a, b = step_at(e.end), step_at(e.start)
         if b >= a:
             curve[a : b + 1] += area / canvas / (b - a + 1)
     return curve

@@ -13,6 +13,7 @@ as its layer needs (by class and painted area).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,8 +68,12 @@ class Event:
     band: str
 
 
-def make_plan(infos: list[LayerInfo], rng: np.random.Generator, background: str) -> tuple[Event, ...]:
-    """Events in painting order with their windows; the last one is FINISH."""
+def make_plan(
+    infos: list[LayerInfo], rng: np.random.Generator, background: str, order: Sequence[int] = ()
+) -> tuple[Event, ...]:
+    """Events in painting order with their windows; the last one is FINISH. `order` (layer indices) is
+    the user's own painting order: those layers come first, in it, as given (a clipped layer too: the
+    user may want it before its base), the rest after them in the planned order."""
     late = background == "late" or (background == "auto" and bool(rng.random() < 0.5))
     bg_rank = 5.5 if late else 1.5
 
@@ -78,6 +83,9 @@ def make_plan(infos: list[LayerInfo], rng: np.random.Generator, background: str)
 
     ordered = sorted(infos, key=key)
     ordered = _after_bases(ordered)
+    if order:
+        place = {index: k for k, index in enumerate(order)}
+        ordered.sort(key=lambda info: place.get(info.index, len(place)))  # stable: the rest keep theirs
     steps: list[tuple[str, LayerInfo, float]] = []
     for info in ordered:
         weight = _WEIGHT.get(info.cls, 1.0) * (0.3 + float(np.sqrt(max(info.coverage, 0.0))))

@@ -23,6 +23,8 @@ def _value(spec: SettingSpec | None, value: object) -> str:
         return translate(CONTEXT, "on") if value else translate(CONTEXT, "off")
     if isinstance(value, float):
         return f"{value:g}"
+    if spec is not None and spec.kind == "panel":
+        return translate(CONTEXT, "your own")  # a list of layer indices says nothing in a list item
     if isinstance(value, (tuple, list)):
         return ", ".join(str(v) for v in value)
     if spec is not None and spec.kind == "choice":

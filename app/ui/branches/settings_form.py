@@ -31,6 +31,8 @@ class SettingsForm(QWidget):
             self.form.removeRow(0)
         self._editors.clear()
         for spec in specs:
+            if spec.kind == "panel":
+                continue  # set from its own panel (the layers panel), not when a branch is created
             editor = self._editor(spec)
             editor.setToolTip(tr_engine(spec.help) if spec.help else "")
             self.form.addRow(tr_engine(spec.label), editor)
