@@ -2134,6 +2134,10 @@ Export the GIF anyway?</source>
       <source>Closest to the recording: %1</source>
       <translation>最接近录制的是：%1</translation>
     </message>
+    <message>
+      <source>The recording is aligned: score the branches against it.</source>
+      <translation>录制已对齐：现在可以按录制为分支评分。</translation>
+    </message>
   </context>
   <context>
     <name>LayersPanel</name>

@@ -260,4 +260,5 @@ def test_the_score_panel_says_how_the_recording_shows_the_artwork(qtbot, make_wi
     assert "Mirrored: yes" in text and "Turned: 90° clockwise" in text and "Canvas flipped: " in text
     (first, last), *_ = w.document.session(w.document.active_id).aligned.alignment.flipped_ranges
     assert f"{first:.1f}–{last:.1f} s" in text
+    assert "Add a recording" not in w.score_panel.status.text()  # it was added: the next step is scoring
     wait_exact(qtbot, w)
