@@ -52,9 +52,7 @@ class ScoreController(QObject):
         if isinstance(session, RecordedSession) and session.aligned is not None:
             self.panel.show_alignment(session.aligned.alignment)
             if self.report is None:  # the panel no longer asks for a recording: say what comes next
-                self.panel.status.setText(
-                    self.tr("The recording is aligned: score the branches against it.")
-                )
+                self.panel.status.setText(self.tr("The recording is aligned: score the branches against it."))
 
     def _recording(self) -> tuple[Branch, AlignedRecording] | None:
         """The Recorded branch to compare with (the active one when it is recorded, else the first) and
