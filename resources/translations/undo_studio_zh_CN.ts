@@ -747,6 +747,14 @@ Export the GIF anyway?</source>
   <context>
     <name>Engine</name>
     <message>
+      <source>Default: 12 on a CPU (the fast hybrid), 50 on a GPU (the reference).</source>
+      <translation>默认：CPU 上 12（快速混合模式），GPU 上 50（参考值）。</translation>
+    </message>
+    <message>
+      <source>Resolution the models run at; frames are resized to the artwork's size. Default: 384 on a CPU, 640 on a GPU.</source>
+      <translation>模型运行的分辨率；帧会缩放回作品的尺寸。默认：CPU 上 384，GPU 上 640。</translation>
+    </message>
+    <message>
       <source>Trying process %1</source>
       <translation>正在尝试第 %1 个过程</translation>
     </message>
