@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STEP=IMAGE",
         help="paints-undo: use your own image (a sketch, an earlier version) as the keyframe at STEP (repeatable)",
     )
+    r.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object at the end: output, frames, timings and paints-undo's time/memory estimate",
+    )
 
     sc = sub.add_parser(
         "score",

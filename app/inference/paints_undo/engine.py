@@ -191,6 +191,25 @@ class PaintsUndoEngine:
             self._device_info = resolve_device(self.device)
         return self._device_info
 
+    def _estimate(self, sess: PaintsUndoSession, cancel: CancelToken) -> Any:
+        """The run's time and peak memory on this device (estimate.py: calibrated once per device and
+        size), before any keyframe is sampled: `session.extra["estimate"]`, a `RunEstimate`."""
+        from app.core.segments import SegmentLayout
+        from app.inference.paints_undo.estimate import calibrate, estimate_run
+
+        pipe = self._single_frame()
+        info = self._device()
+        calibration = calibrate(pipe, sess, info, cancel)
+        return estimate_run(
+            calibration,
+            info,
+            keyframes=sum(1 for s in sess.keyframe_steps if s not in sess.keyframes),
+            segments=len(SegmentLayout(tuple(sess.keyframe_steps)).segments()),
+            steps=sess.steps,
+            video_steps=sess.video_steps,
+            in_between=sess.in_between,
+        )
+
     # -- models ------------------------------------------------------------------------------------
     def _single_frame(self) -> Any:
         if self._pipeline is None:
@@ -266,13 +285,18 @@ class PaintsUndoEngine:
         keyframe (fork.py), made here from the parent's spec (a keyframe or a segment of the parent)."""
         origin = fork_origin(spec, self.name)
         if origin is None:
-            return self._prepare_own(artwork, spec, cancel, progress)
+            own = self._prepare_own(artwork, spec, cancel, scaled_progress(progress, 0.0, 0.9))
+            progress(0.9, "Estimating the time")
+            own.extra["estimate"] = self._estimate(own, cancel)
+            progress(1.0, "Ready")
+            return own
         sess = self._prepare_own(artwork, spec, cancel, scaled_progress(progress, 0.0, 0.2))
         parent = self.prepare(artwork, origin[0], cancel, scaled_progress(progress, 0.2, 0.4))
         progress(0.4, "Rendering the parent's frame at the fork step")
         frame = frame_at(self, parent, origin[1], cancel, scaled_progress(progress, 0.4, 1.0))
         working = self._single_frame().prepare_image(frame, sess.working_size)
         start_from_parent(sess, parent, origin[1], frame, working)
+        sess.extra["estimate"] = self._estimate(sess, cancel)
         progress(1.0, "Ready")
         return sess
 
