@@ -83,8 +83,10 @@ class FakePipe:
     def noise_for(self, shape: tuple[int, ...], seed: int) -> None:
         return None
 
-    def denoise(self, *args: object, cancel: object = None) -> str:
+    def denoise(self, *args: object, cancel: object = None, progress=None) -> str:
         self.calls.append("denoise")
+        for step in (1, 2):  # the sampler reports after each step
+            progress(step / 2, f"Sampling step {step}/2")
         return "latents"
 
     def decode(self, latents: object, cancel: object = None) -> list:

@@ -2,7 +2,7 @@
 
 Why: on a CPU a branch at the reference settings takes the better part of a day, and nothing said so
 before it started. A short calibration times what dominates a run on THIS device at THIS working size:
-one UNet call (one keyframe with its CFG pair, one sampler step) and one VAE decode, a few seconds on a
+one warm UNet call (one keyframe with its CFG pair, one sampler step) and one VAE decode, seconds on a
 CPU, cached per device, dtype and size in the user cache folder (`platformdirs`; `$UNDO_STUDIO_CACHE`
 overrides it), so it runs once per machine and size. From it:
 
@@ -51,7 +51,7 @@ VIDEO_BUCKET_PX = 320 * 512  # the video model's working size (its reference buc
 VIDEO_FRAMES = 16
 VIDEO_FRAME_COST = 1.3  # one video-UNet frame vs one single-frame image at equal pixels (temporal layers)
 VIDEO_DECODE_COST = 1.5  # the video VAE's temporal decoder vs the single-frame decoder, per frame
-PAINTED_S_PER_MPIX = 6.0  # one painted segment (16 frames) per working megapixel, 2-core CPU
+PAINTED_S_PER_MPIX = 2.0  # one painted segment per working megapixel (bench/hybrid.py: 1.6 s for 7 at 384²)
 PROCESS_BYTES = GB // 2  # Python, torch and the app itself, on a CPU
 _REFERENCE_PX = 320 * 512  # the size devices.ACTIVATION_BYTES are given for
 
@@ -185,22 +185,26 @@ def remember(key: str, calibration: Calibration) -> None:
 
 def calibrate(pipe: Any, sess: Any, info: DeviceInfo, cancel: CancelToken = NEVER_CANCELLED) -> Calibration:
     """The cached calibration for this device and working size, else one measured with `pipe` (a
-    SingleFramePipeline) on the session's own latent and prompts: one sampler step of one keyframe,
-    then its decode."""
+    SingleFramePipeline) on the session's own latent and prompts: two sampler steps of one keyframe
+    (the second one timed), then its decode."""
     key = calibration_key(info, sess.working_size)
     found = cached(key)
     if found is not None:
         return found
     noise = pipe.noise_for(tuple(sess.image_latent.shape), sess.seed)
+    marks: list[float] = []  # after each sampler step: the second call is timed warm (bench/hybrid.py
+    # saw a cold first call on a CPU take over 4x a warm one: kernel set-up and page faults)
     start = time.perf_counter()
     latents = pipe.denoise(
-        sess.image_latent, sess.positive, sess.negative, [999], noise, 1, sess.cfg, cancel=cancel
-    )
+        sess.image_latent, sess.positive, sess.negative, [999], noise, 2, sess.cfg,
+        cancel=cancel, progress=lambda _f, _m="": marks.append(time.perf_counter()),
+    )  # fmt: skip
     middle = time.perf_counter()
     pipe.decode(latents, cancel)
     end = time.perf_counter()
+    call_s = marks[-1] - marks[-2] if len(marks) >= 2 else (middle - start) / 2
     w, h = sess.working_size
-    calibration = Calibration(middle - start, end - middle, (int(w), int(h)))
+    calibration = Calibration(call_s, end - middle, (int(w), int(h)))
     remember(key, calibration)
     return calibration
 
