@@ -193,7 +193,7 @@ def calibrate(pipe: Any, sess: Any, info: DeviceInfo, cancel: CancelToken = NEVE
         return found
     noise = pipe.noise_for(tuple(sess.image_latent.shape), sess.seed)
     marks: list[float] = []  # after each sampler step: the second call is timed warm (bench/hybrid.py
-    # saw a cold first call on a CPU take over 4x a warm one: kernel set-up and page faults)
+    # saw a cold first call on a CPU take about 2x a keyframe's share of a warm batch: set-up, page faults)
     start = time.perf_counter()
     latents = pipe.denoise(
         sess.image_latent, sess.positive, sess.negative, [999], noise, 2, sess.cfg,
