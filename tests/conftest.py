@@ -9,12 +9,16 @@ skips proves nothing.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The Paints-UNDO speed calibration (app/inference/paints_undo/estimate.py) caches per device in the
+# user cache folder: tests keep theirs in a folder of their own, never in the user's.
+os.environ.setdefault("UNDO_STUDIO_CACHE", tempfile.mkdtemp(prefix="undo-studio-test-cache-"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_ROOT / "tests" / "fixtures" / "reference"

@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="paints-undo: a layered artwork's own stages (PSD/ORA/KRA groups and layers) as its keyframes",
     )
+    r.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object at the end: output, frames, timings and paints-undo's time/memory estimate",
+    )
 
     sc = sub.add_parser(
         "score",

@@ -7,6 +7,7 @@ The render itself (engine session, frames, exporter, contact sheet) lives in ren
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from app.core.cancel import CancelToken
 from app.core.export import ExportOptions
 from app.errors import EngineError, ExportError, RecordingError
 from app.inference.frame_source import ProcessFrames
+from app.inference.paints_undo.estimate import RunEstimate
 from app.inference.render_job import (
     FrameFn,
     RenderRequest,
@@ -65,6 +67,13 @@ def render_request(args: argparse.Namespace) -> RenderRequest:
 
 def _warn(text: str) -> None:
     print(f"warning: {text}", file=sys.stderr)
+
+
+def _announce(estimate: RunEstimate) -> None:
+    """A neural run's time and memory, said before the wait (with what to do when it is long)."""
+    print(estimate.summary(), file=sys.stderr)
+    for text in estimate.warnings():
+        _warn(text)
 
 
 def _beside_recording(
@@ -133,7 +142,17 @@ def render_command(args: argparse.Namespace, cancel: CancelToken) -> int:
         stage=TerminalProgress,
         warn=_warn,
         beside=_beside_recording(args, cancel) if args.recording is not None else None,
+        on_estimate=_announce,
     )
     seconds = sum(report.timings.values())
     print(f"Wrote {out} ({report.frame_count} frames, {seconds:.1f} s)", file=sys.stderr)
+    if args.json:
+        summary = {
+            "out": str(out),
+            "frames": report.frame_count,
+            "output_size": list(report.output_size),
+            "timings": {k: round(v, 3) for k, v in report.timings.items()},
+            "estimate": report.estimate,
+        }
+        print(json.dumps(summary))
     return 0

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from app.core.frames import MAX_STEP
 from app.errors import EngineError
 from app.inference.engine import ProcessEngine
 from app.inference.frame_source import ProcessFrames
+from app.inference.paints_undo.estimate import RunEstimate
 from app.inference.registry import DEFAULT_ENGINE, create_engine
 
 CONTACT_SHEET_STEPS = (999, 900, 700, 500, 300, 100, 0)
@@ -102,6 +103,7 @@ class RenderReport:
     output_size: tuple[int, int]
     artwork_hash: str
     timings: dict[str, float]
+    estimate: dict[str, Any] | None = None  # a neural engine's time/memory estimate (RunEstimate.to_json)
 
 
 def evenly_spaced_steps(count: int) -> list[int]:
@@ -229,11 +231,13 @@ def render_artwork(
     stage: Callable[[str], StageProgress] = silent_stage,
     warn: Callable[[str], None] = _ignore_warning,
     beside: Callable[[ProcessFrames, Artwork, FrameFn], FrameFn] | None = None,
+    on_estimate: Callable[[RunEstimate], None] | None = None,
 ) -> RenderReport:
     """Analyse `artwork` (loaded from `image`), render its process and write it to `out` (a folder of
     PNGs or a video file, written atomically by app/core/export.py), then the optional contact sheet.
     `load_s`: how long loading took (`load_input`), for the timings of `process.json`. `beside` turns
-    the exported frames into others (render's --recording: each step beside the real recording)."""
+    the exported frames into others (render's --recording: each step beside the real recording).
+    `on_estimate` is told a neural engine's time and memory estimate before anything is rendered."""
     from app.core.contact_sheet import contact_sheet as make_sheet
     from app.core.contact_sheet import save_contact_sheet
     from app.core.export import GIF_WARN_BYTES, estimate_gif_bytes, export_format, export_process
@@ -250,6 +254,11 @@ def render_artwork(
         engine.set_user_keyframe(session, step, np.asarray(pixels))  # type: ignore[attr-defined]
     bar.done()
     timings["prepare_s"] = time.perf_counter() - t0
+    run_estimate = session.extra.get("estimate")
+    if not isinstance(run_estimate, RunEstimate):
+        run_estimate = None
+    elif on_estimate is not None:
+        on_estimate(run_estimate)
 
     bar = stage("render")
     t0 = time.perf_counter()
@@ -280,4 +289,10 @@ def render_artwork(
         sheet = make_sheet([(s, frame_at_step(s)) for s in CONTACT_SHEET_STEPS])
         save_contact_sheet(sheet, contact_sheet)
         timings["contact_sheet_s"] = time.perf_counter() - t0
-    return RenderReport(result.frame_count, session.output_size, artwork.content_hash, timings)
+    return RenderReport(
+        result.frame_count,
+        session.output_size,
+        artwork.content_hash,
+        timings,
+        None if run_estimate is None else run_estimate.to_json(),
+    )

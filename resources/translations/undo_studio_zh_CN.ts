@@ -4,6 +4,38 @@
   <context>
     <name>BranchesController</name>
     <message>
+      <source>%1 s</source>
+      <translation>%1 秒</translation>
+    </message>
+    <message>
+      <source>%1 min</source>
+      <translation>%1 分钟</translation>
+    </message>
+    <message>
+      <source>%1 h</source>
+      <translation>%1 小时</translation>
+    </message>
+    <message>
+      <source>On this device: about %1, peak memory about %2 GB.</source>
+      <translation>在此设备上：约 %1，内存峰值约 %2 GB。</translation>
+    </message>
+    <message>
+      <source>That is more than 30 minutes.</source>
+      <translation>这将超过 30 分钟。</translation>
+    </message>
+    <message>
+      <source>That is more memory than this device has free (%1 GB).</source>
+      <translation>这超出了此设备的可用内存（%1 GB）。</translation>
+    </message>
+    <message>
+      <source>The CPU hybrid (painted in-betweens, %1 steps at %2 px) would take about %3.</source>
+      <translation>CPU 混合模式（绘制中间帧，%2 像素下 %1 步）约需 %3。</translation>
+    </message>
+    <message>
+      <source>%1 (CPU hybrid)</source>
+      <translation>%1（CPU 混合模式）</translation>
+    </message>
+    <message>
       <source>Recorded: %1</source>
       <translation>录制：%1</translation>
     </message>
@@ -46,6 +78,14 @@
   </context>
   <context>
     <name>BranchesPanel</name>
+    <message>
+      <source>Use the CPU hybrid</source>
+      <translation>使用 CPU 混合模式</translation>
+    </message>
+    <message>
+      <source>A new branch with painted in-between frames and the CPU's fewer steps and smaller size.</source>
+      <translation>新建一个分支：绘制中间帧，并使用 CPU 的较少步数和较小尺寸。</translation>
+    </message>
     <message>
       <source>Tick 2–4 branches to compare them.</source>
       <translation>勾选 2–4 个分支进行对比。</translation>
@@ -770,6 +810,18 @@ Export the GIF anyway?</source>
   </context>
   <context>
     <name>Engine</name>
+    <message>
+      <source>Estimating the time</source>
+      <translation>正在估算时间</translation>
+    </message>
+    <message>
+      <source>Default: 12 on a CPU (the fast hybrid), 50 on a GPU (the reference).</source>
+      <translation>默认：CPU 上 12（快速混合模式），GPU 上 50（参考值）。</translation>
+    </message>
+    <message>
+      <source>Resolution the models run at; frames are resized to the artwork's size. Default: 384 on a CPU, 640 on a GPU.</source>
+      <translation>模型运行的分辨率；帧会缩放回作品的尺寸。默认：CPU 上 384，GPU 上 640。</translation>
+    </message>
     <message>
       <source>Trying process %1</source>
       <translation>正在尝试第 %1 个过程</translation>

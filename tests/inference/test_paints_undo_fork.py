@@ -3,7 +3,9 @@ step is the fork's last keyframe, so the fork's timeline has no jump there.
 
 Keyframes come from the tiny random-weight single-frame model; the video model is a linear blend of its
 two conditioning frames (the tiny random video model draws noise, which would say nothing about jumps;
-the real one reproduces its end frames and moves between them, which a blend stands for)."""
+the real one reproduces its end frames and moves between them, which a blend stands for). The painted
+in-betweens (the CPU default) are checked the same way: their first painted frame starts from the
+parent's frame at the fork step and changes no more than any other frame does."""
 
 from __future__ import annotations
 
@@ -72,8 +74,13 @@ def _changes(frames: list[np.ndarray]) -> np.ndarray:
     )
 
 
-def test_the_fork_continues_from_the_parent_frame_at_the_fork_step(engine: PaintsUndoEngine) -> None:
-    parent, fork = _prepare(engine, PARENT), _prepare(engine, FORK)
+@pytest.mark.parametrize("in_between", ["model", "painted"])  # painted: the CPU default
+def test_the_fork_continues_from_the_parent_frame_at_the_fork_step(
+    engine: PaintsUndoEngine, in_between: str
+) -> None:
+    parent_spec = PARENT.with_changes(in_between=in_between)
+    parent = _prepare(engine, parent_spec)
+    fork = _prepare(engine, parent_spec.forked(FORK_STEP, 9))
     parent_frames = _timeline(engine, parent)
     own = _timeline(engine, fork)
     # what the app shows (BranchTree.owner_for): the parent's frames at and above the fork step

@@ -68,3 +68,22 @@ def test_seeded_cancellable_and_checked() -> None:
     with pytest.raises(ValueError, match="one size"):
         painted_inbetween(a, b[:32], 5, 4)
     assert painted_inbetween(a, b, 0, 4) == [] and np.array_equal(painted_inbetween(a, b, 1, 4)[0], a)
+
+
+def test_the_first_and_last_painted_frames_change_no_more_than_the_others() -> None:
+    """A segment starts exactly from its earlier keyframe (issue 10: a fork's first frames after its
+    parent's): the first painted frame moves about one frame's share of the changed pixels, the soft
+    edges lying inside the segment, and pixels only a few levels apart ease instead of all flipping at
+    once. Likewise at the finished end."""
+    a = _finished()
+    b = np.clip(a.astype(int) + 4, 0, 255).astype(np.uint8)  # nearly the same keyframe...
+    b[10:60, 10:70] = 255  # ...but for one region still to paint
+    n = 16
+    frames = painted_inbetween(a, b, n, seed=1)
+    changed = paint_times(a, b, seed=1) >= 0
+    assert 0 < changed.sum() < changed.size
+    for frame, end in ((frames[-2], b), (frames[1], a)):
+        moved = (np.abs(frame.astype(int) - end).max(axis=2) > 0) & changed
+        assert moved.sum() <= 1.1 * changed.sum() / (n - 1)
+        eased = np.abs(frame.astype(int) - end).mean(axis=2)[~changed]
+        assert eased.mean() <= 4 / (n - 1) + 0.5  # not the whole 4 levels at once

@@ -12,8 +12,11 @@ plan, analysed on the more finished keyframe and driven by what actually differs
 * those times, over the changed pixels only, become the segment's 0..1 progress (evenly paced: the
   share of changed pixels painted before each one);
 * a frame at painting progress p shows the finished keyframe where a pixel's time has passed (with a
-  short soft edge, like a brush's) and the earlier keyframe elsewhere. Not a cross-fade: every pixel
-  switches once, in stroke/region order. The ends are the two keyframes exactly.
+  short soft edge, like a brush's) and the earlier keyframe elsewhere. Not a cross-fade: every changed
+  pixel switches once, in stroke/region order; the pixels only a few grey levels apart ease from one
+  keyframe to the other (flipping them all in one frame made a visible jump). The ends are the two
+  keyframes exactly, and the soft edges lie inside the segment, so the first and last painted frames
+  change no more than the others (a fork's segment starts from its parent's frame without a jump).
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ def painted_inbetween(
     if count == 1:
         return [frame_a.copy()]
     times = paint_times(frame_a, frame_b, seed)
+    # A pixel's soft edge spans SOFT of progress around its time; starting the edges at SOFT/2 and ending
+    # them at 1 - SOFT/2 means no pixel has begun at progress 0 (the frame IS frame_b) and every one is
+    # done at 1 (frame_a), so the first and last painted frames change no more than the others do.
+    starts = SOFT / 2 + times * (1.0 - SOFT)
     a = frame_a.astype(np.float32)
     b = frame_b.astype(np.float32)
     frames = []
@@ -76,7 +83,7 @@ def painted_inbetween(
             frames.append((frame_a if i == 0 else frame_b).copy())
             continue
         progress = 1.0 - i / (count - 1)
-        alpha = np.clip((progress - times) / SOFT + 0.5, 0.0, 1.0)
-        alpha[times < 0] = 1.0  # unchanged pixels: either keyframe; take the finished one
+        alpha = np.clip((progress - starts) / SOFT + 0.5, 0.0, 1.0)
+        alpha[times < 0] = progress  # unchanged pixels (a few levels apart): eased, never all at once
         frames.append(np.rint(b + (a - b) * alpha[..., None]).astype(np.uint8))
     return frames

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QInputDialog, QListWidgetItem
 from app.core.branch import Branch, BranchSpec
 from app.errors import UndoStudioError
 from app.inference.engine import SettingSpec
+from app.inference.paints_undo.estimate import RunEstimate
 from app.inference.registry import RECORDING_ENGINE, engine_names
 from app.ui.branch_undo import BranchUndo
 from app.ui.branches.describe import describe
@@ -42,6 +43,8 @@ class BranchesController(QObject):
         panel.rename_button.clicked.connect(self.rename_active)
         panel.delete_button.clicked.connect(self.delete_active)
         panel.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.compare_ids()))
+        panel.hybrid_button.clicked.connect(self.use_hybrid)
+        doc.branch_ready.connect(lambda _bid: self.show_estimate())
         panel.list.currentItemChanged.connect(self._current_changed)
         panel.list.itemChanged.connect(self._item_changed)
         doc.branches_changed.connect(self.refresh)
@@ -100,6 +103,66 @@ class BranchesController(QObject):
         self.panel.duplicate_button.setEnabled(not recorded)
         self.panel.fork_button.setEnabled(not recorded)
         self._refreshing = False
+        self.show_estimate()
+
+    # -- the active branch's time and memory (a neural engine's estimate, made when it is prepared) ------
+    def _estimate(self) -> RunEstimate | None:
+        active = self.doc.active
+        session = None if active is None else self.doc.session(active.id)
+        estimate = None if session is None else session.extra.get("estimate")
+        return estimate if isinstance(estimate, RunEstimate) else None
+
+    def _duration(self, seconds: float) -> str:
+        if seconds < 90:
+            return self.tr("%1 s").replace("%1", f"{seconds:.0f}")
+        if seconds < 90 * 60:
+            return self.tr("%1 min").replace("%1", f"{seconds / 60:.0f}")
+        return self.tr("%1 h").replace("%1", f"{seconds / 3600:.1f}")
+
+    def show_estimate(self) -> None:
+        """Say how long the active branch's run takes on this device and how much memory it needs; warn
+        when it is long or too big, and on a CPU offer the hybrid (a new branch) when that is cheaper."""
+        estimate = self._estimate()
+        label, button = self.panel.estimate_label, self.panel.hybrid_button
+        label.setVisible(estimate is not None)
+        button.setVisible(estimate is not None and estimate.offer_hybrid)
+        if estimate is None:
+            label.setText("")
+            return
+        gb = 1024**3
+        lines = [
+            self.tr("On this device: about %1, peak memory about %2 GB.")
+            .replace("%1", self._duration(estimate.seconds))
+            .replace("%2", f"{estimate.peak_bytes / gb:.1f}")
+        ]
+        if estimate.too_long:
+            lines.append("⚠ " + self.tr("That is more than 30 minutes."))
+        if estimate.too_big:
+            lines.append(
+                "⚠ "
+                + self.tr("That is more memory than this device has free (%1 GB).").replace(
+                    "%1", f"{estimate.memory_bytes / gb:.1f}"
+                )
+            )
+        if estimate.offer_hybrid and estimate.hybrid is not None:
+            lines.append(
+                self.tr("The CPU hybrid (painted in-betweens, %1 steps at %2 px) would take about %3.")
+                .replace("%1", str(estimate.hybrid.steps))
+                .replace("%2", str(max(estimate.hybrid.working_size)))
+                .replace("%3", self._duration(estimate.hybrid.seconds))
+            )
+        warn = estimate.too_long or estimate.too_big
+        label.setStyleSheet("color: #ffb74d;" if warn else "")
+        label.setText("\n".join(lines))
+
+    def use_hybrid(self) -> Branch | None:
+        """A new branch of the active one's spec with the CPU hybrid's settings (undoable like any new
+        branch; the slow branch stays until the user deletes it)."""
+        active = self.doc.active
+        if active is None or self.doc.artwork is None:
+            return None
+        spec = active.spec.with_changes(**RunEstimate.hybrid_settings())
+        return self.undo.create(spec, self.tr("%1 (CPU hybrid)").replace("%1", active.name))
 
     def _active_is_recorded(self) -> bool:
         """A Recorded branch is read-only: it has no seed to vary and no process to redo differently."""

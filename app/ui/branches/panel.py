@@ -76,6 +76,18 @@ class BranchesPanel(QWidget):
         self.compare_button = QPushButton(icon("compare"), self.tr("Compare"))
         row.addWidget(self.compare_button)
         lay.addLayout(row)
+        # the active branch's time and memory on this device, before its neural run (issue 14 part 6)
+        self.estimate_label = QLabel()
+        self.estimate_label.setObjectName("estimateLabel")
+        self.estimate_label.setWordWrap(True)
+        self.estimate_label.setVisible(False)
+        self.hybrid_button = QPushButton(self.tr("Use the CPU hybrid"))
+        self.hybrid_button.setToolTip(
+            self.tr("A new branch with painted in-between frames and the CPU's fewer steps and smaller size.")
+        )
+        self.hybrid_button.setVisible(False)
+        lay.addWidget(self.estimate_label)
+        lay.addWidget(self.hybrid_button)
 
         group = QGroupBox(self.tr("New branch"))
         form = QFormLayout(group)
