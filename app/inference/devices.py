@@ -141,10 +141,27 @@ def _mps_info() -> DeviceInfo:
     return DeviceInfo("mps", "Apple GPU (MPS)", total, free, True, False)
 
 
+_AUTO_KIND: list[str] = []  # the kind "auto" resolved to in this process (it does not change while it runs)
+
+
+def known_auto_kind() -> str | None:
+    """The kind of device "auto" resolved to in this process, without any discovery (None before the
+    first). The UI asks this on its own thread: the start page's probe resolves the device on the
+    worker, so a settings form never imports torch or starts CUDA on the UI thread after it."""
+    return _AUTO_KIND[0] if _AUTO_KIND else None
+
+
 def resolve_device(preference: str | None = None) -> DeviceInfo:
     """The device to compute on. `preference` wins over `$UNDO_STUDIO_DEVICE`; "auto"/None picks CUDA,
     then MPS, then CPU. An explicit device that is not available raises `DeviceError`."""
     choice = (preference or os.environ.get(ENV_DEVICE) or "auto").strip().lower()
+    info = _resolve(choice)
+    if choice == "auto":
+        _AUTO_KIND[:] = [info.kind]
+    return info
+
+
+def _resolve(choice: str) -> DeviceInfo:
     if choice == "cpu":
         return _cpu_info()
     import torch

@@ -102,3 +102,22 @@ def test_memory_policy_modes() -> None:
     assert tight.mode == "sequential" and "largest stage" in tight.reason
     sf_only = devices.choose_memory_policy(cuda(6), devices.SINGLE_FRAME)
     assert sf_only.mode == "resident"
+
+
+def test_the_auto_device_found_once_is_known_without_discovery(monkeypatch):
+    """The start page's probe resolves "auto" on the worker; the Paints-UNDO settings form then asks the
+    kind on the UI thread without importing torch or starting CUDA there."""
+    from app.inference import devices
+    from app.inference.paints_undo.engine import PaintsUndoEngine
+
+    monkeypatch.delenv(devices.ENV_DEVICE, raising=False)
+    monkeypatch.setattr(devices, "_AUTO_KIND", [])
+    assert devices.known_auto_kind() is None
+    info = devices.resolve_device()  # what probe_system does on the worker
+    assert devices.known_auto_kind() == info.kind
+
+    def no_discovery(*_args, **_kwargs):
+        raise AssertionError("the device was discovered again")
+
+    monkeypatch.setattr(devices, "resolve_device", no_discovery)
+    assert PaintsUndoEngine().device_kind() == info.kind

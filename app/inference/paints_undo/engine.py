@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,13 +176,17 @@ class PaintsUndoEngine:
 
     def device_kind(self) -> str:
         """The kind of device this engine runs on ("cpu", "cuda", "mps"). An explicit device needs no
-        discovery; "best available" is discovered once (imports torch) and kept."""
+        discovery; "best available" is what the start page's probe found on the worker when it ran,
+        else it is discovered once (imports torch) and kept."""
         if self._device_info is not None:
             return str(self._device_info.kind)
         choice = str(self.device or "").strip().lower()
         if choice and choice != "auto":
             return choice.split(":")[0]
-        return str(self._device().kind)
+        from app.inference.devices import ENV_DEVICE, known_auto_kind
+
+        known = None if os.environ.get(ENV_DEVICE) else known_auto_kind()  # the probe's, found on the worker
+        return known if known is not None else str(self._device().kind)
 
     def _device(self) -> Any:
         """This engine's DeviceInfo (discovered once; the model manager refreshes it when it loads)."""
