@@ -117,9 +117,11 @@ class ProcessEngine(Protocol):
     ) -> list[np.ndarray]: ...
 
 
-def evenly_spaced_steps(step_a: int, step_b: int, count: int) -> list[int]:
+def interpolation_steps(step_a: int, step_b: int, count: int) -> list[int]:
     """`count` undo steps evenly spaced from `step_a` to `step_b`, both ends included, rounded to the
-    nearest step (halves to even). `EngineError` for fewer than one."""
+    nearest step (halves to even), repeats kept: an interpolation returns exactly `count` frames (unlike
+    render_job's `evenly_spaced_steps`, which picks distinct steps of the whole timeline for an export).
+    `EngineError` for fewer than one."""
     if count < 1:
         raise EngineError(f"Cannot interpolate {count} frames.", "Ask for at least one frame.")
     return [int(round(s)) for s in np.linspace(step_a, step_b, count)]
@@ -148,4 +150,4 @@ class EvenlySpacedInterpolation:
         progress: ProgressCallback,
     ) -> list[np.ndarray]:
         """`count` frames at evenly spaced steps from `step_a` to `step_b`, both ends included."""
-        return self.render(session, evenly_spaced_steps(step_a, step_b, count), cancel, progress)
+        return self.render(session, interpolation_steps(step_a, step_b, count), cancel, progress)

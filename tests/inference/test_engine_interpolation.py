@@ -10,7 +10,7 @@ import pytest
 
 from app.core.cancel import CancelToken, no_progress
 from app.errors import EngineError
-from app.inference.engine import EvenlySpacedInterpolation, evenly_spaced_steps
+from app.inference.engine import EvenlySpacedInterpolation, interpolation_steps
 from app.inference.layers.engine import LayersEngine
 from app.inference.procedural import ProceduralEngine
 from app.inference.recorded import RecordedEngine
@@ -29,14 +29,14 @@ class StepEcho(EvenlySpacedInterpolation):
 
 
 def test_steps_are_evenly_spaced_with_both_ends() -> None:
-    steps = evenly_spaced_steps(400, 600, 16)
+    steps = interpolation_steps(400, 600, 16)
     assert len(steps) == 16 and steps[0] == 400 and steps[-1] == 600
     assert steps[5] == round(400 + 5 * 200 / 15)
-    assert evenly_spaced_steps(999, 0, 4) == [999, 666, 333, 0]
-    assert evenly_spaced_steps(10, 20, 1) == [10]
+    assert interpolation_steps(999, 0, 4) == [999, 666, 333, 0]
+    assert interpolation_steps(10, 20, 1) == [10]
     for count in (0, -3):
         with pytest.raises(EngineError, match="Cannot interpolate"):
-            evenly_spaced_steps(400, 600, count)
+            interpolation_steps(400, 600, count)
 
 
 def test_interpolate_renders_those_steps_through_the_engine() -> None:

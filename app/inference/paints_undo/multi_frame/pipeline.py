@@ -118,15 +118,22 @@ class MultiFramePipeline:
         """frames `(1,3,2,H,W)` in [-1,1] -> (positive, negative) image tokens `(1,T,Q,C)`.
 
         The negative side is the encoding of zeros (grey), as in the reference; both sides go through the
-        image encoder and the resampler as one batch.
+        image encoder and the resampler as one batch. (A segment takes the same path through the cache:
+        `_cached_image_tokens`.)
         """
         b, c, t, h, w = frames.shape
         flat = frames.transpose(1, 2).reshape(b * t, c, h, w)
+        tokens = self._clip_tokens(torch.cat([flat, torch.zeros_like(flat)]))
+        return self._project(tokens.reshape(2 * b, t, *tokens.shape[1:]), b)
+
+    def _clip_tokens(self, pixels: torch.Tensor) -> torch.Tensor:
+        """pixels `(n,3,H,W)` in [-1,1] -> the image encoder's tokens `(n,L,C)`, on its device."""
         self._prepare("image_encoder")
         device, dtype = _device_dtype(self.image_encoder)
-        pixels = torch.cat([flat, torch.zeros_like(flat)]).to(device=device, dtype=dtype)
-        tokens = _last_hidden_state(self.image_encoder(pixels))
-        tokens = tokens.reshape(2 * b, t, *tokens.shape[1:])
+        return _last_hidden_state(self.image_encoder(pixels.to(device=device, dtype=dtype)))
+
+    def _project(self, tokens: torch.Tensor, b: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """tokens `(2b,2,L,C)` (b positive rows, then b negative) -> the resampler's (positive, negative)."""
         self._prepare("image_projection")
         device, dtype = _device_dtype(self.image_projection)
         projected = self.image_projection(tokens.to(device=device, dtype=dtype)).float().cpu()
@@ -152,18 +159,12 @@ class MultiFramePipeline:
         found = self._lookup(keys)
         todo = [i for i, key in enumerate(keys) if key not in found and keys.index(key) == i]
         if todo:
-            self._prepare("image_encoder")
-            device, dtype = _device_dtype(self.image_encoder)
-            batch = torch.stack([pixels[i] for i in todo]).to(device=device, dtype=dtype)
-            tokens = _last_hidden_state(self.image_encoder(batch))
+            tokens = self._clip_tokens(torch.stack([pixels[i] for i in todo]))
             for row, i in enumerate(todo):
                 found[keys[i]] = self.cache.put(keys[i], (tokens[row : row + 1],))
         a, b, grey = (found[key][0] for key in keys)
-        self._prepare("image_projection")
-        device, dtype = _device_dtype(self.image_projection)
-        tokens = torch.cat([t.to(device=device, dtype=dtype) for t in (a, b, grey, grey)])
-        projected = self.image_projection(tokens.reshape(2, 2, *a.shape[1:])).float().cpu()
-        return projected[:1], projected[1:]
+        both = torch.cat([t.to(a.device) for t in (a, b, grey, grey)])
+        return self._project(both.reshape(2, 2, *a.shape[1:]), 1)
 
     def _cached_keyframes(
         self, crops: Sequence[np.ndarray], frames: torch.Tensor
