@@ -19,6 +19,20 @@ def default_models_dir() -> Path:
     return Path(env).expanduser() if env else PROJECT_ROOT / "models"
 
 
+ENV_CACHE = "UNDO_STUDIO_CACHE"
+
+
+def user_cache_dir() -> Path:
+    """The app's one cache folder (compiled translations, device calibrations): `UNDO_STUDIO_CACHE` wins,
+    otherwise the platform's user cache folder (platformdirs: the UI and the Qt-free engines share it)."""
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("undo-studio", appauthor=False))
+
+
 def sample_artworks() -> list[Path]:
     """The bundled sample artworks, sorted by name."""
     if not SAMPLES_DIR.is_dir():

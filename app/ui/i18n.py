@@ -22,11 +22,10 @@ from PySide6.QtCore import (
     QLibraryInfo,
     QLocale,
     QSettings,
-    QStandardPaths,
     QTranslator,
 )
 
-from app.paths import TRANSLATIONS_DIR
+from app.paths import TRANSLATIONS_DIR, user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +74,8 @@ def _fresh(qm: Path, ts: Path) -> bool:
 
 
 def translations_cache() -> Path:
-    """Where a source tree's translations are compiled on start (the user's cache folder)."""
-    cache = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
-    return Path(cache or "/tmp") / "translations"
+    """Where a source tree's translations are compiled on start (the app's user cache folder)."""
+    return user_cache_dir() / "translations"
 
 
 def qm_file(lang: str) -> Path | None:

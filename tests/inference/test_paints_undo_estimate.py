@@ -18,6 +18,7 @@ from app.core.cancel import CancelToken, no_progress
 from app.inference.devices import GB, DeviceInfo
 from app.inference.paints_undo import estimate as est
 from app.inference.paints_undo.engine import PaintsUndoEngine
+from app.paths import ENV_CACHE
 
 CPU_INFO = DeviceInfo("cpu", "Test CPU (2 cores)", 16 * GB, 12 * GB, False, True)
 GPU_INFO = DeviceInfo("cuda", "Test GPU", 24 * GB, 22 * GB, True, True)
@@ -25,7 +26,7 @@ GPU_INFO = DeviceInfo("cuda", "Test GPU", 24 * GB, 22 * GB, True, True)
 
 @pytest.fixture(autouse=True)
 def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(est.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.setenv(ENV_CACHE, str(tmp_path / "cache"))
     return tmp_path / "cache"
 
 

@@ -3,8 +3,8 @@
 Why: on a CPU a branch at the reference settings takes the better part of a day, and nothing said so
 before it started. A short calibration times what dominates a run on THIS device at THIS working size:
 one warm UNet call (one keyframe with its CFG pair, one sampler step) and one VAE decode, seconds on a
-CPU, cached per device, dtype and size in the user cache folder (`platformdirs`; `$UNDO_STUDIO_CACHE`
-overrides it), so it runs once per machine and size. From it:
+CPU, cached per device, dtype and size in the app's user cache folder (`paths.user_cache_dir`;
+`$UNDO_STUDIO_CACHE` overrides it), so it runs once per machine and size. From it:
 
 * keyframes: sampler steps x keyframes x the call (a batch costs its size on a CPU; on a GPU this
   over-estimates, which errs on the safe side) + one decode per keyframe;
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -41,10 +40,10 @@ from app.inference.devices import (
     dtype_name,
 )
 from app.inference.paints_undo.device_defaults import CPU, is_cpu
+from app.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
 
-ENV_CACHE = "UNDO_STUDIO_CACHE"
 CACHE_FILE = "paints_undo_calibration.json"
 LONG_RUN_S = 30 * 60  # warn beyond this
 VIDEO_BUCKET_PX = 320 * 512  # the video model's working size (its reference bucket)
@@ -145,12 +144,7 @@ def _duration(seconds: float) -> str:
 
 # -- the calibration ----------------------------------------------------------------------------
 def cache_file() -> Path:
-    folder = os.environ.get(ENV_CACHE)
-    if not folder:
-        import platformdirs
-
-        folder = platformdirs.user_cache_dir("undo-studio", appauthor=False)
-    return Path(folder) / CACHE_FILE
+    return user_cache_dir() / CACHE_FILE
 
 
 def calibration_key(info: DeviceInfo, size: tuple[int, int]) -> str:
