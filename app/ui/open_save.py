@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QFontMetrics
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.analysis.sources import is_animation
@@ -147,11 +147,6 @@ class OpenSave(QObject):
         artwork = box.addButton(self.tr("Open as artwork"), QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(recording)
-        # The theme sets the default button's text semi-bold in a pseudo-state, which its size does not
-        # follow: without room for the bolder text the label was clipped.
-        bold = QFont(recording.font())
-        bold.setWeight(QFont.Weight.DemiBold)
-        recording.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(recording.text()) + 40)
         box.exec()
         clicked = box.clickedButton()
         return "recording" if clicked == recording else "artwork" if clicked == artwork else "cancel"

@@ -40,7 +40,8 @@ QSlider::add-page:horizontal {{ background: {RAISED}; border-radius: 3px; }}
 QSlider::handle:horizontal {{ background: white; width: 14px; height: 14px; margin: -5px 0; border-radius: 7px; }}
 QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 6px; padding: 6px 14px; color: {TEXT}; }}
 QPushButton:hover {{ border-color: {ACCENT}; }}
-QPushButton:default, QPushButton#primary {{ background: {ACCENT}; border-color: {ACCENT}; color: white; font-weight: 600; }}
+QPushButton:default, QPushButton#primary {{ background: {ACCENT}; border-color: {ACCENT}; color: white; }}
+QPushButton#primary {{ font-weight: 600; }}
 QPushButton:disabled {{ color: #666a7c; }}
 QPushButton:default:disabled, QPushButton#primary:disabled {{ background: {RAISED}; border-color: {BORDER}; color: #666a7c; }}
 QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 5px;

@@ -211,3 +211,16 @@ def test_the_theme_style_refuses_button_icons_where_the_platform_wants_them(qapp
 
     assert WantsIcons("Fusion").styleHint(hint) == 1
     assert _Style(WantsIcons("Fusion")).styleHint(hint) == 0
+
+
+def test_no_button_state_changes_the_font_its_size_was_measured_with():
+    """A dialog's default button is made default after it was sized: a bolder font in the `:default`
+    rule was painted in a button sized for the regular one, so "Add as recording" was clipped. Only
+    rules matched when a button is polished (its object name) may set the weight."""
+    import re
+
+    from app.ui.theme import STYLESHEET
+
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", STYLESHEET):
+        if "QPushButton:" in selectors and "font" in body:
+            raise AssertionError(f"a button state sets its font: {selectors.strip()} {{{body}}}")
