@@ -69,6 +69,11 @@ class Artwork:
     def height(self) -> int:
         return int(self.pixels.shape[0])
 
+    @property
+    def layered(self) -> bool:
+        """It has a layer stack with at least one layer (a layered file not read flat)."""
+        return self.layers is not None and bool(self.layers.layers())
+
     @staticmethod
     def from_array(pixels: np.ndarray, source: Path | None = None) -> Artwork:
         return Artwork(pixels=pixels, source=source)

@@ -210,7 +210,7 @@ def _layer_stages(
 ) -> dict[int, np.ndarray]:
     """--keyframes-from-layers: the artwork's layer stages (app/inference/layers/stages.py); a flat
     artwork has none, said as a warning (a batch may mix flat and layered files)."""
-    if artwork.layers is None or not artwork.layers.layers():
+    if not artwork.layered:
         warn("the artwork has no layers: --keyframes-from-layers is ignored for it")
         return {}
     from app.inference.layers.stages import stage_frames

@@ -132,8 +132,7 @@ class Document(QObject):
         """Make `artwork` the document, with one branch of the default engine; a layered artwork's is
         the layers engine (the artist's own layers are the strongest process hint there is)."""
         self.set_artwork(artwork)
-        layered = artwork.layers is not None and bool(artwork.layers.layers())
-        engine = LAYERS_ENGINE if layered else DEFAULT_ENGINE
+        engine = LAYERS_ENGINE if artwork.layered else DEFAULT_ENGINE
         self.add_branch(BranchSpec.make(engine, 0), name=self.tr("Seed 0"))
         self.set_dirty(True)
 

@@ -101,7 +101,7 @@ class LayersEngine(EvenlySpacedInterpolation):
     # -- prepare ---------------------------------------------------------------------------------
     def _stack(self, artwork: Artwork) -> tuple[LayerStack, np.ndarray]:
         stack = artwork.layers
-        if stack is None or not stack.layers():
+        if stack is None or not artwork.layered:
             raise EngineError("This artwork has no layers to build a process from.", _NEEDS_LAYERS_HINT)
         image = working_image(artwork.pixels, self.max_working_side)
         return scale_stack(stack, int(image.shape[1]), int(image.shape[0])), image

@@ -56,8 +56,7 @@ class LayersController(QObject):
     def stack(self) -> LayerStack | None:
         """The open artwork's layers, None when it has none."""
         art = self.w.document.artwork
-        stack = art.layers if art is not None else None
-        return stack if stack is not None and stack.layers() else None
+        return art.layers if art is not None and art.layered else None
 
     def plan_branch(self) -> Branch | None:
         """The branch whose plan the panel shows and corrects: the active one, when it is a Layers one."""
