@@ -52,7 +52,7 @@ def run(tiny: bool, side: int, steps: int | None, size: str | None) -> dict[str,
     from app.core.segments import SegmentLayout
     from app.inference.devices import choose_dtype, resolve_device
     from app.inference.paints_undo.engine import PaintsUndoEngine
-    from app.inference.paints_undo.estimate import ENV_CACHE
+    from app.paths import ENV_CACHE
 
     # the engine calibrates afresh (its cost is part of `prepare`), and never into the user's cache
     os.environ.setdefault(ENV_CACHE, tempfile.mkdtemp(prefix="hybrid-bench-cache-"))
