@@ -127,6 +127,7 @@ class LayersController(QObject):
 
         def add(node: Node, parent: QTreeWidgetItem | None) -> None:
             item = QTreeWidgetItem([node.name, "", ""])
+            item.setToolTip(LAYER_COLUMN, node.name)  # a long name is elided beside the class chooser
             if parent is None:
                 tree.addTopLevelItem(item)
             else:

@@ -104,8 +104,9 @@ class LayersPanel(QWidget):
     def class_combo(self, current: str) -> QComboBox:
         """The class chooser of one layer, on `current`."""
         combo = QComboBox()
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(5)  # the panel is narrow: long class names are cut, not the steps
+        # As wide as its longest class in the UI language ("Base colours"): the class column sizes to
+        # its contents and the layer names give way (they elide; their tooltip and the list name them).
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for cls in CLASSES:
             combo.addItem(self.class_label(cls), cls)
         combo.setCurrentIndex(max(0, combo.findData(current)))
