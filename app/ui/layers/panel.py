@@ -49,6 +49,14 @@ class LayersPanel(QWidget):
         self.new_branch_button = QPushButton(icon("add"), self.tr("New Layers branch"))
         self.new_branch_button.setToolTip(self.tr("A branch built from the file's own layers"))
         lay.addWidget(self.new_branch_button)
+        self.paints_undo_button = QPushButton(icon("add"), self.tr("Paints-UNDO from these layers"))
+        self.paints_undo_button.setToolTip(
+            self.tr(
+                "A Paints-UNDO branch whose keyframes are these layers' stages: its model paints the steps "
+                "between real stages of your artwork (needs the Paints-UNDO model files)"
+            )
+        )
+        lay.addWidget(self.paints_undo_button)
 
         self.tree = QTreeWidget()
         self.tree.setObjectName("layerTree")
