@@ -1238,6 +1238,14 @@ Export the GIF anyway?</source>
       <source>The order you chose.</source>
       <translation>你选择的顺序。</translation>
     </message>
+    <message>
+      <source>Layer stages as keyframes</source>
+      <translation>以图层阶段为关键帧</translation>
+    </message>
+    <message>
+      <source>Steps whose keyframes are the layered artwork's own stages.</source>
+      <translation>这些步数的关键帧是分层作品自身的各个阶段。</translation>
+    </message>
   </context>
   <context>
     <name>Errors</name>
@@ -2345,7 +2353,7 @@ Export the GIF anyway?</source>
       <translation>它的关键帧是图层在第 %1 步的各个阶段。</translation>
     </message>
     <message>
-      <source>This fork shows “%1”’s frames from step %2 up; below it, its own plan (this one).</source>
+      <source>This fork shows the frames of “%1” from step %2 up; below it, its own plan (this one).</source>
       <translation>此分叉在第 %2 步及以上显示“%1”的帧；在此之下是它自己的规划（即此处所示）。</translation>
     </message>
     <message>

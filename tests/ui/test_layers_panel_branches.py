@@ -35,6 +35,8 @@ def test_paints_undo_from_the_layers_makes_a_branch_with_the_stages(
     made = doc.active
     assert made.id != first.id and made.spec.engine == "paints-undo" and "Paints-UNDO" in made.name
     assert layer_stages(made.spec) == (stages, first.spec)
+    listed = w.branches_panel.list.currentItem().text()  # the steps, not a raw tuple
+    assert "Layer stages as keyframes: " + ", ".join(str(s) for s in stages) in listed and "()" not in listed
     # no weights: the engine's own "not ready" reason, naming the missing files, not a crash
     qtbot.waitUntil(lambda: doc.failure(made.id) is not None, timeout=10000)
     failure = doc.failure(made.id)

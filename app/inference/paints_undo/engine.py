@@ -34,6 +34,7 @@ from app.core.keyframe_plan import KeyframePlan
 from app.core.segments import DEFAULT_KEYFRAME_STEPS, WHITE_STEP
 from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
+from app.inference.layers.stages import LAYER_STAGES
 from app.inference.paints_undo.device_defaults import (
     IN_BETWEEN_CHOICES,
     device_defaults,
@@ -172,6 +173,9 @@ class PaintsUndoEngine:
                         help="model: the multi-frame model (minutes per segment without a GPU); painted: the "
                         "keyframes painted over in stroke and region order (seconds); auto: model on a GPU, "
                         "painted on a CPU."),
+            # set by the layers panel's "Paints-UNDO from these layers" (layers/stages.py), not the form
+            SettingSpec(LAYER_STAGES, "Layer stages as keyframes", "panel", (),
+                        help="Steps whose keyframes are the layered artwork's own stages."),
         )  # fmt: skip
 
     def device_kind(self) -> str:

@@ -173,7 +173,7 @@ class LayersController(QObject):
             if parent is None:
                 return ""
             note = self.tr(
-                "This fork shows “%1”’s frames from step %2 up; below it, its own plan (this one)."
+                "This fork shows the frames of “%1” from step %2 up; below it, its own plan (this one)."
             )
             return "\n" + note.replace("%1", parent.name).replace("%2", str(active.fork_step))
         note = self.tr("The fork “%1” shows these frames from step %2 up; below it, its own plan.")
