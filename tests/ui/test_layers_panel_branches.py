@@ -6,13 +6,14 @@ saying it is not built from the layers."""
 
 from __future__ import annotations
 
-from test_layers_panel import _open_layered, _ready, layered  # noqa: F401 - `layered` is a fixture
+from test_layers_panel import _open_layered, _ready, _row, layered  # noqa: F401 - `layered` is a fixture
 from ui_helpers import open_project
 
 from app.core.branch import BranchSpec
 from app.inference.layers import LayersSession
 from app.inference.layers.stages import layer_stages, stage_steps
 from app.inference.layers.windows import layer_windows
+from app.ui.layers.panel import STEPS_COLUMN
 
 NOT_LAYERS = "This branch is not built from the layers"
 
@@ -107,4 +108,5 @@ def test_another_engine_s_branch_says_it_is_not_built_from_the_layers(
     w.branches.undo.create(BranchSpec.make("procedural", 4))
     assert w.layers.plan_branch() is None and w.layers.windows == {}
     assert panel.status.text().startswith(NOT_LAYERS)
+    assert _row(w, "Lines").text(STEPS_COLUMN) == ""  # no plan: no steps, not "…" (planning)
     assert panel.new_branch_button.isVisibleTo(panel) and not panel.paints_undo_button.isVisibleTo(panel)

@@ -214,6 +214,8 @@ class LayersController(QObject):
         self._rows.setdefault(index, []).append(item)
         window = self.windows.get(index)
         if window is None:
+            if self.plan_branch() is None:
+                return  # another engine's branch: no plan, so no steps (not "…", which reads "planning")
             unplanned = self.tr("not painted") if self.windows else "…"
             item.setText(STEPS_COLUMN, unplanned)
             item.setToolTip(STEPS_COLUMN, self.tr("Empty, hidden in a hidden group, or not planned yet"))
