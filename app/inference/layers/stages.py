@@ -62,7 +62,7 @@ def with_layer_stages(spec: BranchSpec, layers: BranchSpec, steps: Sequence[int]
     and the user's corrections; what a fork continues from is left out) as its keyframes."""
     own = tuple((k, v) for k, v in layers.settings if k not in (FORK_OF, FORK_STEP))
     value = (tuple(sorted({int(s) for s in steps}, reverse=True)), int(layers.seed), own)
-    return spec.with_changes(**{LAYER_STAGES: value})
+    return BranchSpec.make(spec.engine, spec.seed, spec.settings_dict() | {LAYER_STAGES: value})
 
 
 def layer_stages(spec: BranchSpec) -> tuple[tuple[int, ...], BranchSpec] | None:
