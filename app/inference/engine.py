@@ -32,7 +32,7 @@ import numpy as np
 from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, ProgressCallback
-from app.errors import EngineError
+from app.errors import EngineError, WeightsError
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,20 @@ class ProcessEngine(Protocol):
         cancel: CancelToken,
         progress: ProgressCallback,
     ) -> list[np.ndarray]: ...
+
+
+NOT_READY_HINT = "Put the model files in the models folder (see the start page), or choose another engine."
+
+
+def require_ready(engine: ProcessEngine) -> None:
+    """Raise the engine's own "not ready" reason (which model files are missing, and where they go) before
+    anything is prepared: without it a branch of an engine without its weights failed on whichever file
+    it opened first (the tagger's, say), a partial story. `WeightsError` for an engine that needs
+    weights. The command line's render and the app's branches both ask here."""
+    availability = engine.availability()
+    if not availability.ready:
+        error = WeightsError if engine.capabilities.needs_weights else EngineError
+        raise error(f"The {engine.display_name} engine is not ready: {availability.reason}", NOT_READY_HINT)
 
 
 def interpolation_steps(step_a: int, step_b: int, count: int) -> list[int]:

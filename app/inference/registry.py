@@ -22,6 +22,7 @@ _BUILTINS: dict[str, str] = {
     "recording": "app.inference.recorded:RecordedEngine",
 }
 RECORDING_ENGINE = "recording"  # a real time-lapse as a branch (recorded.py)
+PAINTS_UNDO_ENGINE = "paints-undo"
 LAYERS_ENGINE = "layers"  # the first branch of a layered artwork (PSD, ORA, KRA)
 # Made by adding a recording, never picked for a new branch: not listed by `engine_names`.
 NOT_LISTED = frozenset({RECORDING_ENGINE})

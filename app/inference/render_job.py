@@ -26,7 +26,7 @@ from app.core.cancel import CancelToken, scaled_progress
 from app.core.export import ExportOptions
 from app.core.frames import MAX_STEP
 from app.errors import EngineError
-from app.inference.engine import ProcessEngine
+from app.inference.engine import ProcessEngine, require_ready
 from app.inference.frame_source import ProcessFrames
 from app.inference.paints_undo.estimate import RunEstimate
 from app.inference.registry import DEFAULT_ENGINE, create_engine
@@ -168,9 +168,7 @@ def prepare_engine(request: RenderRequest) -> PreparedEngine:
     accepted). Models load lazily on the first render, and stay loaded for the engine's lifetime."""
     models = Path(request.models) if request.models else None
     engine = create_engine(request.engine, models_dir=models, device=request.device)
-    availability = engine.availability()
-    if not availability.ready:
-        raise EngineError(f"The {engine.display_name} engine is not ready: {availability.reason}")
+    require_ready(engine)
     settings = parse_settings(request.settings, [s.name for s in engine.settings()])
     if request.prompt is not None:
         settings["prompt"] = request.prompt

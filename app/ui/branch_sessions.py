@@ -18,7 +18,7 @@ from app.core.cancel import CancelToken, ProgressCallback
 from app.core.keyframe_plan import KeyframePlan
 from app.core.project import Project
 from app.errors import UndoStudioError
-from app.inference.engine import EngineSession, ProcessEngine
+from app.inference.engine import EngineSession, ProcessEngine, require_ready
 from app.inference.recipe import prepare_or_restore, supports_recipe
 from app.inference.runner import CallJob, PrepareJob, Request
 from app.ui.error_text import error_text
@@ -111,6 +111,7 @@ class BranchSessions:
             return
         try:
             engine = self.engine(spec.engine)
+            require_ready(engine)  # missing weights: the engine's own list of what and where, at once
         except UndoStudioError as exc:
             self._fail(bid, exc)
             return

@@ -80,6 +80,7 @@ class Document(QObject):
     artwork_changed = Signal()
     branches_changed = Signal()
     branch_ready = Signal(str)  # a session was prepared
+    branch_failed = Signal(str)  # a session could not be prepared (`failure` says why)
     frames_added = Signal(str, object)  # branch id, list[int] steps an engine made (autosave writes them)
     frames_loaded = Signal(str, object)  # branch id, list[int] steps read back from the project file
     progress = Signal(float, str)  # engine progress (fraction, message) for the status bar
@@ -96,7 +97,7 @@ class Document(QObject):
             worker,
             engine_factory or (lambda name: create_engine(name)),
             on_ready=self._on_prepared,
-            on_failed=lambda _bid, text: self.error.emit(text),
+            on_failed=self._on_failed,
             on_progress=self._on_progress,
         )
         self._cache_budget = DEFAULT_MEMORY_BUDGET
@@ -456,6 +457,10 @@ class Document(QObject):
             sched.key_for = keyframe_plan(session).key
         sched.engine_ready = True
         self.branch_ready.emit(branch_id)
+
+    def _on_failed(self, branch_id: str, text: str) -> None:
+        self.error.emit(text)
+        self.branch_failed.emit(branch_id)
 
     def is_busy(self) -> bool:
         return self._sessions.busy() or any(s.inflight() for s in self._schedulers.values())

@@ -67,6 +67,7 @@ class ViewerController(QObject):
         doc.frames_added.connect(self._on_frames)
         doc.frames_loaded.connect(self._on_frames)  # stored frames replace the preview like new ones
         doc.branch_ready.connect(self._on_branch_ready)
+        doc.branch_failed.connect(self._on_branch_failed)
         doc.branches_changed.connect(self._on_branches_changed)
         doc.closing.connect(self._let_go)
         compare.mode.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -223,6 +224,12 @@ class ViewerController(QObject):
         if branch_id in {self.doc.owner_for(b, self.playback.step) for b in self.visible_ids()}:
             self.show_step(self.playback.step, self._direction)
         self.update_track()
+
+    def _on_branch_failed(self, branch_id: str) -> None:
+        """A shown branch failed to prepare: its placeholder says why at once (it said "Reconstructing…"
+        until the playhead moved)."""
+        if branch_id in {self.doc.owner_for(b, self.playback.step) for b in self.visible_ids()}:
+            self.refresh()
 
     def _on_branches_changed(self) -> None:
         self.compare_ids = [i for i in self.compare_ids if self.doc.has_branch(i)]

@@ -1238,6 +1238,14 @@ Export the GIF anyway?</source>
       <source>The order you chose.</source>
       <translation>你选择的顺序。</translation>
     </message>
+    <message>
+      <source>Layer stages as keyframes</source>
+      <translation>以图层阶段为关键帧</translation>
+    </message>
+    <message>
+      <source>Steps whose keyframes are the layered artwork's own stages.</source>
+      <translation>这些步数的关键帧是分层作品自身的各个阶段。</translation>
+    </message>
   </context>
   <context>
     <name>Errors</name>
@@ -1841,6 +1849,18 @@ Export the GIF anyway?</source>
       <source>Change it in the layers panel, or leave the setting out.</source>
       <translation>请在图层面板中更改，或不设置此项。</translation>
     </message>
+    <message>
+      <source>Put the model files in the models folder (see the start page), or choose another engine.</source>
+      <translation>请将模型文件放入模型文件夹（见开始页），或选择其他引擎。</translation>
+    </message>
+    <message>
+      <source>Make the branch again from the layers panel.</source>
+      <translation>请在图层面板中重新创建该分支。</translation>
+    </message>
+    <message>
+      <source>Open the layered file (PSD, PSB, ORA or KRA) the branch was made from.</source>
+      <translation>请打开创建该分支时所用的分层文件（PSD、PSB、ORA 或 KRA）。</translation>
+    </message>
 </context>
   <context>
     <name>BranchUndo</name>
@@ -2265,16 +2285,20 @@ Export the GIF anyway?</source>
       <source>Change the class: a new branch paints the layer that way</source>
       <translation>更改类别：新分支会按该类别绘制此图层</translation>
     </message>
+    <message>
+      <source>Paints-UNDO from these layers</source>
+      <translation>以这些图层生成 Paints-UNDO 分支</translation>
+    </message>
+    <message>
+      <source>A Paints-UNDO branch whose keyframes are these layers' stages: its model paints the steps between real stages of your artwork (needs the Paints-UNDO model files)</source>
+      <translation>一个以这些图层的各个阶段为关键帧的 Paints-UNDO 分支：模型在作品真实的各阶段之间绘制过渡步骤（需要 Paints-UNDO 模型文件）</translation>
+    </message>
   </context>
   <context>
     <name>LayersController</name>
     <message>
       <source>Approximated (in the merged image only, arriving at the end): %1</source>
       <translation>近似处理（仅存在于合并图像中，在最后出现）：%1</translation>
-    </message>
-    <message>
-      <source>The active branch uses another engine. Classes and steps are shown for a Layers branch.</source>
-      <translation>当前分支使用其他引擎。类别和步数只对图层分支显示。</translation>
     </message>
     <message>
       <source>Planning the layers of “%1”…</source>
@@ -2319,6 +2343,26 @@ Export the GIF anyway?</source>
     <message>
       <source>Your painting order</source>
       <translation>自定绘制顺序</translation>
+    </message>
+    <message>
+      <source>This branch is not built from the layers; choose a layers branch to edit its plan.</source>
+      <translation>此分支不是由图层生成的；请选择一个图层分支来编辑其规划。</translation>
+    </message>
+    <message>
+      <source>Its keyframes are the layers' stages at steps %1.</source>
+      <translation>它的关键帧是图层在第 %1 步的各个阶段。</translation>
+    </message>
+    <message>
+      <source>This fork shows the frames of “%1” from step %2 up; below it, its own plan (this one).</source>
+      <translation>此分叉在第 %2 步及以上显示“%1”的帧；在此之下是它自己的规划（即此处所示）。</translation>
+    </message>
+    <message>
+      <source>The fork “%1” shows these frames from step %2 up; below it, its own plan.</source>
+      <translation>分叉“%1”在第 %2 步及以上显示这些帧；在此之下是它自己的规划。</translation>
+    </message>
+    <message>
+      <source>Paints-UNDO from “%1”</source>
+      <translation>由“%1”生成的 Paints-UNDO</translation>
     </message>
   </context>
 </TS>

@@ -129,3 +129,42 @@ def test_stage_bands_reuse_their_items(qtbot, make_window, small_artwork):
     assert [step[:2] for step in track._band_steps] == [(300, 700), (0, 300)]
     assert made[0].getRegion() == (300, 700) and made[0].isVisible() and not made[2].isVisible()
     assert "flats" in track.tooltip_at(500) and "sketch" not in track.tooltip_at(800)
+
+
+def test_a_band_label_that_does_not_fit_its_band_is_elided_or_left_out():
+    """A tiny band's full name ran over the next band's label (a short hidden-sketch band): each label
+    keeps to its band's width, and a band too narrow for two characters shows none."""
+    from app.ui.timeline.track import band_label_texts
+
+    def elide(text: str, px: float) -> str:  # 10 px a character, as QFontMetricsF.elidedText would cut
+        chars = int(px // 10)
+        return text if len(text) <= chars else (text[: chars - 1] + "…" if chars >= 1 else "")
+
+    spans = [(900, 999, "Background"), (880, 900, "Sketch layer"), (875, 880, "Lines"), (0, 875, "Base")]
+    texts = band_label_texts(spans, 1998.0, elide)  # 2 px a step, 6 px of padding
+    assert texts == ["Background", "Sk…", "", "Base"]
+    assert band_label_texts(spans, 3996.0, elide)[1:3] == ["Sketch…", ""]  # wider: more fits
+    assert band_label_texts(spans, 999.0, elide)[:2] == ["Backgrou…", ""]
+    assert band_label_texts(spans, 0.0, elide) == ["", "", "", ""]
+
+
+def test_the_track_elides_a_tiny_band_s_label_and_its_tooltip_names_it(qtbot, make_window, small_artwork):
+    from PySide6.QtGui import QFontMetricsF
+
+    from app.core.track_summary import TrackBand
+
+    w = make_window()
+    open_small(qtbot, w, small_artwork, step=500)
+    track = w.timeline.track
+    bands = (
+        TrackBand("Background", 999, 600),
+        TrackBand("Hidden sketch", 600, 595),
+        TrackBand("Lines", 595, 0),
+    )
+    track.set_bands(bands)
+    labels = [label.textItem.toPlainText() for label in track._band_labels]
+    assert labels[0] == "Background" and labels[2] == "Lines"
+    metrics = QFontMetricsF(track._band_labels[1].textItem.font())
+    room = track.width() * 5 / 999
+    assert labels[1] != "Hidden sketch" and metrics.horizontalAdvance(labels[1]) <= room
+    assert "stage: Hidden sketch" in track.tooltip_at(598)

@@ -142,3 +142,22 @@ def test_the_status_bar_keeps_a_flows_line_over_engine_progress(qtbot):
     bar.set_task("")
     bar.set_progress(1.0, "Rendered step 982")
     assert bar.message.text() == "Rendered step 982"
+
+
+def test_a_long_placeholder_wraps_inside_the_canvas(qtbot):
+    """A branch's failure (which model files are missing, and where) is wider than the view: it wraps
+    inside a margin instead of running past both edges."""
+    from app.ui.canvas.view import PLACEHOLDER_MARGIN, CanvasView
+
+    canvas = CanvasView()
+    qtbot.addWidget(canvas)
+    canvas.resize(320, 240)
+    canvas.placeholder = "This branch could not be generated:\n" + " ".join(
+        ["missing/model/file.safetensors"] * 12
+    )
+    pixels = qimage_to_array(canvas.grab().toImage())
+    text = np.any(np.abs(pixels[..., :3].astype(int) - pixels[0, 0, :3].astype(int)) > 40, axis=2)
+    columns = np.flatnonzero(text.any(axis=0))
+    scale = pixels.shape[1] / 320
+    assert columns.size and columns[0] >= (PLACEHOLDER_MARGIN - 2) * scale
+    assert columns[-1] <= pixels.shape[1] - (PLACEHOLDER_MARGIN - 2) * scale

@@ -34,6 +34,7 @@ from app.core.keyframe_plan import KeyframePlan
 from app.core.segments import DEFAULT_KEYFRAME_STEPS, WHITE_STEP
 from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
+from app.inference.layers.stages import LAYER_STAGES
 from app.inference.paints_undo.device_defaults import (
     IN_BETWEEN_CHOICES,
     device_defaults,
@@ -172,6 +173,9 @@ class PaintsUndoEngine:
                         help="model: the multi-frame model (minutes per segment without a GPU); painted: the "
                         "keyframes painted over in stroke and region order (seconds); auto: model on a GPU, "
                         "painted on a CPU."),
+            # set by the layers panel's "Paints-UNDO from these layers" (layers/stages.py), not the form
+            SettingSpec(LAYER_STAGES, "Layer stages as keyframes", "panel", (),
+                        help="Steps whose keyframes are the layered artwork's own stages."),
         )  # fmt: skip
 
     def device_kind(self) -> str:
@@ -290,7 +294,8 @@ class PaintsUndoEngine:
         keyframe (fork.py), made here from the parent's spec (a keyframe or a segment of the parent)."""
         origin = fork_origin(spec, self.name)
         if origin is None:
-            own = self._prepare_own(artwork, spec, cancel, scaled_progress(progress, 0.0, 0.9))
+            own = self._prepare_own(artwork, spec, cancel, scaled_progress(progress, 0.0, 0.8))
+            self._set_layer_stages(own, cancel, scaled_progress(progress, 0.8, 0.9))
             progress(0.9, "Estimating the time")
             own.extra["estimate"] = self._estimate(own, cancel)
             progress(1.0, "Ready")
@@ -301,9 +306,45 @@ class PaintsUndoEngine:
         frame = frame_at(self, parent, origin[1], cancel, scaled_progress(progress, 0.4, 1.0))
         working = self._single_frame().prepare_image(frame, sess.working_size)
         start_from_parent(sess, parent, origin[1], frame, working)
+        self._set_layer_stages(sess, cancel, progress)
         sess.extra["estimate"] = self._estimate(sess, cancel)
         progress(1.0, "Ready")
         return sess
+
+    def _stage_hashes(self, artwork_hash: str, spec: BranchSpec) -> dict[int, str]:
+        """The layer-stage keyframes of a branch made from the layers panel (layers/stages.py): step ->
+        key hash; a fork keeps those its own chain keeps (fork_keyframe_steps: below the fork step)."""
+        from app.inference.layers.stages import stage_hashes
+
+        hashes = stage_hashes(artwork_hash, spec)
+        origin = fork_origin(spec, self.name) if hashes else None
+        if origin is not None:
+            kept = set(fork_keyframe_steps(tuple(hashes), origin[1])) - {origin[1]}
+            hashes = {step: h for step, h in hashes.items() if step in kept}
+        return hashes
+
+    def _set_layer_stages(
+        self, sess: PaintsUndoSession, cancel: CancelToken, progress: ProgressCallback
+    ) -> None:
+        """The artwork's layer stages as the user keyframes of a branch whose spec asks for them (the
+        layers panel's "Paints-UNDO from these layers"), set as `--keyframes-from-layers` sets them."""
+        from app.inference.layers.stages import frames_at, layer_stages
+
+        stages = layer_stages(sess.spec)
+        if stages is None:
+            return
+        artwork = sess.artwork
+        if not artwork.layered:
+            raise EngineError(
+                "This branch takes its keyframes from the artwork's layers, but this artwork has none.",
+                "Open the layered file (PSD, PSB, ORA or KRA) the branch was made from.",
+            )
+        hashes = self._stage_hashes(artwork.content_hash, sess.spec)
+        progress(0.0, "Compositing the layer stages")
+        frames = frames_at(artwork, stages[1], sorted(hashes, reverse=True), cancel, progress)
+        for step, pixels in frames.items():
+            self.set_user_keyframe(sess, step, pixels, image_hash=hashes[step])
+        progress(1.0, "Ready")
 
     def _prepare_own(
         self, artwork: Artwork, spec: BranchSpec, cancel: CancelToken, progress: ProgressCallback
@@ -534,11 +575,12 @@ class PaintsUndoEngine:
     def plan_for(self, artwork_hash: str, spec: BranchSpec) -> KeyframePlan:
         """The same plan from the spec alone (no session, nothing loaded): how the app finds a branch's
         frames in a reopened project and keys them before the models are ready."""
-        steps = parse_steps(spec.setting("keyframe_steps", DEFAULT_KEYFRAME_STEPS))
+        stages = self._stage_hashes(artwork_hash, spec)
+        steps = tuple(sorted({*parse_steps(spec.setting("keyframe_steps", DEFAULT_KEYFRAME_STEPS)), *stages}))
         origin = fork_origin(spec, self.name)
         if origin is None:
             return KeyframePlan(
-                artwork_hash, self._keyed(spec), steps, self.KEYFRAME_SETTINGS, self.SEGMENT_SETTINGS
+                artwork_hash, self._keyed(spec), steps, self.KEYFRAME_SETTINGS, self.SEGMENT_SETTINGS, stages
             )
         parent_spec, step = origin
         return KeyframePlan(
@@ -547,6 +589,7 @@ class PaintsUndoEngine:
             fork_keyframe_steps(steps, step),
             self.KEYFRAME_SETTINGS,
             self.SEGMENT_SETTINGS,
+            stages,
             parent=self.plan_for(artwork_hash, parent_spec),
             fork_step=step,
         )
@@ -556,9 +599,12 @@ class PaintsUndoEngine:
         resolves them away from the reference (device_defaults.keyed_settings)."""
         return spec.with_changes(**keyed_settings(spec.settings_dict(), self.device_kind()))
 
-    def set_user_keyframe(self, session: EngineSession, step: int, pixels: np.ndarray | None) -> None:
+    def set_user_keyframe(
+        self, session: EngineSession, step: int, pixels: np.ndarray | None, image_hash: str | None = None
+    ) -> None:
         """Use the user's own image (a sketch, an earlier version) as the keyframe at `step`, or go back
-        to the generated one with None. The image is fitted to the working size like the artwork."""
+        to the generated one with None. The image is fitted to the working size like the artwork. Its
+        frame key hashes its pixels, or is `image_hash` (a layer stage's, known from the spec alone)."""
         import hashlib
 
         sess = _session(session)
@@ -578,9 +624,9 @@ class PaintsUndoEngine:
         if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
             raise EngineError("A keyframe image must be an RGB picture.", "Open it as an artwork first.")
         sess.keyframes[int(step)] = self._single_frame().prepare_image(pixels, sess.working_size)
-        sess.user_keyframes[int(step)] = hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()[
-            :16
-        ]
+        sess.user_keyframes[int(step)] = (
+            image_hash or hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()[:16]
+        )
         if int(step) not in sess.keyframe_steps:
             sess.keyframe_steps = tuple(sorted({*sess.keyframe_steps, int(step)}))
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 
 from app.core.branch import FORK_OF, FORK_STEP, Branch
 from app.inference.engine import SettingSpec
+from app.inference.layers.stages import LAYER_STAGES
 from app.ui.i18n import tr_engine
 
 CONTEXT = "BranchesController"  # the list's strings were translated in this context before
@@ -23,6 +24,8 @@ def _value(spec: SettingSpec | None, value: object) -> str:
         return translate(CONTEXT, "on") if value else translate(CONTEXT, "off")
     if isinstance(value, float):
         return f"{value:g}"
+    if spec is not None and spec.name == LAYER_STAGES and isinstance(value, (tuple, list)) and value:
+        return ", ".join(str(v) for v in value[0]) if isinstance(value[0], (tuple, list)) else "?"
     if spec is not None and spec.kind == "panel":
         return translate(CONTEXT, "your own")  # a list of layer indices says nothing in a list item
     if isinstance(value, (tuple, list)):

@@ -17,6 +17,9 @@ from app.ui.image_convert import resized, to_qpixmap
 MIN_ZOOM, MAX_ZOOM = 0.05, 32.0
 
 
+PLACEHOLDER_MARGIN = 24  # logical px between the placeholder text and the view's edges
+
+
 class CanvasView(QWidget):
     painted = Signal(int)  # the step whose frame was just painted
     zoom_changed = Signal(float)
@@ -174,7 +177,12 @@ class CanvasView(QWidget):
             painter.fillRect(self.rect(), self._background)
             if self.placeholder:
                 painter.setPen(QColor(150, 150, 160))
-                painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+                # wrapped inside a margin: a failure names files and what to do, lines wider than the view
+                flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+                margin = PLACEHOLDER_MARGIN
+                painter.drawText(
+                    self.rect().adjusted(margin, margin, -margin, -margin), flags, self.placeholder
+                )
             painter.end()
             return
         rect = self.image_rect()

@@ -1,6 +1,13 @@
 """LayersController: shows a layered artwork's stack in the layers panel with what the layers engine made
-of it (each layer's class and steps, from the active Layers branch's session), and turns the user's
-corrections into branches.
+of it (each layer's class and steps), and turns the user's corrections into branches.
+
+Whose plan: the branch whose frames the user is looking at, i.e. the one that owns the playhead's step
+(`Document.owner_for`): the active branch, or, on a fork at and above its fork step, the parent whose
+frames it shows there. A branch that is not a Layers one says so and offers a Layers branch.
+
+"Paints-UNDO from these layers" makes a Paints-UNDO branch whose user keyframes are the shown plan's
+stages (`inference/layers/stages.py`, the same stages as `render --keyframes-from-layers`): its
+multi-frame model then fills in between real stages of the artwork.
 
 Why a correction makes a new branch rather than changing the shown one: frames are keyed by their
 branch's spec, and comparing "as the app guessed" with "as I did it" is the point. The new branch is the
@@ -21,9 +28,12 @@ from PySide6.QtWidgets import QComboBox, QListWidgetItem, QTreeWidgetItem
 
 from app.core.branch import Branch, BranchSpec
 from app.core.layers import Group, Layer, LayerStack, Node
+from app.errors import UndoStudioError
 from app.inference.layers.engine import ENGINE_NAME, LayersSession
 from app.inference.layers.overrides import with_classes, with_order
+from app.inference.layers.stages import layer_stages, stage_steps, with_layer_stages
 from app.inference.layers.windows import LayerWindow, layer_windows
+from app.inference.registry import PAINTS_UNDO_ENGINE
 from app.ui.layers.panel import CLASS_COLUMN, LAYER_COLUMN, STEPS_COLUMN, LayersPanel
 
 if TYPE_CHECKING:
@@ -41,12 +51,15 @@ class LayersController(QObject):
         self._rows: dict[int, list[QTreeWidgetItem | QListWidgetItem]] = {}  # layer index -> its rows
         self._refreshing = False
         self._moved: int | None = None  # the layer the user just dragged in the painting order
+        self._shown_id: str | None = None  # the branch whose frames show the playhead's step
         doc = window.document
         doc.artwork_changed.connect(self._artwork_changed)
         doc.branches_changed.connect(self.refresh)
         doc.branch_ready.connect(lambda _bid: self.refresh())
-        window.playback.step_changed.connect(lambda step, _dir: self._mark_current(step))
+        doc.branch_failed.connect(lambda _bid: self.refresh())
+        window.playback.step_changed.connect(lambda step, _dir: self._step_changed(step))
         panel.new_branch_button.clicked.connect(lambda _checked=False: self.new_branch())
+        panel.paints_undo_button.clicked.connect(lambda _checked=False: self.paints_undo_branch())
         panel.tree.itemClicked.connect(lambda item, _col: self._jump(item.data(LAYER_COLUMN, INDEX_ROLE)))
         panel.order_list.itemClicked.connect(lambda item: self._jump(item.data(INDEX_ROLE)))
         panel.order_list.model().rowsMoved.connect(self._rows_moved)
@@ -58,10 +71,27 @@ class LayersController(QObject):
         art = self.w.document.artwork
         return art.layers if art is not None and art.layered else None
 
+    def shown_branch(self) -> Branch | None:
+        """The branch whose frames show the playhead's step: the active one, or the parent a fork shows
+        at and above its fork step."""
+        doc = self.w.document
+        active = doc.active
+        if active is None:
+            return None
+        return doc.branch(doc.owner_for(active.id, self.w.playback.step))
+
     def plan_branch(self) -> Branch | None:
-        """The branch whose plan the panel shows and corrects: the active one, when it is a Layers one."""
-        active = self.w.document.active
-        return active if active is not None and active.spec.engine == ENGINE_NAME else None
+        """The branch whose plan the panel shows and corrects: the shown one, when it is a Layers one."""
+        shown = self.shown_branch()
+        return shown if shown is not None and shown.spec.engine == ENGINE_NAME else None
+
+    def _step_changed(self, step: int) -> None:
+        """The playhead moved: a fork's playhead crossing its fork step shows another branch's plan."""
+        shown = self.shown_branch()
+        if (shown.id if shown is not None else None) != self._shown_id:
+            self.refresh()
+        else:
+            self._mark_current(step)
 
     def _artwork_changed(self) -> None:
         stack = self.stack()
@@ -81,6 +111,8 @@ class LayersController(QObject):
     def refresh(self) -> None:
         """Rebuild the tree and the painting order from the stack and the shown branch's plan."""
         stack = self.stack()
+        shown = self.shown_branch()
+        self._shown_id = shown.id if shown is not None else None
         branch = self.plan_branch()
         session = self.w.document.session(branch.id) if branch is not None else None
         ready = isinstance(session, LayersSession)
@@ -89,14 +121,11 @@ class LayersController(QObject):
         )
         p = self.panel
         p.new_branch_button.setVisible(stack is not None and branch is None)
+        p.paints_undo_button.setVisible(stack is not None and ready)
         if stack is None:
             p.status.setText("")
         elif branch is None:
-            p.status.setText(
-                self.tr(
-                    "The active branch uses another engine. Classes and steps are shown for a Layers branch."
-                )
-            )
+            p.status.setText(self._not_layers_text(shown))
         elif not ready:
             failure = self.w.document.failure(branch.id)
             p.status.setText(failure or self.tr("Planning the layers of “%1”…").replace("%1", branch.name))
@@ -107,6 +136,7 @@ class LayersController(QObject):
                 self.tr("%1 layers, as planned in “%2”. Change a class or the order to make a new branch.")
                 .replace("%1", str(len(self._names)))
                 .replace("%2", branch.name)
+                + self._fork_note(branch)
             )
         self._refreshing = True
         try:
@@ -116,6 +146,38 @@ class LayersController(QObject):
         finally:
             self._refreshing = False
         self._mark_current(self.w.playback.step)
+
+    def _not_layers_text(self, shown: Branch | None) -> str:
+        """What the panel says for a branch that is not built from the layers (its own plan has none)."""
+        text = self.tr("This branch is not built from the layers; choose a layers branch to edit its plan.")
+        try:
+            stages = layer_stages(shown.spec) if shown is not None else None
+        except UndoStudioError:
+            stages = None  # a damaged setting: the branch's own failure says so
+        if stages is not None:
+            steps = ", ".join(str(step) for step in stages[0])
+            text = (
+                self.tr("Its keyframes are the layers' stages at steps %1.").replace("%1", steps) + " " + text
+            )
+        return text
+
+    def _fork_note(self, branch: Branch) -> str:
+        """On a fork, a line saying whose plan this is: its parent's at and above the fork step (the
+        frames shown there are the parent's), its own below."""
+        doc = self.w.document
+        active = doc.active
+        if active is None or active.fork_step is None or active.parent_id is None:
+            return ""
+        if active.id == branch.id:
+            parent = doc.branch(active.parent_id) if doc.has_branch(active.parent_id) else None
+            if parent is None:
+                return ""
+            note = self.tr(
+                "This fork shows the frames of “%1” from step %2 up; below it, its own plan (this one)."
+            )
+            return "\n" + note.replace("%1", parent.name).replace("%2", str(active.fork_step))
+        note = self.tr("The fork “%1” shows these frames from step %2 up; below it, its own plan.")
+        return "\n" + note.replace("%1", active.name).replace("%2", str(active.fork_step))
 
     def _fill_tree(self, stack: LayerStack | None, editable: bool) -> None:
         tree = self.panel.tree
@@ -127,6 +189,7 @@ class LayersController(QObject):
 
         def add(node: Node, parent: QTreeWidgetItem | None) -> None:
             item = QTreeWidgetItem([node.name, "", ""])
+            item.setToolTip(LAYER_COLUMN, node.name)  # a long name is elided beside the class chooser
             if parent is None:
                 tree.addTopLevelItem(item)
             else:
@@ -151,6 +214,8 @@ class LayersController(QObject):
         self._rows.setdefault(index, []).append(item)
         window = self.windows.get(index)
         if window is None:
+            if self.plan_branch() is None:
+                return  # another engine's branch: no plan, so no steps (not "…", which reads "planning")
             unplanned = self.tr("not painted") if self.windows else "…"
             item.setText(STEPS_COLUMN, unplanned)
             item.setToolTip(STEPS_COLUMN, self.tr("Empty, hidden in a hidden group, or not planned yet"))
@@ -224,6 +289,21 @@ class LayersController(QObject):
             return None
         spec = BranchSpec.make(ENGINE_NAME, self.w.document.new_seed())
         return self.w.branches.undo.create(spec)
+
+    def paints_undo_branch(self) -> Branch | None:
+        """A Paints-UNDO branch (made active, undoable) whose keyframes are the shown plan's stages; the
+        branch that already is that when there is one. Its model files are checked when it is prepared:
+        without them the branch says which are missing, as any Paints-UNDO branch does."""
+        branch = self.plan_branch()
+        session = self.w.document.session(branch.id) if branch is not None else None
+        if branch is None or not isinstance(session, LayersSession):
+            return None
+        steps = stage_steps(session.stage_bands)
+        if not steps:
+            return None
+        base = BranchSpec.make(PAINTS_UNDO_ENGINE, branch.spec.seed)
+        name = self.tr("Paints-UNDO from “%1”").replace("%1", branch.name)
+        return self._branch_for(with_layer_stages(base, branch.spec, steps), name)
 
     def _class_chosen(self, index: int, combo: QComboBox) -> None:
         """A class chosen in a layer's combo: the branch is made once the combo's signal has returned

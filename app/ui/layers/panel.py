@@ -49,6 +49,14 @@ class LayersPanel(QWidget):
         self.new_branch_button = QPushButton(icon("add"), self.tr("New Layers branch"))
         self.new_branch_button.setToolTip(self.tr("A branch built from the file's own layers"))
         lay.addWidget(self.new_branch_button)
+        self.paints_undo_button = QPushButton(icon("add"), self.tr("Paints-UNDO from these layers"))
+        self.paints_undo_button.setToolTip(
+            self.tr(
+                "A Paints-UNDO branch whose keyframes are these layers' stages: its model paints the steps "
+                "between real stages of your artwork (needs the Paints-UNDO model files)"
+            )
+        )
+        lay.addWidget(self.paints_undo_button)
 
         self.tree = QTreeWidget()
         self.tree.setObjectName("layerTree")
@@ -104,8 +112,9 @@ class LayersPanel(QWidget):
     def class_combo(self, current: str) -> QComboBox:
         """The class chooser of one layer, on `current`."""
         combo = QComboBox()
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(5)  # the panel is narrow: long class names are cut, not the steps
+        # As wide as its longest class in the UI language ("Base colours"): the class column sizes to
+        # its contents and the layer names give way (they elide; their tooltip and the list name them).
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for cls in CLASSES:
             combo.addItem(self.class_label(cls), cls)
         combo.setCurrentIndex(max(0, combo.findData(current)))

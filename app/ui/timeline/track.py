@@ -11,12 +11,12 @@ every step as it comes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent
+from PySide6.QtGui import QColor, QFontMetricsF, QHelpEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QToolTip
 
 from app.core.frames import MAX_STEP, FrameKind
@@ -24,6 +24,24 @@ from app.core.frames import MAX_STEP, FrameKind
 KIND_COLOURS = {FrameKind.EXACT: "#4fc28b", FrameKind.INTERPOLATED: "#5aa9ff", FrameKind.PREVIEW: "#c9a34a"}
 BAND_COLOURS = ["#3b3f58", "#44405e", "#3d4d5a", "#4a4550", "#3f5148", "#524a3c"]
 PLAYHEAD_INTERVAL_MS = 50  # a storm moves the playhead 20 times a second (a redraw costs ~5-10 ms)
+LABEL_PADDING_PX = 6  # TextItem's own margin plus a gap before the next band's label
+MIN_LABEL_CHARS = 2  # an elided label shorter than this ("s…") says nothing: the band goes unlabelled
+
+
+def band_label_texts(
+    spans: Sequence[tuple[int, int, str]], width_px: float, elide: Callable[[str, float], str]
+) -> list[str]:
+    """The label each stage band can show on a track `width_px` wide: its name, elided to the band's own
+    width (`elide(text, px)`, e.g. QFontMetricsF.elidedText), or "" when not even a couple of characters
+    fit. A label starts at its band's left edge, so a tiny band's full name ran over the next band's
+    label; the tooltip still names every band. `spans`: (lo, hi, name) in undo steps."""
+    px_per_step = max(width_px, 0.0) / MAX_STEP
+    texts = []
+    for lo, hi, name in spans:
+        room = (hi - lo) * px_per_step - LABEL_PADDING_PX
+        shown = elide(name, room) if room > 0 else ""
+        texts.append(shown if len(shown.rstrip("…")) >= min(MIN_LABEL_CHARS, len(name)) else "")
+    return texts
 
 
 class TimelineTrack(pg.PlotWidget):
@@ -106,11 +124,29 @@ class TimelineTrack(pg.PlotWidget):
             colour.setAlpha(150)
             region.setBrush(pg.mkBrush(colour))
             region.setRegion((lo, hi))
-            label.setText(name)
             label.setPos(hi, 1.25)
             self._bands.append(region)
             self._band_labels.append(label)
             self._band_steps.append((lo, hi, name))
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Each band's label elided to its band (or left out): `band_label_texts`."""
+        if not getattr(self, "_band_labels", None):  # also: a resize while PlotWidget is being made
+            return
+        metrics = QFontMetricsF(self._band_labels[0].textItem.font())
+
+        def elide(text: str, px: float) -> str:
+            return metrics.elidedText(text, Qt.TextElideMode.ElideRight, px)
+
+        width = float(self.getViewBox().width()) or float(self.width())
+        texts = band_label_texts(self._band_steps, width, elide)
+        for label, text in zip(self._band_labels, texts, strict=True):
+            label.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_labels()  # the bands' widths in pixels change with the track's
 
     def stage_label(self, name: str) -> str:
         """Engines name stages in English ids; these are the ones the built-in engines use (the procedural
