@@ -410,6 +410,27 @@ class PaintsUndoEngine:
             self._keyframe(sess, step_a, cancel, progress),
             self._keyframe(sess, step_b, cancel, progress),
         )
+        store = self._device_frames(sess)
+        if store is not None:  # a GPU: frames kept as device tensors, numpy made once per frame shown
+            from app.inference.paints_undo.device_frames import segment_key
+            from app.inference.paints_undo.preprocess import VIDEO_BUCKETS
+
+            buckets = self.video_buckets or VIDEO_BUCKETS
+            key = segment_key(
+                frame_a, frame_b, sess.prompt, sess.video_seed, sess.video_steps, sess.video_cfg, buckets
+            )
+
+            def make() -> Any:
+                with contextlib.ExitStack() as stack:
+                    pipe = self._multi_frame(mf_pipeline, stack)
+                    pipe.cache, pipe.frames = self._encodings(sess), store
+                    return pipe.interpolate_video(
+                        frame_a, frame_b, sess.prompt, sess.video_seed, steps=sess.video_steps,
+                        cfg=sess.video_cfg, cancel=cancel, progress=scaled_progress(progress, 0.1, 1.0),
+                        segment=key,
+                    )  # fmt: skip
+
+            return list(store.segment_frames(key, count, lambda f: _resize(f, sess.output_size), make))
         with contextlib.ExitStack() as stack:
             pipe = self._multi_frame(mf_pipeline, stack)
             pipe.cache = self._encodings(sess)
@@ -475,6 +496,21 @@ class PaintsUndoEngine:
                 device, usable, int(manager.budget_bytes)
             )
         return cache
+
+    def _device_frames(self, sess: PaintsUndoSession) -> Any:
+        """The branch's `DeviceFrames` on CUDA/MPS (segment latents and uint8 frames on the device, the
+        encodings' budget rule), None on a CPU: there nothing changes (device_frames.py)."""
+        if "device_frames" not in sess.extra:
+            import torch
+
+            from app.inference.paints_undo.device_frames import DeviceFrames
+
+            info = self._device_info  # None for an engine built from components (tests): the CPU
+            device = torch.device(info.torch_device if info is not None else "cpu")
+            usable = int(info.free_bytes) if info is not None else 0
+            model_bytes = int(self._model_manager().budget_bytes) if device.type != "cpu" else 0
+            sess.extra["device_frames"] = DeviceFrames.for_device(device, usable, model_bytes)
+        return sess.extra["device_frames"]
 
     def _multi_frame(self, mf_pipeline: Any, stack: contextlib.ExitStack) -> Any:
         """A MultiFramePipeline whose modules the ModelManager brings to the device one stage at a time."""
