@@ -35,7 +35,10 @@ from app.core.segments import DEFAULT_KEYFRAME_STEPS, WHITE_STEP
 from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
 from app.inference.paints_undo.device_defaults import (
+    AUTO,
     IN_BETWEEN_CHOICES,
+    TILING_CHOICES,
+    check_tiling,
     device_defaults,
     keyed_settings,
     resolve_in_between,
@@ -68,6 +71,7 @@ class PaintsUndoSession(EngineSession):
     video_seed: int = 0
     video_steps: int = 50
     video_cfg: float = 7.5
+    vae_tiling: str = "auto"  # keyframe decode in tiles: "auto", "on", "off" (single_frame/vae.py)
     in_between: str = "model"  # "model" (multi-frame model) or "painted" (inbetween.py), after "auto"
     user_keyframes: dict[int, str] = field(default_factory=dict)  # step -> content hash of the user's image
     # a fork's: its parent's session, the fork step and the parent's frame there (the output size)
@@ -168,6 +172,10 @@ class PaintsUndoEngine:
                         help="Seed of the in-between frames; -1 uses the branch seed. Changing it keeps the keyframes."),
             SettingSpec("video_steps", "Video sampler steps", "int", 50, minimum=1, maximum=200),
             SettingSpec("video_cfg", "Video guidance (CFG)", "float", 7.5, minimum=1.0, maximum=20.0),
+            SettingSpec("vae_tiling", "Tiled keyframe decode", "choice", "auto", choices=TILING_CHOICES,
+                        help="on: decode keyframes in overlapping tiles (less memory, slightly different "
+                        "pixels); off: in one piece; auto: tiles only above 768 px on a GPU whose free memory "
+                        "is too small for one piece."),
             SettingSpec("in_between", "In-between frames", "choice", "auto", choices=IN_BETWEEN_CHOICES,
                         help="model: the multi-frame model (minutes per segment without a GPU); painted: the "
                         "keyframes painted over in stroke and region order (seconds); auto: model on a GPU, "
@@ -346,6 +354,7 @@ class PaintsUndoEngine:
             video_steps=int(s["video_steps"]),
             video_cfg=float(s["video_cfg"]),
             in_between=resolve_in_between(str(s["in_between"]), self.device_kind()),
+            vae_tiling=check_tiling(s["vae_tiling"]),
             working_size=size,
             image=image,
             image_latent=latent,
@@ -372,7 +381,8 @@ class PaintsUndoEngine:
             )  # fmt: skip
             cancel.raise_if_cancelled()
             progress(0.9, "Decoding keyframes")
-            for step, image in zip(todo, pipe.decode(latents, cancel), strict=True):
+            decoded = pipe.decode(latents, cancel, vae_tiling=sess.vae_tiling)
+            for step, image in zip(todo, decoded, strict=True):
                 sess.keyframes[step] = image
         progress(1.0, "Keyframes done")
         return [self._output_frame(sess, int(s)) for s in steps]
@@ -560,7 +570,7 @@ class PaintsUndoEngine:
             sess.artwork.content_hash,
             self._keyed(sess.spec),
             tuple(sess.keyframe_steps),
-            self.KEYFRAME_SETTINGS,
+            self._keyframe_settings(sess.spec),
             self.SEGMENT_SETTINGS,
             dict(sess.user_keyframes),
             parent=None if sess.fork_parent is None else self.keyframe_plan(sess.fork_parent),
@@ -574,18 +584,25 @@ class PaintsUndoEngine:
         origin = fork_origin(spec, self.name)
         if origin is None:
             return KeyframePlan(
-                artwork_hash, self._keyed(spec), steps, self.KEYFRAME_SETTINGS, self.SEGMENT_SETTINGS
+                artwork_hash, self._keyed(spec), steps, self._keyframe_settings(spec), self.SEGMENT_SETTINGS
             )
         parent_spec, step = origin
         return KeyframePlan(
             artwork_hash,
             self._keyed(spec),
             fork_keyframe_steps(steps, step),
-            self.KEYFRAME_SETTINGS,
+            self._keyframe_settings(spec),
             self.SEGMENT_SETTINGS,
             parent=self.plan_for(artwork_hash, parent_spec),
             fork_step=step,
         )
+
+    def _keyframe_settings(self, spec: BranchSpec) -> tuple[str, ...]:
+        """The settings keyframe keys depend on: `vae_tiling` too where the spec sets it on or off (tiles
+        change the pixels), not where it is absent or auto, so the keys of the frames stored before the
+        setting existed stay valid ("auto" tiles only where one piece does not fit: no frame otherwise)."""
+        tiling = spec.settings_dict().get("vae_tiling", AUTO)
+        return self.KEYFRAME_SETTINGS + (() if tiling == AUTO else ("vae_tiling",))
 
     def _keyed(self, spec: BranchSpec) -> BranchSpec:
         """The spec as frame keys see it: settings left to the device made explicit where this device
