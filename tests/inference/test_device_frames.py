@@ -33,7 +33,9 @@ def _store(budget: int, host: int = 10_000) -> tuple[DeviceFrames, list[tuple[st
 
 
 def _video(frames: int) -> torch.Tensor:
-    return torch.arange(frames * FRAME, dtype=torch.int64).reshape(frames, 2, 2, 3).to(torch.uint8)
+    """(T, 2, 2, 3) uint8 as the pipeline makes it: a permuted view of (3, T, 2, 2)."""
+    clip = torch.arange(frames * FRAME, dtype=torch.int64).reshape(3, frames, 2, 2).to(torch.uint8)
+    return clip.permute(1, 2, 3, 0)
 
 
 def test_frames_stay_within_the_device_budget_and_spill_least_recently_used_first():
@@ -46,6 +48,8 @@ def test_frames_stay_within_the_device_budget_and_spill_least_recently_used_firs
     assert held is not None and cache.keys(on_device=True) == ["s/frame3", "s/frame0"]
     assert cache.keys(on_device=False) == ["s/frame1", "s/frame2"]
     assert store.frame_count("s") == 4
+    kept = store.tensors.get("s/frame1")[0]  # each frame owns its bytes: spilling one frees them
+    assert kept.is_contiguous() and kept.untyped_storage().nbytes() == FRAME
 
 
 def test_a_frame_is_converted_to_numpy_once_while_the_ui_holds_it():

@@ -77,7 +77,10 @@ class DeviceFrames:
         self.tensors.discard(_latents_key(segment))
         self._counts[segment] = int(video.shape[0])
         for index, frame in enumerate(video.unbind(0)):
-            self.tensors.put(_frame_key(segment, index), (frame,))
+            # its own contiguous storage: a view would keep the whole clip alive after the frame spills,
+            # and the budget counts frames
+            own = frame.clone(memory_format=torch.contiguous_format)
+            self.tensors.put(_frame_key(segment, index), (own,))
 
     def frame_count(self, segment: str) -> int | None:
         """How many frames the segment was decoded into, when all of them are still kept."""
