@@ -903,6 +903,22 @@ Export the GIF anyway?</source>
       <translation>中间帧</translation>
     </message>
     <message>
+      <source>Tiled keyframe decode</source>
+      <translation>关键帧分块解码</translation>
+    </message>
+    <message>
+      <source>on: decode keyframes in overlapping tiles (less memory, slightly different pixels); off: in one piece; auto: tiles only above 768 px on a GPU whose free memory is too small for one piece.</source>
+      <translation>on：以相互重叠的分块解码关键帧（占用内存更少，像素略有不同）；off：整张一次解码；auto：仅在 GPU 上、关键帧大于 768 像素且空闲显存不足以整张解码时才分块。</translation>
+    </message>
+    <message>
+      <source>on</source>
+      <translation>开</translation>
+    </message>
+    <message>
+      <source>off</source>
+      <translation>关</translation>
+    </message>
+    <message>
       <source>model: the multi-frame model (minutes per segment without a GPU); painted: the keyframes painted over in stroke and region order (seconds); auto: model on a GPU, painted on a CPU.</source>
       <translation>model：多帧模型（无 GPU 时每段需数分钟）；painted：按笔画和区域顺序在关键帧之间绘制（数秒）；auto：GPU 上用模型，CPU 上用绘制。</translation>
     </message>

@@ -27,6 +27,9 @@ IN_BETWEEN_CHOICES = (AUTO, "model", "painted")
 REFERENCE: dict[str, Any] = {"steps": 50, "size": "640", "in_between": "model"}
 CPU: dict[str, Any] = {"steps": 12, "size": "384", "in_between": "painted"}
 DEVICE_DEPENDENT = tuple(REFERENCE)
+# How keyframes are decoded: in tiles or in one piece; auto = tiles only where one piece does not fit
+# a GPU's free memory (single_frame/vae.py `wants_tiling`).
+TILING_CHOICES = (AUTO, "on", "off")
 
 
 def is_cpu(kind: str) -> bool:
@@ -58,3 +61,12 @@ def keyed_settings(settings: Mapping[str, Any], kind: str) -> dict[str, Any]:
         if left_to_device and resolved[name] != REFERENCE[name]:
             out[name] = resolved[name]
     return out
+
+
+def check_tiling(choice: object) -> str:
+    """`choice` as a `vae_tiling` value, or a clear error naming the valid ones."""
+    if str(choice) not in TILING_CHOICES:
+        raise EngineError(
+            f"Invalid keyframe decode '{choice}'.", f"Choose one of {', '.join(TILING_CHOICES)}."
+        )
+    return str(choice)

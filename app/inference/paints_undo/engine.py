@@ -36,7 +36,10 @@ from app.errors import EngineError
 from app.inference.engine import EngineAvailability, EngineCapabilities, EngineSession, SettingSpec
 from app.inference.layers.stages import LAYER_STAGES
 from app.inference.paints_undo.device_defaults import (
+    AUTO,
     IN_BETWEEN_CHOICES,
+    TILING_CHOICES,
+    check_tiling,
     device_defaults,
     keyed_settings,
     resolve_in_between,
@@ -69,6 +72,7 @@ class PaintsUndoSession(EngineSession):
     video_seed: int = 0
     video_steps: int = 50
     video_cfg: float = 7.5
+    vae_tiling: str = "auto"  # keyframe decode in tiles: "auto", "on", "off" (single_frame/vae.py)
     in_between: str = "model"  # "model" (multi-frame model) or "painted" (inbetween.py), after "auto"
     user_keyframes: dict[int, str] = field(default_factory=dict)  # step -> content hash of the user's image
     # a fork's: its parent's session, the fork step and the parent's frame there (the output size)
@@ -169,6 +173,10 @@ class PaintsUndoEngine:
                         help="Seed of the in-between frames; -1 uses the branch seed. Changing it keeps the keyframes."),
             SettingSpec("video_steps", "Video sampler steps", "int", 50, minimum=1, maximum=200),
             SettingSpec("video_cfg", "Video guidance (CFG)", "float", 7.5, minimum=1.0, maximum=20.0),
+            SettingSpec("vae_tiling", "Tiled keyframe decode", "choice", "auto", choices=TILING_CHOICES,
+                        help="on: decode keyframes in overlapping tiles (less memory, slightly different "
+                        "pixels); off: in one piece; auto: tiles only above 768 px on a GPU whose free memory "
+                        "is too small for one piece."),
             SettingSpec("in_between", "In-between frames", "choice", "auto", choices=IN_BETWEEN_CHOICES,
                         help="model: the multi-frame model (minutes per segment without a GPU); painted: the "
                         "keyframes painted over in stroke and region order (seconds); auto: model on a GPU, "
@@ -387,6 +395,7 @@ class PaintsUndoEngine:
             video_steps=int(s["video_steps"]),
             video_cfg=float(s["video_cfg"]),
             in_between=resolve_in_between(str(s["in_between"]), self.device_kind()),
+            vae_tiling=check_tiling(s["vae_tiling"]),
             working_size=size,
             image=image,
             image_latent=latent,
@@ -413,7 +422,8 @@ class PaintsUndoEngine:
             )  # fmt: skip
             cancel.raise_if_cancelled()
             progress(0.9, "Decoding keyframes")
-            for step, image in zip(todo, pipe.decode(latents, cancel), strict=True):
+            decoded = pipe.decode(latents, cancel, vae_tiling=sess.vae_tiling)
+            for step, image in zip(todo, decoded, strict=True):
                 sess.keyframes[step] = image
         progress(1.0, "Keyframes done")
         return [self._output_frame(sess, int(s)) for s in steps]
@@ -451,6 +461,27 @@ class PaintsUndoEngine:
             self._keyframe(sess, step_a, cancel, progress),
             self._keyframe(sess, step_b, cancel, progress),
         )
+        store = self._device_frames(sess)
+        if store is not None:  # a GPU: frames kept as device tensors, numpy made once per frame shown
+            from app.inference.paints_undo.device_frames import segment_key
+            from app.inference.paints_undo.preprocess import VIDEO_BUCKETS
+
+            buckets = self.video_buckets or VIDEO_BUCKETS
+            key = segment_key(
+                frame_a, frame_b, sess.prompt, sess.video_seed, sess.video_steps, sess.video_cfg, buckets
+            )
+
+            def make() -> Any:
+                with contextlib.ExitStack() as stack:
+                    pipe = self._multi_frame(mf_pipeline, stack)
+                    pipe.cache, pipe.frames = self._encodings(sess), store
+                    return pipe.interpolate_video(
+                        frame_a, frame_b, sess.prompt, sess.video_seed, steps=sess.video_steps,
+                        cfg=sess.video_cfg, cancel=cancel, progress=scaled_progress(progress, 0.1, 1.0),
+                        segment=key,
+                    )  # fmt: skip
+
+            return list(store.segment_frames(key, count, lambda f: _resize(f, sess.output_size), make))
         with contextlib.ExitStack() as stack:
             pipe = self._multi_frame(mf_pipeline, stack)
             pipe.cache = self._encodings(sess)
@@ -517,6 +548,21 @@ class PaintsUndoEngine:
             )
         return cache
 
+    def _device_frames(self, sess: PaintsUndoSession) -> Any:
+        """The branch's `DeviceFrames` on CUDA/MPS (segment latents and uint8 frames on the device, the
+        encodings' budget rule), None on a CPU: there nothing changes (device_frames.py)."""
+        if "device_frames" not in sess.extra:
+            import torch
+
+            from app.inference.paints_undo.device_frames import DeviceFrames
+
+            info = self._device_info  # None for an engine built from components (tests): the CPU
+            device = torch.device(info.torch_device if info is not None else "cpu")
+            usable = int(info.free_bytes) if info is not None else 0
+            model_bytes = int(self._model_manager().budget_bytes) if device.type != "cpu" else 0
+            sess.extra["device_frames"] = DeviceFrames.for_device(device, usable, model_bytes)
+        return sess.extra["device_frames"]
+
     def _multi_frame(self, mf_pipeline: Any, stack: contextlib.ExitStack) -> Any:
         """A MultiFramePipeline whose modules the ModelManager brings to the device one stage at a time."""
         try:
@@ -565,7 +611,7 @@ class PaintsUndoEngine:
             sess.artwork.content_hash,
             self._keyed(sess.spec),
             tuple(sess.keyframe_steps),
-            self.KEYFRAME_SETTINGS,
+            self._keyframe_settings(sess.spec),
             self.SEGMENT_SETTINGS,
             dict(sess.user_keyframes),
             parent=None if sess.fork_parent is None else self.keyframe_plan(sess.fork_parent),
@@ -580,19 +626,31 @@ class PaintsUndoEngine:
         origin = fork_origin(spec, self.name)
         if origin is None:
             return KeyframePlan(
-                artwork_hash, self._keyed(spec), steps, self.KEYFRAME_SETTINGS, self.SEGMENT_SETTINGS, stages
+                artwork_hash,
+                self._keyed(spec),
+                steps,
+                self._keyframe_settings(spec),
+                self.SEGMENT_SETTINGS,
+                stages,
             )
         parent_spec, step = origin
         return KeyframePlan(
             artwork_hash,
             self._keyed(spec),
             fork_keyframe_steps(steps, step),
-            self.KEYFRAME_SETTINGS,
+            self._keyframe_settings(spec),
             self.SEGMENT_SETTINGS,
             stages,
             parent=self.plan_for(artwork_hash, parent_spec),
             fork_step=step,
         )
+
+    def _keyframe_settings(self, spec: BranchSpec) -> tuple[str, ...]:
+        """The settings keyframe keys depend on: `vae_tiling` too where the spec sets it on or off (tiles
+        change the pixels), not where it is absent or auto, so the keys of the frames stored before the
+        setting existed stay valid ("auto" tiles only where one piece does not fit: no frame otherwise)."""
+        tiling = spec.settings_dict().get("vae_tiling", AUTO)
+        return self.KEYFRAME_SETTINGS + (() if tiling == AUTO else ("vae_tiling",))
 
     def _keyed(self, spec: BranchSpec) -> BranchSpec:
         """The spec as frame keys see it: settings left to the device made explicit where this device

@@ -23,7 +23,9 @@ before a component is used, so a model manager can bring it onto the device (and
 Encodings go through an `EncodingCache` (`encodings.py`; the engine passes the branch's own, so it outlives
 this pipeline object): the prompt's embeddings, and per keyframe its CLIP-vision tokens and its VAE latent
 with hidden states. A keyframe shared by two segments, and the prompt, are encoded once per branch; the
-resampler, which mixes the two keyframes' tokens, runs per segment.
+resampler, which mixes the two keyframes' tokens, runs per segment. On a GPU the engine also passes the
+branch's `DeviceFrames` (`device_frames.py`): `interpolate_video` keeps a segment's latents there until
+decoded and its frames as uint8 device tensors.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import numpy as np
 import torch
 
 from app.core.cancel import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress, scaled_progress
+from app.inference.paints_undo.device_frames import DeviceFrames
 from app.inference.paints_undo.encodings import EncodingCache, frame_key
 from app.inference.paints_undo.preprocess import VIDEO_BUCKETS  # (h, w) buckets of process_video_inner
 
@@ -82,6 +85,7 @@ class MultiFramePipeline:
         prepare_module: Callable[[str], None] | None = None,
         batched_cfg: bool | None = None,
         cache: EncodingCache | None = None,
+        frames: DeviceFrames | None = None,
     ) -> None:
         """`batched_cfg`: run CFG's two sides as one UNet batch. None = automatic: batched on GPUs, two
         calls on CPU, where the full-size bench measured batching slower (0.93x CPU time) and heavier
@@ -94,6 +98,7 @@ class MultiFramePipeline:
         self._prepare = prepare_module or (lambda _name: None)
         self.batched_cfg = batched_cfg
         self.cache = cache if cache is not None else EncodingCache(0)
+        self.frames = frames  # a GPU branch's DeviceFrames (segment latents and frames); None on a CPU
 
     # -- encoders (each usable on its own, so an engine can encode once per branch) ------------------
     @torch.inference_mode()
@@ -197,7 +202,6 @@ class MultiFramePipeline:
         return found
 
     # -- the segment -------------------------------------------------------------------------------
-    @torch.inference_mode()
     def interpolate(
         self,
         frame_a: np.ndarray,
@@ -216,6 +220,29 @@ class MultiFramePipeline:
         `noise` injects the initial latent noise `(1,4,T,h,w)`; the per-step noise comes from a CPU
         generator seeded with `seed` (the reference draws on the CUDA generator: same maths, other numbers).
         """
+        video = self.interpolate_video(
+            frame_a, frame_b, prompt, seed, steps, cfg, fs, cancel=cancel, progress=progress, noise=noise
+        )
+        return [np.ascontiguousarray(frame.cpu().numpy()) for frame in video.unbind(0)]
+
+    @torch.inference_mode()
+    def interpolate_video(
+        self,
+        frame_a: np.ndarray,
+        frame_b: np.ndarray,
+        prompt: str,
+        seed: int,
+        steps: int = 50,
+        cfg: float = 7.5,
+        fs: int = 3,
+        cancel: CancelToken = NEVER_CANCELLED,
+        progress: ProgressCallback = no_progress,
+        noise: torch.Tensor | None = None,
+        segment: str | None = None,
+    ) -> torch.Tensor:
+        """`interpolate`'s frames as one `(T,H,W,3)` uint8 tensor on the VAE's device. With `self.frames`
+        (a GPU's `DeviceFrames`) and a `segment` key, the sampled latents are kept there until the decode
+        succeeds (a cancelled decode resumes from them, without sampling) and the frames after it."""
         # 1. inputs: bucket by frame_a's aspect (the reference's rule), crop both frames, to [-1, 1]
         for name, image in (("frame_a", frame_a), ("frame_b", frame_b)):
             if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
@@ -227,6 +254,43 @@ class MultiFramePipeline:
 
         frames = numpy2pytorch(crops).movedim(0, 1).unsqueeze(0)  # (2,3,H,W) in [-1,1] -> (1,3,2,H,W)
         cancel.raise_if_cancelled()
+        store = self.frames if segment is not None else None
+        latents = store.latents(segment) if store is not None and segment is not None else None
+        if latents is None:
+            latents, hidden_states = self._sample(
+                crops, frames, prompt, seed, steps, cfg, fs, cancel, progress, noise
+            )
+            if store is not None and segment is not None:
+                store.put_latents(segment, latents)
+        else:  # sampled before, the decode did not finish: only the decoder's reference context is needed
+            _, hidden_states = self._cached_keyframes(crops, frames)
+        cancel.raise_if_cancelled()
+        # 4. decode with the keyframes' hidden states as reference context
+        progress(0.9, "Decoding frames")
+        self._prepare("vae")
+        vae_device, vae_dtype = _device_dtype(self.vae)
+        pixels = self.vae.decode_latents(latents.to(device=vae_device, dtype=vae_dtype), hidden_states)
+        video = to_uint8_video(pixels)
+        if store is not None and segment is not None:
+            store.put_frames(segment, video)  # frees the latents
+        progress(1.0, "Segment done")
+        return video
+
+    def _sample(
+        self,
+        crops: Sequence[np.ndarray],
+        frames: torch.Tensor,
+        prompt: str,
+        seed: int,
+        steps: int,
+        cfg: float,
+        fs: int,
+        cancel: CancelToken,
+        progress: ProgressCallback,
+        noise: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Stages 2-3: the conditions, then dynamic-TSNR sampling -> (latents on the UNet's device, the
+        keyframes' VAE hidden states for the decode)."""
         # 2. conditions
         progress(0.0, "Encoding prompt")
         text_pos, text_neg = self.encode_prompt(prompt)
@@ -260,17 +324,11 @@ class MultiFramePipeline:
             cancel=cancel,
             progress=scaled_progress(progress, 0.1, 0.9),
         )
-        cancel.raise_if_cancelled()
-        # 4. decode with the keyframes' hidden states as reference context
-        progress(0.9, "Decoding frames")
-        self._prepare("vae")
-        vae_device, vae_dtype = _device_dtype(self.vae)
-        pixels = self.vae.decode_latents(latents.to(device=vae_device, dtype=vae_dtype), hidden_states)
-        progress(1.0, "Segment done")
-        return to_uint8_frames(pixels)
+        return latents, hidden_states
 
 
-def to_uint8_frames(pixels: torch.Tensor) -> list[np.ndarray]:
-    """`(1,3,T,H,W)` in [-1,1] -> T arrays `(H,W,3)` uint8; clamps then truncates like the reference writer."""
+def to_uint8_video(pixels: torch.Tensor) -> torch.Tensor:
+    """`(1,3,T,H,W)` in [-1,1] -> `(T,H,W,3)` uint8 on the same device; clamps then truncates like the
+    reference's video writer."""
     video = (pixels[0].float().clamp(-1.0, 1.0) * 127.5 + 127.5).to(torch.uint8)
-    return [np.ascontiguousarray(frame.permute(1, 2, 0).cpu().numpy()) for frame in video.unbind(1)]
+    return video.permute(1, 2, 3, 0)

@@ -4,7 +4,8 @@ One call: artwork (RGB uint8) + prompt + negative prompt + undo steps + seed + s
 -> one RGB uint8 image per undo step at the working size (a multiple of 64, the artwork resized to
 cover it and centre-cropped, like the reference). Stages, as numbered in `__call__`:
 1. check inputs  2. encode the image and the prompts (cached)  3. prepare the noise
-4. denoise (batched CFG, progress + cancel per step)  5. decode  6. release.
+4. denoise (batched CFG, progress + cancel per step)  5. decode (in tiles where `vae_tiling` says:
+single_frame/vae.py)  6. release.
 
 Faster than the reference with the same numbers: one UNet call per step for both CFG branches, the
 image latent and prompt embeddings computed once and cached, decode one image at a time (lower peak).
@@ -33,7 +34,7 @@ from app.core.cancel import NEVER_CANCELLED, CancelToken, ProgressCallback, no_p
 from app.inference.paints_undo.preprocess import numpy2pytorch, pytorch2numpy, resize_and_center_crop
 from app.inference.paints_undo.single_frame.sampler import KarrasSchedule, sample, seeded_noise
 from app.inference.paints_undo.single_frame.text_encoder import encode_ids, tokenize
-from app.inference.paints_undo.single_frame.vae import decode_latents, encode_image
+from app.inference.paints_undo.single_frame.vae import decode_latents, encode_image, wants_tiling
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,14 @@ class SingleFramePipeline:
         tokenizer: Any,
         schedule: KarrasSchedule | None = None,
         decode_batch: int = 1,
+        vae_tiling: str = "auto",
     ) -> None:
+        """`vae_tiling`: "auto", "on" or "off", how keyframes are decoded (`vae.wants_tiling`)."""
         self.models = models
         self.tokenizer = tokenizer
         self.schedule = schedule or KarrasSchedule()
         self.decode_batch = max(1, int(decode_batch))
+        self.vae_tiling = vae_tiling
         self._prompt_cache: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._image_cache: OrderedDict[str, torch.Tensor] = OrderedDict()
         self.last_run_dtypes: dict[str, str] = {}  # what actually ran (after any fp32 retry), for tests/logs
@@ -222,8 +226,12 @@ class SingleFramePipeline:
         return latents
 
     @torch.inference_mode()
-    def decode(self, latents: torch.Tensor, cancel: CancelToken = NEVER_CANCELLED) -> list[np.ndarray]:
-        """Latents -> RGB uint8 images (truncated like the reference), `decode_batch` at a time."""
+    def decode(
+        self, latents: torch.Tensor, cancel: CancelToken = NEVER_CANCELLED, vae_tiling: str | None = None
+    ) -> list[np.ndarray]:
+        """Latents -> RGB uint8 images (truncated like the reference), `decode_batch` at a time;
+        `vae_tiling` (a branch's setting) overrides the pipeline's."""
+        tiling = self.vae_tiling if vae_tiling is None else vae_tiling
         images: list[np.ndarray] = []
         with self.models.use(VAE) as vae:
             dtype = _place(vae)[1]
@@ -231,11 +239,12 @@ class SingleFramePipeline:
             for start in range(0, latents.shape[0], self.decode_batch):
                 cancel.raise_if_cancelled()
                 chunk = latents[start : start + self.decode_batch]
-                pixels = decode_latents(vae, chunk)
+                tiled = wants_tiling(tiling, vae, chunk)
+                pixels = decode_latents(vae, chunk, tiled=tiled)
                 if degenerate(pixels, pixels=True) and dtype != torch.float32:
                     log.warning("VAE decode gave NaN/black in %s; retrying in float32", dtype)
                     with _in_dtype(vae, torch.float32):
-                        pixels = decode_latents(vae, chunk)
+                        pixels = decode_latents(vae, chunk, tiled=tiled)
                     used = torch.float32
                 images.extend(np.ascontiguousarray(a) for a in pytorch2numpy(pixels.cpu()))
         self.last_run_dtypes[VAE] = str(used).removeprefix("torch.")
