@@ -185,3 +185,17 @@ def test_layers_the_reader_skips_are_dropped(threads: int) -> None:
         got = [decoder.rgba(items[i]) for i in (1, 3, 4, 5)]  # 0 and 2 are never asked for
     assert [None if g is None else int(g[0, 0, 0]) for g in got] == [1, 3, None, 5]
     assert not _decode_threads_alive()
+
+
+def test_an_open_on_a_worker_thread_decodes_threaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app opens artworks on its worker thread: the decode threads start from there as well."""
+    path = write_psd(tmp_path / "a.psd", SIZE, _stack())
+    inline = _read(path, monkeypatch, threads=1)
+    names = _spy_decode_threads(monkeypatch)
+    out: list[LayerStack] = []
+    worker = threading.Thread(target=lambda: out.append(read_psd_stack(path, 10**8, NEVER_CANCELLED)))
+    monkeypatch.setattr(layers_psd, "DECODE_THREADS", 2)
+    worker.start()
+    worker.join(60)
+    assert out and names and all(n.startswith("psd-decode") for n in names)
+    _assert_same(inline, out[0])
