@@ -14,6 +14,7 @@ merged image is refused. Every layer box is measured against the pixel budget be
 
 from __future__ import annotations
 
+import functools
 import struct
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from app.core.layers import (
     crop_box,
 )
 from app.core.pixel_modes import to_rgb_array
-from app.core.psd_channels import rgba_8bit
+from app.core.psd_channels import DECODE_THREADS, LayerDecoder, RgbaPlan, rgba_8bit, rgba_plan
 from app.errors import ArtworkError
 
 _HINT = "Open it in your painting app and save it again, or export it as PNG."
@@ -75,14 +76,18 @@ def read_psd_stack(path: Path, max_pixels: int, cancel: CancelToken) -> LayerSta
     width, height = int(psd.width), int(psd.height)
     _check_canvas(name, width, height, max_pixels)
     cancel.raise_if_cancelled()
-    merged = _merged(psd, name)
+
+    @functools.cache
+    def merged() -> np.ndarray | None:  # read once, after the first layers' decoding has started
+        return _merged(psd, name)
+
     fmt = "psb" if int(psd.version) == 2 else "psd"
     mode = str(getattr(psd.color_mode, "name", psd.color_mode))
 
     def fallback(note: str) -> LayerStack:
-        if merged is None:
+        if merged() is None:
             raise ArtworkError(f"'{name}' cannot be shown: {note}, and it has no merged image.", _HINT)
-        return LayerStack(width, height, (), merged, fmt, (), (note,))
+        return LayerStack(width, height, (), merged(), fmt, (), (note,))
 
     if mode not in _COLOUR_MODES:
         return fallback(f"its layers are in {mode} colour, so it is shown as its merged image")
@@ -104,22 +109,25 @@ def read_psd_stack(path: Path, max_pixels: int, cancel: CancelToken) -> LayerSta
     try:
         check_layer_budget(name, canvas, decoded, len(nodes), max_pixels)
     except ArtworkError as exc:
-        if merged is None:
+        if merged() is None:
             raise
         return fallback(exc.message)
     reader = _Reader(canvas, cancel, int(psd.depth), int(psd.version), mode == "GRAYSCALE")
     try:
-        children = reader.group_children(psd, 0)
+        with reader.decoding([node for node in nodes if not node.is_group()]) as decoder:
+            decoder.start()  # the first layers decode in threads (GIL released) while psd-tools reads
+            merged()  # the merged image here (GIL held): the two overlap
+            children = reader.group_children(psd, 0)
     except ArtworkError:
         raise
     except (ValueError, OSError, EOFError, struct.error, KeyError, IndexError, TypeError) as exc:
-        if merged is None:
+        if merged() is None:
             raise ArtworkError(f"The layers of '{name}' are damaged or cut off ({exc}).", _HINT) from exc
         return fallback(f"its layers are damaged ({exc}), so it is shown as its merged image")
-    if not reader.layer_count and merged is None:
+    if not reader.layer_count and merged() is None:
         raise ArtworkError(f"'{name}' has no layers and no merged image.", _HINT)
     notes = () if reader.layer_count or not nodes else ("none of its layers could be read",)
-    return LayerStack(width, height, tuple(children), merged, fmt, tuple(reader.approximated), notes)
+    return LayerStack(width, height, tuple(children), merged(), fmt, tuple(reader.approximated), notes)
 
 
 def _check_canvas(name: str, width: int, height: int, max_pixels: int) -> None:
@@ -139,6 +147,16 @@ def _merged(psd: Any, name: str) -> np.ndarray | None:
     return None if image is None else to_rgb_array(image)
 
 
+def _kept(item: Any) -> tuple[str, str, bool] | None:
+    """(kind, blend, empty) of a non-group layer the tree keeps, None for one only the merged image shows."""
+    blend = _PSD_BLENDS.get(getattr(item.blend_mode, "name", ""), None)
+    kind = _RASTER_KINDS.get(item.kind, "fill" if item.kind in _FILL_KINDS else "")
+    empty = kind == "pixel" and not item.has_pixels()  # a new, never painted layer: kept, it is a hint
+    if not kind or blend is None or blend == PASS_THROUGH or not (empty or item.has_pixels()):
+        return None
+    return kind, blend, empty
+
+
 class _Reader:
     def __init__(
         self,
@@ -153,6 +171,23 @@ class _Reader:
         self.depth, self.version, self.grey = depth, version, grey
         self.approximated: list[str] = []
         self.layer_count = 0
+        self.decoder: LayerDecoder | None = None
+
+    def decoding(self, items: list[Any]) -> LayerDecoder:
+        """Decode `items` (the non-group layers, in walk order) ahead of `group_children`, in
+        DECODE_THREADS threads; use it as a context manager around the walk (it stops the threads
+        however the walk ends)."""
+        self.decoder = LayerDecoder(items, self.plan, DECODE_THREADS)
+        return self.decoder
+
+    def plan(self, item: Any) -> RgbaPlan | None:
+        """The fast-path plan of a layer the tree keeps with pixels on the canvas, else None."""
+        kept = _kept(item)
+        if kept is None or kept[2]:
+            return None
+        if crop_box(int(item.left), int(item.top), int(item.width), int(item.height), self.canvas) is None:
+            return None
+        return rgba_plan(item, self.depth, self.version, self.grey)
 
     def group_children(self, parent: Any, depth: int) -> list[Node]:
         if depth > MAX_GROUP_DEPTH:
@@ -182,11 +217,11 @@ class _Reader:
                 bool(item.clipping),
                 self.mask(item),
             )
-        kind = _RASTER_KINDS.get(item.kind, "fill" if item.kind in _FILL_KINDS else "")
-        empty = kind == "pixel" and not item.has_pixels()  # a new, never painted layer: kept, it is a hint
-        if not kind or blend is None or blend == PASS_THROUGH or not (empty or item.has_pixels()):
+        kept = _kept(item)
+        if kept is None:
             self.approximated.append(item.name)  # adjustment layers, unknown modes, nothing stored
             return None
+        kind, blend, empty = kept
         if item.has_effects() or item.has_vector_mask():
             self.approximated.append(item.name)  # kept, but without what psd-tools would draw on top
         pixels = (np.zeros((0, 0, 4), np.uint8), 0, 0) if empty else self.pixels(item)
@@ -204,7 +239,11 @@ class _Reader:
         box = crop_box(int(item.left), int(item.top), int(item.width), int(item.height), self.canvas)
         if box is None:
             return np.zeros((0, 0, 4), np.uint8), 0, 0  # entirely off the canvas: kept empty, never decoded
-        rgba = rgba_8bit(item, self.depth, self.version, self.grey)  # 8-bit RGB or grey: straight to numpy
+        # 8-bit RGB or grey: straight to numpy, decoded ahead in threads when `decoding` was started
+        if self.decoder is not None:
+            rgba = self.decoder.rgba(item)
+        else:
+            rgba = rgba_8bit(item, self.depth, self.version, self.grey)
         if rgba is None:
             # topil (8 bits a channel at any depth) is about three times faster than numpy (float32)
             image = item.topil(apply_icc=False)

@@ -89,3 +89,21 @@ def test_a_damaged_rle_channel_is_left_to_psd_tools(tmp_path: Path) -> None:
     plain = np.frombuffer(channel.get_data(layer.width, layer.height, 8, 1), np.uint8)
     assert got is not None
     assert np.array_equal(got[..., 0], plain.reshape(layer.height, layer.width))  # psd-tools' own result
+
+
+def test_a_channel_that_decodes_short_is_left_to_psd_tools(tmp_path: Path) -> None:
+    flat = np.full((30, 40, 4), 200, np.uint8)  # every row one repeat run: [header, value]
+    psd, layers = _layers(write_psd(tmp_path / "a.psd", SIZE, [Spec("Flat", flat)]))
+    layer = layers[0]
+    red = [int(info.id) for info in layer._record.channel_info].index(0)
+    channel = layer._channels[red]
+    data = bytearray(channel.data)
+    table = 2 * layer.height
+    assert data[table] > 128  # a repeat header; one more repeats one byte less: the row lengths still add up
+    data[table] += 1
+    channel.data = bytes(data)
+    got = rgba_8bit(layer, 8, 1, grey=False)
+    plain = np.frombuffer(channel.get_data(layer.width, layer.height, 8, 1), np.uint8)
+    assert got is not None
+    assert np.array_equal(got[..., 0], plain.reshape(layer.height, layer.width))  # row 0 padded, not shifted
+    assert got[0, -1, 0] == 0 and got[1, 0, 0] == 200
