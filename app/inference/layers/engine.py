@@ -25,7 +25,6 @@ import numpy as np
 from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, ProgressCallback
-from app.core.compositor import composite_region
 from app.core.frames import MAX_STEP, MIN_STEP
 from app.core.layers import Group, Layer, LayerStack
 from app.errors import EngineError
@@ -39,10 +38,11 @@ from app.inference.engine import (
 )
 from app.inference.layers.classify import CLASSES, classify
 from app.inference.layers.overrides import CLASSES_SETTING, ORDER_SETTING, class_overrides, order_override
+from app.inference.layers.patches import PatchComposer
 from app.inference.layers.plan import BACKGROUND_ORDERS, FINISH, HIDE, PAINT, Event, LayerInfo, make_plan
 from app.inference.layers.reveal import reveal_times
 from app.inference.layers.windows import step_at
-from app.inference.layers.working import scale_stack, with_shown
+from app.inference.layers.working import scale_stack
 from app.inference.procedural.engine import working_image
 from app.inference.recipe import damaged_recipe, pack_recipe, unpack_recipe
 
@@ -148,6 +148,7 @@ class LayersEngine(EvenlySpacedInterpolation):
         patches: list[np.ndarray | None] = []
         times: list[np.ndarray | None] = []
         checkpoints: list[np.ndarray] = []
+        composer = PatchComposer(stack, shown, cancel)
         for k, event in enumerate(events):
             cancel.raise_if_cancelled()
             progress(0.1 + 0.85 * k / max(len(events), 1), "Compositing the layers")
@@ -160,16 +161,12 @@ class LayersEngine(EvenlySpacedInterpolation):
                 continue
             layer = layers[event.layer]
             box = _box(layer, w, h)
-            if event.kind == PAINT:
-                shown.add(event.layer)
-            else:
-                shown.discard(event.layer)
-            if box is None:
+            after = composer.show(event.layer, event.kind == PAINT, box, cancel)
+            if box is None or after is None:
                 boxes.append(None)
                 patches.append(None)
                 times.append(None)
                 continue
-            after = composite_region(with_shown(stack, shown), box, cancel)
             reveal = None
             if event.kind == PAINT:
                 rng = np.random.default_rng([int(spec.seed) & 0xFFFFFFFF, event.layer, 0x7E11])

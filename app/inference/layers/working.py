@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import cv2
@@ -15,9 +16,13 @@ def _size(w: int, h: int, scale: float) -> tuple[int, int]:
 
 
 def _scale_rgba(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area-resampled through premultiplied alpha, so transparent pixels lend no colour to the edges."""
-    f = pixels.astype(np.float32)
-    f[..., :3] *= f[..., 3:4] / 255.0
+    """Area-resampled through premultiplied alpha, so transparent pixels lend no colour to the edges.
+    The full-size premultiply is OpenCV's (a (a, a, a, 1) factor image, then one multiply that also
+    converts the uint8 pixels): the same float32 products as numpy's broadcast, about twice as fast on
+    a 4000x3000 layer, where this is most of `prepare`."""
+    factor = cv2.extractChannel(pixels, 3).astype(np.float32)
+    factor /= np.float32(255.0)
+    f = cv2.multiply(pixels, cv2.cvtColor(factor, cv2.COLOR_GRAY2BGRA), dtype=cv2.CV_32F)
     small = cv2.resize(f, size, interpolation=cv2.INTER_AREA)
     alpha = small[..., 3:4]
     small[..., :3] = np.where(alpha > 0, small[..., :3] * 255.0 / np.maximum(alpha, 1e-6), 0.0)
@@ -52,7 +57,14 @@ def scale_stack(stack: LayerStack, width: int, height: int) -> LayerStack:
 
 def with_shown(stack: LayerStack, shown: set[int]) -> LayerStack:
     """The stack with exactly the layers whose index (in `stack.layers()` order) is in `shown` visible."""
-    counter = [0]
+    children, _ = shown_nodes(stack.children, shown, 0)
+    return LayerStack(stack.width, stack.height, children, None, stack.source_format)
+
+
+def shown_nodes(nodes: Sequence[Node], shown: set[int], first: int) -> tuple[tuple[Node, ...], int]:
+    """`nodes` with exactly the layers in `shown` visible, their layers numbered from `first` in
+    `LayerStack.layers()` order; also the number after their last layer."""
+    counter = [first]
 
     def node(n: Node) -> Node:
         if isinstance(n, Group):
@@ -62,5 +74,4 @@ def with_shown(stack: LayerStack, shown: set[int]) -> LayerStack:
         visible = index in shown
         return n if n.visible == visible else replace(n, visible=visible)
 
-    children = tuple(node(c) for c in stack.children)
-    return LayerStack(stack.width, stack.height, children, None, stack.source_format)
+    return tuple(node(c) for c in nodes), counter[0]

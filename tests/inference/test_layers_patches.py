@@ -1,0 +1,160 @@
+"""The layers engine's incremental patches (patches.py) against the reference they replace: for random
+stacks with every feature the compositor has (blend modes, opacity, masks, clipping, isolated and
+pass-through groups, hidden layers and groups, layers partly off the canvas) and random sequences of
+layers shown and hidden, every patch equals `composite_region` of the whole stack with those layers
+shown, bit for bit. Also the engine's own patches, and the working-size resampling's fast premultiply."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from app.core.artwork import Artwork
+from app.core.branch import BranchSpec
+from app.core.cancel import CancelToken, no_progress
+from app.core.compositor import composite_region
+from app.core.layers import BLEND_MODES, PASS_THROUGH, Group, Layer, LayerStack, Mask, Node
+from app.errors import CancelledError
+from app.inference.layers import LayersEngine
+from app.inference.layers.patches import PatchComposer
+from app.inference.layers.plan import FINISH, PAINT
+from app.inference.layers.working import _scale_rgba, with_shown
+
+W, H = 48, 36
+MODES = sorted(BLEND_MODES)
+
+
+def reference(stack: LayerStack, shown: set[int], box: tuple[int, int, int, int]) -> np.ndarray:
+    """What the engine composited per event before patches.py: the whole stack again, in the box."""
+    return composite_region(with_shown(stack, shown), box)
+
+
+def _mask(rng: np.random.Generator) -> Mask | None:
+    if rng.random() < 0.6:
+        return None
+    h, w = int(rng.integers(4, 30)), int(rng.integers(4, 40))
+    pixels = cv2.resize(rng.integers(0, 256, (3, 4), dtype=np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
+    return Mask(pixels, int(rng.integers(-8, W)), int(rng.integers(-8, H)), int(rng.choice([0, 255])))
+
+
+def _layer(rng: np.random.Generator, name: str) -> Layer:
+    h, w = int(rng.integers(3, H + 10)), int(rng.integers(3, W + 10))
+    pixels = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+    pixels[..., 3] = rng.choice([0, 90, 255, 255], (h, w)).astype(np.uint8)  # clear, part, opaque
+    return Layer(
+        name,
+        pixels,
+        x=int(rng.integers(-12, W - 2)),  # some partly off the canvas on any side
+        y=int(rng.integers(-12, H - 2)),
+        opacity=float(rng.choice([1.0, 1.0, 0.6, 0.0])),
+        blend=str(rng.choice(["normal", "normal", *MODES])),
+        visible=bool(rng.random() < 0.8),
+        clipping=bool(rng.random() < 0.25),
+        mask=_mask(rng),
+    )
+
+
+def _nodes(rng: np.random.Generator, count: int, depth: int) -> list[Node]:
+    nodes: list[Node] = []
+    while len(nodes) < count:
+        if depth < 2 and rng.random() < 0.25:
+            nodes.append(
+                Group(
+                    f"g{depth}.{len(nodes)}",
+                    tuple(_nodes(rng, int(rng.integers(1, 4)), depth + 1)),
+                    opacity=float(rng.choice([1.0, 1.0, 0.7])),
+                    blend=str(rng.choice([PASS_THROUGH, PASS_THROUGH, "normal", "multiply", "screen"])),
+                    visible=bool(rng.random() < 0.85),
+                    clipping=bool(rng.random() < 0.2),
+                    mask=_mask(rng),
+                )
+            )
+        else:
+            nodes.append(_layer(rng, f"l{depth}.{len(nodes)}"))
+    return nodes
+
+
+def random_stack(seed: int) -> LayerStack:
+    rng = np.random.default_rng(seed)
+    return LayerStack(W, H, tuple(_nodes(rng, int(rng.integers(4, 10)), 0)))
+
+
+def _box(layer: Layer) -> tuple[int, int, int, int] | None:
+    left, top = max(layer.x, 0), max(layer.y, 0)
+    right, bottom = min(layer.x + layer.width, W), min(layer.y + layer.height, H)
+    return (left, top, right, bottom) if right > left and bottom > top else None
+
+
+@pytest.mark.parametrize("cache_bytes", [0, 2**30])
+@pytest.mark.parametrize("seed", range(12))
+def test_every_patch_equals_the_whole_stack_composited_again(seed: int, cache_bytes: int) -> None:
+    stack = random_stack(seed)
+    layers = stack.layers()
+    rng = np.random.default_rng(seed + 100)
+    shown = {i for i in range(len(layers)) if rng.random() < 0.3}
+    composer = PatchComposer(stack, shown, CancelToken(), cache_bytes=cache_bytes)
+    for _ in range(3 * len(layers)):
+        index = int(rng.integers(len(layers)))
+        visible = bool(rng.random() < 0.7)
+        shown = shown | {index} if visible else shown - {index}
+        box = _box(layers[index])
+        patch = composer.show(index, visible, box, CancelToken())
+        if box is None:
+            assert patch is None
+            continue
+        assert patch is not None
+        assert np.array_equal(patch, reference(stack, shown, box))
+
+
+def test_many_root_runs_share_checkpoints_and_still_match() -> None:
+    """More runs than checkpoints: events low in the stack refresh the checkpoints above them."""
+    rng = np.random.default_rng(7)
+    layers = tuple(_layer(rng, f"l{i}") for i in range(40))
+    stack = LayerStack(W, H, layers)
+    shown: set[int] = set()
+    composer = PatchComposer(stack, shown, CancelToken())
+    for index in [*rng.permutation(40)[:30], *rng.permutation(40)[:20]]:
+        visible = index not in shown or rng.random() < 0.3
+        shown = shown | {int(index)} if visible else shown - {int(index)}
+        box = _box(layers[index])
+        patch = composer.show(int(index), visible, box, CancelToken())
+        if box is not None:
+            assert np.array_equal(patch, reference(stack, shown, box))
+
+
+def test_a_cancel_stops_the_patches() -> None:
+    token = CancelToken()
+    composer = PatchComposer(random_stack(1), set(), token)
+    token.cancel()
+    with pytest.raises(CancelledError):
+        composer.show(0, True, (0, 0, W, H), token)
+
+
+def test_the_engines_patches_equal_the_reference() -> None:
+    stack = random_stack(3)
+    artwork = Artwork(np.full((H, W, 3), 255, np.uint8), layers=stack)
+    session = LayersEngine().prepare(artwork, BranchSpec.make("layers", 5), CancelToken(), no_progress)
+    shown = {i for i, layer in enumerate(stack.layers()) if layer.visible and not session.classes[i]}
+    compared = 0
+    for event, box, patch in zip(session.events, session.boxes, session.patches, strict=True):
+        if event.kind == FINISH:
+            continue
+        shown = shown | {event.layer} if event.kind == PAINT else shown - {event.layer}
+        if box is not None:
+            assert np.array_equal(patch, reference(stack, shown, box))
+            compared += 1
+    assert compared >= 3
+
+
+def test_the_working_size_premultiply_matches_numpys() -> None:
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (90, 120, 4), dtype=np.uint8)
+    pixels[:20, :30, 3] = 0
+    f = pixels.astype(np.float32)
+    f[..., :3] *= f[..., 3:4] / 255.0  # the formulation it replaced
+    small = cv2.resize(f, (37, 28), interpolation=cv2.INTER_AREA)
+    alpha = small[..., 3:4]
+    small[..., :3] = np.where(alpha > 0, small[..., :3] * 255.0 / np.maximum(alpha, 1e-6), 0.0)
+    expected = np.clip(np.rint(small), 0, 255).astype(np.uint8)
+    assert np.array_equal(_scale_rgba(pixels, (37, 28)), expected)
