@@ -86,7 +86,7 @@ def _box(layer: Layer) -> tuple[int, int, int, int] | None:
     return (left, top, right, bottom) if right > left and bottom > top else None
 
 
-@pytest.mark.parametrize("cache_bytes", [0, 2**30])
+@pytest.mark.parametrize("cache_bytes", [0, 40_000, 2**30])  # none, some dropped, all kept
 @pytest.mark.parametrize("seed", range(12))
 def test_every_patch_equals_the_whole_stack_composited_again(seed: int, cache_bytes: int) -> None:
     stack = random_stack(seed)

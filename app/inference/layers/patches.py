@@ -24,7 +24,10 @@ for bit. Combining runs into blocks with the associative "over" would cut the wo
 the rounding; it is not needed for the speed asked (see docs/DESIGN.md).
 
 Memory: at most MAX_CHECKPOINTS - 1 checkpoints of W x H x 16 bytes (88 MB at 1024x768, allocated as
-events touch them) plus the kept sources, at most `cache_bytes`.
+events touch them) plus the kept sources, at most `cache_bytes` (128 MB; 20 bytes a pixel of a normal
+run, 16 of another; the sources of the highest runs are kept first). Freed when `prepare` ends. With 60
+layers at 1024x768 this takes compositing from 13.6 s to about 3 s of CPU; a budget of 0 would still
+be about twice as fast as before, 256 MB a little faster than 128.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from app.inference.layers.working import shown_nodes
 Box = tuple[int, int, int, int]
 F32 = np.float32
 MAX_CHECKPOINTS = 8
-CACHE_BYTES = 256 * 2**20  # kept sources; a source beyond it is made again when needed
+CACHE_BYTES = 128 * 2**20  # kept sources; beyond it a source is made again when needed
 
 
 @dataclass(frozen=True)
@@ -178,12 +181,22 @@ class PatchComposer:
                     premultiplied = np.concatenate((as_three_channels(alpha) * colour, alpha), axis=2)
                     source = (src_box, premultiplied, keep)
                 else:
-                    source = made
+                    source = (src_box, np.ascontiguousarray(colour), alpha, mode)  # not a view of RGBA
+        self._keep(j, source)
+        return source
+
+    def _keep(self, j: int, source: _Source | None) -> None:
+        """Keep a source within the budget, making room by dropping sources of runs below it: a run is
+        composited again for every event at or below it, so the higher a run, the more its source is
+        worth keeping."""
         size = _nbytes(source)
+        for lower in sorted(k for k in self._sources if k < j):
+            if size <= self._cache_left:
+                break
+            self._drop(lower)
         if size <= self._cache_left:
             self._sources[j] = source
             self._cache_left -= size
-        return source
 
     def _drop(self, j: int) -> None:
         if j in self._sources:
