@@ -147,14 +147,18 @@ def test_the_engines_patches_equal_the_reference() -> None:
     assert compared >= 3
 
 
-def test_the_working_size_premultiply_matches_numpys() -> None:
+@pytest.mark.parametrize(
+    ("shape", "size"), [((90, 120), (37, 28)), ((33, 5), (2, 11)), ((1, 9), (3, 1)), ((40, 1), (1, 13))]
+)
+def test_the_working_size_premultiply_matches_numpys(shape: tuple[int, int], size: tuple[int, int]) -> None:
+    """Bands of rows (a last band of one row too), one-pixel-wide layers."""
     rng = np.random.default_rng(0)
-    pixels = rng.integers(0, 256, (90, 120, 4), dtype=np.uint8)
+    pixels = rng.integers(0, 256, (*shape, 4), dtype=np.uint8)
     pixels[:20, :30, 3] = 0
     f = pixels.astype(np.float32)
     f[..., :3] *= f[..., 3:4] / 255.0  # the formulation it replaced
-    small = cv2.resize(f, (37, 28), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(f, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], 4)
     alpha = small[..., 3:4]
     small[..., :3] = np.where(alpha > 0, small[..., :3] * 255.0 / np.maximum(alpha, 1e-6), 0.0)
     expected = np.clip(np.rint(small), 0, 255).astype(np.uint8)
-    assert np.array_equal(_scale_rgba(pixels, (37, 28)), expected)
+    assert np.array_equal(_scale_rgba(pixels, size), expected)

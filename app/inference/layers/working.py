@@ -10,6 +10,8 @@ import numpy as np
 
 from app.core.layers import Group, LayerStack, Mask, Node
 
+_BAND_ROWS = 32
+
 
 def _size(w: int, h: int, scale: float) -> tuple[int, int]:
     return max(1, int(round(w * scale))), max(1, int(round(h * scale)))
@@ -17,12 +19,18 @@ def _size(w: int, h: int, scale: float) -> tuple[int, int]:
 
 def _scale_rgba(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Area-resampled through premultiplied alpha, so transparent pixels lend no colour to the edges.
-    The full-size premultiply is OpenCV's (a (a, a, a, 1) factor image, then one multiply that also
-    converts the uint8 pixels): the same float32 products as numpy's broadcast, about twice as fast on
-    a 4000x3000 layer, where this is most of `prepare`."""
-    factor = cv2.extractChannel(pixels, 3).astype(np.float32)
-    factor /= np.float32(255.0)
-    f = cv2.multiply(pixels, cv2.cvtColor(factor, cv2.COLOR_GRAY2BGRA), dtype=cv2.CV_32F)
+    The full-size premultiply is OpenCV's, a band of rows at a time (an (a, a, a, 1) factor that stays in
+    the cache, then one multiply that also converts the uint8 pixels): the same float32 products as
+    numpy's broadcast, in half the time on a 4000x3000 layer, where this is most of `prepare`."""
+    h, w = pixels.shape[:2]
+    f = np.empty((h, w, 4), np.float32)
+    for top in range(0, h, _BAND_ROWS):
+        band = pixels[top : top + _BAND_ROWS]
+        factor = cv2.extractChannel(band, 3).astype(np.float32)
+        factor /= np.float32(255.0)
+        cv2.multiply(
+            band, cv2.cvtColor(factor, cv2.COLOR_GRAY2BGRA), dst=f[top : top + _BAND_ROWS], dtype=cv2.CV_32F
+        )
     small = cv2.resize(f, size, interpolation=cv2.INTER_AREA)
     alpha = small[..., 3:4]
     small[..., :3] = np.where(alpha > 0, small[..., :3] * 255.0 / np.maximum(alpha, 1e-6), 0.0)
