@@ -19,7 +19,7 @@ from app.errors import CancelledError
 from app.inference.layers import LayersEngine
 from app.inference.layers.patches import PatchComposer
 from app.inference.layers.plan import FINISH, PAINT
-from app.inference.layers.working import _scale_rgba, with_shown
+from app.inference.layers.working import _scale_rgba, scale_stack, with_shown
 
 W, H = 48, 36
 MODES = sorted(BLEND_MODES)
@@ -147,6 +147,16 @@ def test_the_engines_patches_equal_the_reference() -> None:
     assert compared >= 3
 
 
+def _reference_scale(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The working-size resampling before OpenCV premultiplied it."""
+    f = pixels.astype(np.float32)
+    f[..., :3] *= f[..., 3:4] / 255.0
+    small = cv2.resize(f, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], 4)
+    alpha = small[..., 3:4]
+    small[..., :3] = np.where(alpha > 0, small[..., :3] * 255.0 / np.maximum(alpha, 1e-6), 0.0)
+    return np.clip(np.rint(small), 0, 255).astype(np.uint8)
+
+
 @pytest.mark.parametrize(
     ("shape", "size"), [((90, 120), (37, 28)), ((33, 5), (2, 11)), ((1, 9), (3, 1)), ((40, 1), (1, 13))]
 )
@@ -155,10 +165,14 @@ def test_the_working_size_premultiply_matches_numpys(shape: tuple[int, int], siz
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, (*shape, 4), dtype=np.uint8)
     pixels[:20, :30, 3] = 0
-    f = pixels.astype(np.float32)
-    f[..., :3] *= f[..., 3:4] / 255.0  # the formulation it replaced
-    small = cv2.resize(f, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], 4)
-    alpha = small[..., 3:4]
-    small[..., :3] = np.where(alpha > 0, small[..., :3] * 255.0 / np.maximum(alpha, 1e-6), 0.0)
-    expected = np.clip(np.rint(small), 0, 255).astype(np.uint8)
-    assert np.array_equal(_scale_rgba(pixels, size), expected)
+    assert np.array_equal(_scale_rgba(pixels, size), _reference_scale(pixels, size))
+
+
+def test_a_scaled_stack_shares_one_scratch_buffer_between_layers() -> None:
+    rng = np.random.default_rng(1)
+    shapes = [(90, 120), (30, 50), (61, 77)]
+    layers = [Layer(f"l{i}", rng.integers(0, 256, (*s, 4), dtype=np.uint8)) for i, s in enumerate(shapes)]
+    scaled = scale_stack(LayerStack(120, 90, (layers[0], Group("g", (layers[1],)), layers[2])), 40, 30)
+    for layer, small in zip(layers, scaled.layers(), strict=True):
+        size = (max(1, round(layer.width / 3)), max(1, round(layer.height / 3)))
+        assert np.array_equal(small.pixels, _reference_scale(layer.pixels, size))

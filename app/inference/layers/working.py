@@ -17,20 +17,24 @@ def _size(w: int, h: int, scale: float) -> tuple[int, int]:
     return max(1, int(round(w * scale))), max(1, int(round(h * scale)))
 
 
-def _scale_rgba(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _scale_rgba(pixels: np.ndarray, size: tuple[int, int], scratch: np.ndarray | None = None) -> np.ndarray:
     """Area-resampled through premultiplied alpha, so transparent pixels lend no colour to the edges.
-    The full-size premultiply is OpenCV's, a band of rows at a time (an (a, a, a, 1) factor that stays in
-    the cache, then one multiply that also converts the uint8 pixels): the same float32 products as
-    numpy's broadcast, in half the time on a 4000x3000 layer, where this is most of `prepare`."""
+
+    The full-size premultiply is OpenCV's, a band of rows at a time (the band converted to float32, then
+    multiplied by an (a, a, a, 1) factor that stays in the cache) into `scratch` (at least h x w x 4
+    float32, reused from layer to layer so its pages are not faulted in again): the same float32 products
+    as numpy's broadcast, in about 40 % of the time on a 4000x3000 layer, where this is most of
+    `prepare`."""
     h, w = pixels.shape[:2]
-    f = np.empty((h, w, 4), np.float32)
+    if scratch is None or scratch.size < h * w * 4:
+        scratch = np.empty(h * w * 4, np.float32)
+    f = scratch[: h * w * 4].reshape(h, w, 4)
     for top in range(0, h, _BAND_ROWS):
-        band = pixels[top : top + _BAND_ROWS]
+        band, out = pixels[top : top + _BAND_ROWS], f[top : top + _BAND_ROWS]
         factor = cv2.extractChannel(band, 3).astype(np.float32)
         factor /= np.float32(255.0)
-        cv2.multiply(
-            band, cv2.cvtColor(factor, cv2.COLOR_GRAY2BGRA), dst=f[top : top + _BAND_ROWS], dtype=cv2.CV_32F
-        )
+        np.copyto(out, band, casting="unsafe")
+        cv2.multiply(out, cv2.cvtColor(factor, cv2.COLOR_GRAY2BGRA), dst=out)
     small = cv2.resize(f, size, interpolation=cv2.INTER_AREA)
     alpha = small[..., 3:4]
     small[..., :3] = np.where(alpha > 0, small[..., :3] * 255.0 / np.maximum(alpha, 1e-6), 0.0)
@@ -50,12 +54,14 @@ def scale_stack(stack: LayerStack, width: int, height: int) -> LayerStack:
         px = cv2.resize(m.pixels, size, interpolation=cv2.INTER_AREA)
         return Mask(px, int(round(m.x * sx)), int(round(m.y * sy)), m.default)
 
+    scratch = np.empty(max((layer.pixels.size for layer in stack.layers()), default=0), np.float32)
+
     def node(n: Node) -> Node:
         if isinstance(n, Group):
             return replace(n, children=tuple(node(c) for c in n.children), mask=mask(n.mask))
         if n.pixels.size == 0:
             return replace(n, mask=mask(n.mask))
-        px = _scale_rgba(n.pixels, _size(n.width, n.height, sx))
+        px = _scale_rgba(n.pixels, _size(n.width, n.height, sx), scratch)
         x, y = int(round(n.x * sx)), int(round(n.y * sy))
         px = px[: max(0, height - y), : max(0, width - x)]
         return replace(n, pixels=px, x=x, y=y, mask=mask(n.mask))
