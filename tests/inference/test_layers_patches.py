@@ -2,7 +2,8 @@
 stacks with every feature the compositor has (blend modes, opacity, masks, clipping, isolated and
 pass-through groups, hidden layers and groups, layers partly off the canvas) and random sequences of
 layers shown and hidden, every patch equals `composite_region` of the whole stack with those layers
-shown, bit for bit. Also the engine's own patches, and the working-size resampling's fast premultiply."""
+shown, bit for bit. Also the engine's own patches, and the other faster parts of `prepare`, which must
+give the same numbers: the working-size resampling's premultiply and the colour boxes of reveal.py."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from app.errors import CancelledError
 from app.inference.layers import LayersEngine
 from app.inference.layers.patches import PatchComposer
 from app.inference.layers.plan import FINISH, PAINT
+from app.inference.layers.reveal import _colour_boxes
 from app.inference.layers.working import _scale_rgba, scale_stack, with_shown
 
 W, H = 48, 36
@@ -176,3 +178,15 @@ def test_a_scaled_stack_shares_one_scratch_buffer_between_layers() -> None:
     for layer, small in zip(layers, scaled.layers(), strict=True):
         size = (max(1, round(layer.width / 3)), max(1, round(layer.height / 3)))
         assert np.array_equal(small.pixels, _reference_scale(layer.pixels, size))
+
+
+def test_colour_boxes_are_each_colours_bounding_box_in_increasing_order() -> None:
+    rng = np.random.default_rng(2)
+    colour = rng.integers(0, 6, (23, 31)).astype(np.int32)
+    colour[:, :4] = 0
+    colour[5:9, 10:12] = 9  # a colour in one corner of the image only
+    boxes = _colour_boxes(colour)
+    assert [value for value, _ in boxes] == sorted(set(np.unique(colour).tolist()) - {0})
+    for value, (top, bottom, left, right) in boxes:
+        rows, cols = np.nonzero(colour == value)
+        assert (top, bottom, left, right) == (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)
