@@ -78,8 +78,12 @@ def _nodes(rng: np.random.Generator, count: int, depth: int) -> list[Node]:
 
 
 def random_stack(seed: int) -> LayerStack:
+    """Random nodes, then an empty layer (what a reader keeps of one off the canvas) and a hidden group."""
     rng = np.random.default_rng(seed)
-    return LayerStack(W, H, tuple(_nodes(rng, int(rng.integers(4, 10)), 0)))
+    nodes = _nodes(rng, int(rng.integers(4, 10)), 0)
+    nodes.insert(int(rng.integers(len(nodes))), Layer("off", np.zeros((0, 0, 4), np.uint8), x=W + 5))
+    nodes.insert(int(rng.integers(len(nodes))), Group("hidden", (_layer(rng, "in hidden"),), visible=False))
+    return LayerStack(W, H, tuple(nodes))
 
 
 def _box(layer: Layer) -> tuple[int, int, int, int] | None:
