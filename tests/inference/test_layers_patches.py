@@ -50,7 +50,7 @@ def _layer(rng: np.random.Generator, name: str) -> Layer:
         x=int(rng.integers(-12, W - 2)),  # some partly off the canvas on any side
         y=int(rng.integers(-12, H - 2)),
         opacity=float(rng.choice([1.0, 1.0, 0.6, 0.0])),
-        blend=str(rng.choice(["normal", "normal", *MODES])),
+        blend="normal" if rng.random() < 0.5 else str(rng.choice(MODES)),
         visible=bool(rng.random() < 0.8),
         clipping=bool(rng.random() < 0.25),
         mask=_mask(rng),

@@ -178,8 +178,7 @@ class PatchComposer:
                 src_box, colour, alpha, mode = made
                 if mode == "normal":
                     keep = np.ascontiguousarray(1.0 - alpha[..., 0])  # as Canvas.apply's keep
-                    premultiplied = np.concatenate((as_three_channels(alpha) * colour, alpha), axis=2)
-                    source = (src_box, premultiplied, keep)
+                    source = (src_box, _premultiplied(colour, alpha), keep)
                 else:
                     source = (src_box, np.ascontiguousarray(colour), alpha, mode)  # not a view of RGBA
         self._keep(j, source)
@@ -201,6 +200,27 @@ class PatchComposer:
     def _drop(self, j: int) -> None:
         if j in self._sources:
             self._cache_left += _nbytes(self._sources.pop(j))
+
+
+def _premultiplied(colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """(h, w, 4): alpha x colour, then alpha: the numbers `Canvas.apply` adds for a normal source. When
+    the colour is the first three channels of a contiguous RGBA float32 image (a layer's own pixels, as
+    `run_source` gives them), that image is multiplied by (a, a, a, a) at once and its fourth channel
+    set to alpha: the same products, three times faster than gathering the strided colour."""
+    a = np.ascontiguousarray(alpha[..., 0])
+    rgba = colour.base
+    if (
+        isinstance(rgba, np.ndarray)
+        and rgba.dtype == F32
+        and rgba.shape == (*a.shape, 4)
+        and rgba.flags.c_contiguous
+        and colour.strides == rgba.strides
+        and colour.__array_interface__["data"][0] == rgba.__array_interface__["data"][0]
+    ):
+        out = np.asarray(cv2.multiply(rgba, cv2.merge((a, a, a, a))), F32).reshape(rgba.shape)
+        out[..., 3] = a
+        return out
+    return np.concatenate((as_three_channels(alpha) * colour, alpha), axis=2)
 
 
 def _over(target: np.ndarray, premultiplied: np.ndarray, keep: np.ndarray) -> None:
