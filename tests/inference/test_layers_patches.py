@@ -7,6 +7,8 @@ give the same numbers: the working-size resampling's premultiply and the colour 
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ from app.errors import CancelledError
 from app.inference.layers import LayersEngine
 from app.inference.layers.patches import PatchComposer
 from app.inference.layers.plan import FINISH, PAINT
-from app.inference.layers.reveal import _colour_boxes
+from app.inference.layers.reveal import _colour_boxes, reveal_times
 from app.inference.layers.working import _scale_rgba, scale_stack, with_shown
 
 W, H = 48, 36
@@ -194,3 +196,33 @@ def test_colour_boxes_are_each_colours_bounding_box_in_increasing_order() -> Non
     for value, (top, bottom, left, right) in boxes:
         rows, cols = np.nonzero(colour == value)
         assert (top, bottom, left, right) == (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)
+
+
+def test_reveal_times_from_the_second_thread_belong_to_their_events() -> None:
+    stack = random_stack(4)
+    artwork = Artwork(np.full((H, W, 3), 255, np.uint8), layers=stack)
+    session = LayersEngine().prepare(artwork, BranchSpec.make("layers", 9), CancelToken(), no_progress)
+    layers = stack.layers()
+    painted = 0
+    for event, box, times in zip(session.events, session.boxes, session.times, strict=True):
+        if event.kind != PAINT or box is None:
+            assert times is None
+            continue
+        rng = np.random.default_rng([9, event.layer, 0x7E11])
+        t = reveal_times(layers[event.layer], session.classes[event.layer], rng)
+        assert np.array_equal(times, np.rint(t[: box[3] - box[1], : box[2] - box[0]] * 65535))
+        painted += 1
+    assert painted >= 3
+
+
+def test_a_cancel_during_prepare_stops_it_and_its_reveal_thread() -> None:
+    artwork = Artwork(np.full((H, W, 3), 255, np.uint8), layers=random_stack(5))
+    token = CancelToken()
+
+    def progress(fraction: float, message: str = "") -> None:
+        if fraction > 0.3:
+            token.cancel()
+
+    with pytest.raises(CancelledError):
+        LayersEngine().prepare(artwork, BranchSpec.make("layers", 1), token, progress)
+    assert not [t for t in threading.enumerate() if t.name.startswith("reveal")]

@@ -34,6 +34,14 @@ def reveal_times(layer: Layer, cls: str, rng: np.random.Generator) -> np.ndarray
     return _ranked(raw, painted)
 
 
+def event_times(layer: Layer, cls: str, seed: int, index: int, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A PAINT event's times as the layers engine keeps them: uint16 (0..65535) over the layer's box on
+    the canvas, seeded by the branch's seed and the layer's index (so any thread may compute them)."""
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, index, 0x7E11])
+    t = reveal_times(layer, cls, rng)
+    return np.asarray(np.rint(t[: box[3] - box[1], : box[2] - box[0]] * 65535), np.uint16)
+
+
 def _ranked(raw: np.ndarray, painted: np.ndarray) -> np.ndarray:
     """Times replaced by their rank among the painted pixels: an even pace over the window. Ranked
     through a 65536-bin histogram (linear time; ties within a bin share a time), not a full sort."""
