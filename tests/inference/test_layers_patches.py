@@ -23,7 +23,7 @@ from app.inference.layers import LayersEngine
 from app.inference.layers.patches import PatchComposer
 from app.inference.layers.plan import FINISH, PAINT
 from app.inference.layers.reveal import _colour_boxes, reveal_times
-from app.inference.layers.working import _scale_rgba, scale_stack, with_shown
+from app.inference.layers.working import _scale_rgba, _straight_rgba8, scale_stack, with_shown
 
 W, H = 48, 36
 MODES = sorted(BLEND_MODES)
@@ -166,7 +166,8 @@ def _reference_scale(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    ("shape", "size"), [((90, 120), (37, 28)), ((33, 5), (2, 11)), ((1, 9), (3, 1)), ((40, 1), (1, 13))]
+    ("shape", "size"),
+    [((90, 120), (37, 28)), ((33, 5), (2, 11)), ((1, 9), (3, 1)), ((40, 1), (1, 13)), ((5, 5), (1, 1))],
 )
 def test_the_working_size_premultiply_matches_numpys(shape: tuple[int, int], size: tuple[int, int]) -> None:
     """Bands of rows (a last band of one row too), one-pixel-wide layers."""
@@ -226,3 +227,20 @@ def test_a_cancel_during_prepare_stops_it_and_its_reveal_thread() -> None:
     with pytest.raises(CancelledError):
         LayersEngine().prepare(artwork, BranchSpec.make("layers", 1), token, progress)
     assert not [t for t in threading.enumerate() if t.name.startswith("reveal")]
+
+
+def test_unpremultiplying_to_uint8_matches_numpys_rounding() -> None:
+    """Zero and tiny alphas, colour beyond 255 (saturated), values that land on halves."""
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        h, w = (int(v) for v in rng.integers(1, 40, 2))
+        alpha = (rng.random((h, w), dtype=np.float32) * 255).astype(np.float32)
+        alpha[rng.random((h, w)) < 0.2] = 0.0
+        alpha[rng.random((h, w)) < 0.05] = 1e-7
+        colour = rng.random((h, w, 3), dtype=np.float32) * alpha[..., None] * rng.uniform(0.5, 1.5)
+        colour[::3, ::2] = np.float32(2.5) * alpha[::3, ::2, None] / np.float32(255.0)
+        small = np.dstack((colour, alpha)).astype(np.float32)
+        expected = small.copy()
+        a = expected[..., 3:4]
+        expected[..., :3] = np.where(a > 0, expected[..., :3] * 255.0 / np.maximum(a, 1e-6), 0.0)
+        assert np.array_equal(_straight_rgba8(small), np.clip(np.rint(expected), 0, 255).astype(np.uint8))
