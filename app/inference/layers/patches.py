@@ -62,7 +62,6 @@ CACHE_BYTES = 128 * 2**20  # kept sources; beyond it a source is made again when
 class _Run:
     nodes: tuple[Node, ...]  # the base, then the nodes clipped to it
     first: int  # index of its first layer in `LayerStack.layers()` order
-    count: int  # how many layers it holds
     box: Box | None  # where its layers are on the canvas
     pass_through: bool
 
@@ -87,7 +86,7 @@ class PatchComposer:
             nodes = (base, *clipped)
             layers = [layer for node in nodes for layer in _layers(node)]
             box = _union([_layer_box(layer, self._size) for layer in layers])
-            self._runs.append(_Run(nodes, first, len(layers), box, is_pass_through(base, clipped)))
+            self._runs.append(_Run(nodes, first, box, is_pass_through(base, clipped)))
             self._run_of.extend([len(self._runs) - 1] * len(layers))
             first += len(layers)
         self._block = max(1, math.ceil(len(self._runs) / MAX_CHECKPOINTS))
