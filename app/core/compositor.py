@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import cv2
 import numpy as np
 
 from app.core.cancel import NEVER_CANCELLED, CancelToken
@@ -113,7 +114,7 @@ def blend(mode: str, cb: np.ndarray, cs: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------- canvases
 
 
-class _Canvas:
+class Canvas:
     """Premultiplied colour, alpha, and the alpha of what was composited onto it (its own coverage),
     over a region of the document canvas."""
 
@@ -125,12 +126,12 @@ class _Canvas:
         self.coverage = np.zeros_like(alpha) if coverage else None
 
     @staticmethod
-    def empty(region: Box) -> _Canvas:
+    def empty(region: Box) -> Canvas:
         w, h = region[2] - region[0], region[3] - region[1]
-        return _Canvas(region, np.zeros((h, w, 3), F32), np.zeros((h, w, 1), F32))
+        return Canvas(region, np.zeros((h, w, 3), F32), np.zeros((h, w, 1), F32))
 
-    def copy_for_pass_through(self) -> _Canvas:
-        return _Canvas(self.region, self.colour.copy(), self.alpha.copy(), coverage=True)
+    def copy_for_pass_through(self) -> Canvas:
+        return Canvas(self.region, self.colour.copy(), self.alpha.copy(), coverage=True)
 
     def local(self, box: Box) -> tuple[slice, slice] | None:
         """Slices of this canvas for `box` clipped to the region, or None when they do not meet."""
@@ -155,22 +156,24 @@ class _Canvas:
         src_cols = slice(cols.start + self.region[0] - box[0], cols.stop + self.region[0] - box[0])
         cs, a_s = colour[src_rows, src_cols], alpha[src_rows, src_cols]
         pb, ab = self.colour[rows, cols], self.alpha[rows, cols]  # views: updated in place below
+        a3 = as_three_channels(a_s)
         if mode == "normal":
             mixed = cs
         else:
+            b3 = as_three_channels(ab)
             with np.errstate(divide="ignore", invalid="ignore"):
-                cb = np.where(ab > 0.0, pb / ab, 0.0)
-            mixed = (1.0 - ab) * cs + ab * blend(mode, cb, cs)
+                cb = np.where(b3 > 0.0, pb / b3, 0.0)
+            mixed = (1.0 - b3) * cs + b3 * blend(mode, cb, cs)
+        pb *= 1.0 - a3
+        pb += a3 * mixed
         keep = 1.0 - a_s
-        pb *= keep
-        pb += a_s * mixed
         ab *= keep  # as + ab - as * ab
         ab += a_s
         if self.coverage is not None:
             cov = self.coverage[rows, cols]
             self.coverage[rows, cols] = a_s + cov - a_s * cov
 
-    def mix_pass_through(self, result: _Canvas, amount: np.ndarray) -> None:
+    def mix_pass_through(self, result: Canvas, amount: np.ndarray) -> None:
         """Mix a pass-through group's result (composited onto a copy of this canvas) with this canvas by
         the group's opacity x mask (`amount`, shaped like the region)."""
         assert result.coverage is not None
@@ -190,7 +193,7 @@ class _Canvas:
 def composite(stack: LayerStack, cancel: CancelToken = NEVER_CANCELLED) -> tuple[np.ndarray, np.ndarray]:
     """The stack's composite on a transparent canvas: premultiplied colour (H, W, 3) and alpha (H, W, 1),
     float32 in 0..1. `cancel` is checked between layers."""
-    canvas = _Canvas.empty((0, 0, stack.width, stack.height))
+    canvas = Canvas.empty((0, 0, stack.width, stack.height))
     _composite_nodes(canvas, stack.children, cancel)
     return canvas.colour, canvas.alpha
 
@@ -199,7 +202,7 @@ def composite_region(stack: LayerStack, box: Box, cancel: CancelToken = NEVER_CA
     """The composite over white of one box of the canvas, (h, w, 3) uint8. Compositing is per pixel, so
     this equals the same box of `composite_rgb`: a layer that changes only inside its box is redrawn by
     compositing that box alone (the layers engine's patches)."""
-    canvas = _Canvas.empty(box)
+    canvas = Canvas.empty(box)
     _composite_nodes(canvas, stack.children, cancel)
     return to_rgb8(canvas.colour, canvas.alpha)
 
@@ -212,13 +215,24 @@ def composite_rgb(stack: LayerStack, cancel: CancelToken = NEVER_CANCELLED) -> n
 
 def to_rgb8(colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Premultiplied colour and alpha over white, rounded to uint8."""
-    over_white = np.clip(colour + (1.0 - alpha), 0.0, 1.0) * 255.0
-    return np.ascontiguousarray(np.rint(over_white).astype(np.uint8))
+    over_white = colour + as_three_channels(1.0 - alpha)
+    np.clip(over_white, 0.0, 1.0, out=over_white)
+    over_white *= 255.0
+    return np.ascontiguousarray(np.rint(over_white, out=over_white).astype(np.uint8))
 
 
-def _clip_runs(nodes: Sequence[Node]) -> list[tuple[Node, list[Node]]]:
+def as_three_channels(alpha: np.ndarray) -> np.ndarray:
+    """A one-channel (h, w, 1) array as three equal channels, (h, w, 3) float32. Why: numpy broadcasts a
+    one-channel operand over three interleaved channels several times slower than it combines arrays of
+    one shape, and the values are the same either way."""
+    plane = alpha[..., 0]
+    return np.asarray(cv2.merge((plane, plane, plane)), F32).reshape(*plane.shape, 3)
+
+
+def clip_runs(nodes: Sequence[Node]) -> list[tuple[Node, list[Node]]]:
     """Each non-clipping node with the clipping nodes right above it (a clipping node with nothing below
-    it to clip to is composited as a normal one, as Photoshop shows it)."""
+    it to clip to is composited as a normal one, as Photoshop shows it): the runs a level of the tree
+    is composited in, bottom first."""
     runs: list[tuple[Node, list[Node]]] = []
     for node in nodes:
         if node.clipping and runs:
@@ -228,23 +242,45 @@ def _clip_runs(nodes: Sequence[Node]) -> list[tuple[Node, list[Node]]]:
     return runs
 
 
-def _composite_nodes(canvas: _Canvas, nodes: Sequence[Node], cancel: CancelToken) -> None:
-    for base, clipped in _clip_runs(nodes):
+def _composite_nodes(canvas: Canvas, nodes: Sequence[Node], cancel: CancelToken) -> None:
+    for base, clipped in clip_runs(nodes):
         cancel.raise_if_cancelled()
-        if not base.visible:
-            continue  # a hidden base hides what is clipped to it
-        if isinstance(base, Group) and base.blend == PASS_THROUGH and not clipped:
-            _pass_through(canvas, base, cancel)
-            continue
-        box, colour, alpha = _render(canvas.region, base, cancel)
-        if box is None:
-            continue
-        visible_clips = [c for c in clipped if c.visible]
-        if visible_clips:
-            colour = _apply_clips(box, colour, alpha, visible_clips, cancel)
-        alpha = alpha * _mask_values(base.mask, box) * np.float32(base.opacity)
-        mode = "normal" if base.blend == PASS_THROUGH else base.blend
-        canvas.apply(box, colour, alpha, mode)
+        composite_run(canvas, base, clipped, cancel)
+
+
+def is_pass_through(base: Node, clipped: Sequence[Node]) -> bool:
+    """A run that blends with what is below it as a whole (a pass-through group with nothing clipped to
+    it; one with clipped nodes is composited as an isolated group, as Photoshop does)."""
+    return isinstance(base, Group) and base.blend == PASS_THROUGH and not clipped
+
+
+def composite_run(canvas: Canvas, base: Node, clipped: Sequence[Node], cancel: CancelToken) -> None:
+    """Composite one run (a base node and the nodes clipped to it) onto the canvas."""
+    if not base.visible:
+        return  # a hidden base hides what is clipped to it
+    if isinstance(base, Group) and is_pass_through(base, clipped):
+        _pass_through(canvas, base, cancel)
+        return
+    source = run_source(canvas.region, base, clipped, cancel)
+    if source is not None:
+        canvas.apply(*source)
+
+
+def run_source(
+    region: Box, base: Node, clipped: Sequence[Node], cancel: CancelToken
+) -> tuple[Box, np.ndarray, np.ndarray, str] | None:
+    """What a visible run that is not pass-through puts onto a canvas over `region`: its box, straight
+    colour, alpha x mask x opacity and blend mode (the arguments of `Canvas.apply`), or None when it
+    meets nothing. It does not depend on the canvas, so it can be kept and applied again."""
+    box, colour, alpha = _render(region, base, cancel)
+    if box is None:
+        return None
+    visible_clips = [c for c in clipped if c.visible]
+    if visible_clips:
+        colour = _apply_clips(box, colour, alpha, visible_clips, cancel)
+    alpha = alpha * _mask_values(base.mask, box) * np.float32(base.opacity)
+    mode = "normal" if base.blend == PASS_THROUGH else base.blend
+    return box, colour, alpha, mode
 
 
 def _render(region: Box, node: Node, cancel: CancelToken) -> tuple[Box | None, np.ndarray, np.ndarray]:
@@ -259,12 +295,12 @@ def _render(region: Box, node: Node, cancel: CancelToken) -> tuple[Box | None, n
         px = part.astype(F32)
         px *= np.float32(1.0 / 255.0)
         return (left, top, right, bottom), px[..., :3], px[..., 3:4]
-    group = _Canvas.empty(region)
+    group = Canvas.empty(region)
     _composite_nodes(group, node.children, cancel)
     return region, group.straight(), group.alpha
 
 
-def _pass_through(canvas: _Canvas, group: Group, cancel: CancelToken) -> None:
+def _pass_through(canvas: Canvas, group: Group, cancel: CancelToken) -> None:
     result = canvas.copy_for_pass_through()
     _composite_nodes(result, group.children, cancel)
     amount = _mask_values(group.mask, canvas.region) * np.float32(group.opacity)
@@ -275,7 +311,7 @@ def _apply_clips(
     box: Box, colour: np.ndarray, alpha: np.ndarray, clipped: list[Node], cancel: CancelToken
 ) -> np.ndarray:
     """The base's colour with the clipped nodes composited onto it (its alpha is unchanged)."""
-    base = _Canvas(box, colour * alpha, alpha.copy())
+    base = Canvas(box, colour * alpha, alpha.copy())
     _composite_nodes(base, [c if not c.clipping else _unclipped(c) for c in clipped], cancel)
     return np.where(base.alpha > 0.0, base.straight(), colour).astype(F32)
 

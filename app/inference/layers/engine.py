@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -25,7 +26,6 @@ import numpy as np
 from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, ProgressCallback
-from app.core.compositor import composite_region
 from app.core.frames import MAX_STEP, MIN_STEP
 from app.core.layers import Group, Layer, LayerStack
 from app.errors import EngineError
@@ -39,10 +39,11 @@ from app.inference.engine import (
 )
 from app.inference.layers.classify import CLASSES, classify
 from app.inference.layers.overrides import CLASSES_SETTING, ORDER_SETTING, class_overrides, order_override
+from app.inference.layers.patches import PatchComposer
 from app.inference.layers.plan import BACKGROUND_ORDERS, FINISH, HIDE, PAINT, Event, LayerInfo, make_plan
-from app.inference.layers.reveal import reveal_times
+from app.inference.layers.reveal import event_times
 from app.inference.layers.windows import step_at
-from app.inference.layers.working import scale_stack, with_shown
+from app.inference.layers.working import scale_stack
 from app.inference.procedural.engine import working_image
 from app.inference.recipe import damaged_recipe, pack_recipe, unpack_recipe
 
@@ -148,37 +149,37 @@ class LayersEngine(EvenlySpacedInterpolation):
         patches: list[np.ndarray | None] = []
         times: list[np.ndarray | None] = []
         checkpoints: list[np.ndarray] = []
-        for k, event in enumerate(events):
-            cancel.raise_if_cancelled()
-            progress(0.1 + 0.85 * k / max(len(events), 1), "Compositing the layers")
-            if k % CHECKPOINT_EVERY == 0:
-                checkpoints.append(canvas.copy())
-            if event.kind == FINISH:
-                boxes.append(None)
-                patches.append(None)
-                times.append(None)
-                continue
-            layer = layers[event.layer]
-            box = _box(layer, w, h)
-            if event.kind == PAINT:
-                shown.add(event.layer)
-            else:
-                shown.discard(event.layer)
-            if box is None:
-                boxes.append(None)
-                patches.append(None)
-                times.append(None)
-                continue
-            after = composite_region(with_shown(stack, shown), box, cancel)
-            reveal = None
-            if event.kind == PAINT:
-                rng = np.random.default_rng([int(spec.seed) & 0xFFFFFFFF, event.layer, 0x7E11])
-                t = reveal_times(layer, classes[event.layer], rng)
-                reveal = np.rint(t[: box[3] - box[1], : box[2] - box[0]] * 65535).astype(np.uint16)
-            canvas[box[1] : box[3], box[0] : box[2]] = after
-            boxes.append(box)
-            patches.append(after)
-            times.append(reveal)
+        composer = PatchComposer(stack, shown, cancel)
+        # reveal times do not depend on the patches: a second thread computes them while this one
+        # composites (numpy and OpenCV release the GIL), so on two cores the wall time is about the
+        # longer of the two rather than their sum; the CPU time is the same
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reveal")
+        try:
+            ahead = {
+                k: pool.submit(event_times, layers[e.layer], classes[e.layer], spec.seed, e.layer, box)
+                for k, e in enumerate(events)
+                if e.kind == PAINT and (box := _box(layers[e.layer], w, h)) is not None
+            }
+            for k, event in enumerate(events):
+                cancel.raise_if_cancelled()
+                progress(0.1 + 0.85 * k / max(len(events), 1), "Compositing the layers")
+                if k % CHECKPOINT_EVERY == 0:
+                    checkpoints.append(canvas.copy())
+                box = after = None
+                if event.kind != FINISH:
+                    box = _box(layers[event.layer], w, h)
+                    after = composer.show(event.layer, event.kind == PAINT, box, cancel)
+                if box is None or after is None:
+                    boxes.append(None)
+                    patches.append(None)
+                    times.append(None)
+                    continue
+                canvas[box[1] : box[3], box[0] : box[2]] = after
+                boxes.append(box)
+                patches.append(after)
+                times.append(ahead[k].result() if k in ahead else None)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # a cancel waits for one layer's times at most
         session = LayersSession(
             artwork=artwork,
             spec=spec,

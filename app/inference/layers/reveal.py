@@ -34,6 +34,14 @@ def reveal_times(layer: Layer, cls: str, rng: np.random.Generator) -> np.ndarray
     return _ranked(raw, painted)
 
 
+def event_times(layer: Layer, cls: str, seed: int, index: int, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A PAINT event's times as the layers engine keeps them: uint16 (0..65535) over the layer's box on
+    the canvas, seeded by the branch's seed and the layer's index (so any thread may compute them)."""
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, index, 0x7E11])
+    t = reveal_times(layer, cls, rng)
+    return np.asarray(np.rint(t[: box[3] - box[1], : box[2] - box[0]] * 65535), np.uint16)
+
+
 def _ranked(raw: np.ndarray, painted: np.ndarray) -> np.ndarray:
     """Times replaced by their rank among the painted pixels: an even pace over the window. Ranked
     through a 65536-bin histogram (linear time; ties within a bin share a time), not a full sort."""
@@ -88,14 +96,16 @@ def _regions(pixels: np.ndarray, painted: np.ndarray, rng: np.random.Generator) 
     labels = np.zeros((small_h, small_w), np.int32)
     total = 0
     keys: list[float] = [0.0]
-    for value in np.unique(colour[colour > 0]):
+    for value, (top, bottom, left, right) in _colour_boxes(colour):
+        # each colour is labelled inside its own bounding box only: the same regions, numbered in the same
+        # (raster) order, for a fraction of the work when colours sit in parts of the layer
         n, lab, stats, _ = cv2.connectedComponentsWithStats(
-            (colour == value).astype(np.uint8), connectivity=4
+            (colour[top:bottom, left:right] == value).astype(np.uint8), connectivity=4
         )
         if n <= 1:
             continue
         mask = lab > 0
-        labels[mask] = lab[mask] + total
+        labels[top:bottom, left:right][mask] = lab[mask] + total
         areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
         keys.extend((-areas * rng.uniform(0.6, 1.4, n - 1)).tolist())  # largest first, seeded
         total += n - 1
@@ -110,6 +120,23 @@ def _regions(pixels: np.ndarray, painted: np.ndarray, rng: np.random.Generator) 
     spread = np.hypot(yy - cy[labels], xx - cx[labels]) / (2.0 * reach[labels])
     times = (rank[labels] + np.clip(spread, 0.0, 0.999)).astype(np.float32)
     return np.asarray(cv2.resize(times, (w, h), interpolation=cv2.INTER_NEAREST), np.float32)
+
+
+def _colour_boxes(colour: np.ndarray) -> list[tuple[int, tuple[int, int, int, int]]]:
+    """Each colour > 0 in increasing order with its bounding box (top, bottom, left, right), from one
+    sort of the pixels rather than a pass over the image per colour."""
+    flat = colour.ravel()
+    order = np.argsort(flat, kind="stable")
+    values, starts = np.unique(flat[order], return_index=True)
+    ends = [*starts[1:].tolist(), len(order)]
+    w = colour.shape[1]
+    out = []
+    for value, start, end in zip(values.tolist(), starts.tolist(), ends, strict=True):
+        if value <= 0:
+            continue
+        rows, cols = np.divmod(order[start:end], w)
+        out.append((value, (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)))
+    return out
 
 
 def _wash(alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
