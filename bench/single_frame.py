@@ -13,6 +13,7 @@ prompts are encoded inside the timed call too, although the engine reuses them p
 same tokens, same noise, same thread count (`threads`), CPU seconds (user + system of all threads,
 min over the timed batches; `speedup_same_dtype_wall` beside it). The final latents must agree within
 `TOLERANCE_REL` of their largest value and the decoded keyframes within `TOLERANCE_GREY` grey level
+(bench/single_frame_report.py)
 (`within_tolerance`; the exit status is 1 otherwise). `techniques` has a line per technique: ours with it
 vs ours without it, everything else as the policy, CPU/system/wall seconds bought, page faults, peak.
 The allocator is process state, so sides run in two processes one after the other: the reference way
@@ -42,7 +43,6 @@ import gc
 import json
 import os
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
@@ -56,13 +56,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.inference.cpu_tuning import TECHNIQUES, CpuTuning, choose_cpu_tuning, is_glibc, set_allocator  # noqa: E402
+from bench.single_frame_report import TOLERANCE_GREY, TOLERANCE_REL, compare, report, technique_lines  # noqa: E402
 
 PROMPT = "1girl, solo, long hair, smile, outdoors, sky"
 NEGATIVE = "lowres, bad anatomy, bad hands, cropped, worst quality"
 DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
-# "Same numbers": final latents within this much of max |latent| and decoded keyframes within 1 grey level
-TOLERANCE_REL = 1e-4
-TOLERANCE_GREY = 1
 
 
 # ------------------------------------------------------------------------------------ shared setup
@@ -249,6 +247,12 @@ def process_groups(sides: list[Side]) -> list[list[Side]]:
 
 
 def _usage() -> tuple[float, float, float, int]:
+    """CPU seconds of all threads, user and system seconds and page faults so far (no `resource` on
+    Windows: CPU seconds only)."""
+    try:
+        import resource
+    except ImportError:
+        return time.process_time(), 0.0, 0.0, 0
     r = resource.getrusage(resource.RUSAGE_SELF)
     return time.process_time(), r.ru_utime, r.ru_stime, r.ru_minflt
 
@@ -262,6 +266,8 @@ def _peak_mb(device: str) -> float:
         for line in fh:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
+    import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -374,37 +380,6 @@ def best_dtype(device: str) -> str:
     return "bf16" if _cpu_bf16() else "fp32"
 
 
-def compare(ref: dict, side: dict) -> dict[str, Any]:
-    """Final latents (max |diff|, and relative to max |latent|) and decoded images (grey levels)."""
-    a, b = ref["latents"].astype(np.float64), side["latents"].astype(np.float64)
-    diff = float(np.abs(a - b).max())
-    pixels = int(np.abs(ref["images"].astype(np.int16) - side["images"].astype(np.int16)).max())
-    rel = diff / max(float(np.abs(a).max()), 1e-12)
-    return {"max_abs_diff": diff, "max_rel_diff": rel, "max_pixel_diff": pixels,
-            "within_tolerance": rel <= TOLERANCE_REL and pixels <= TOLERANCE_GREY}  # fmt: skip
-
-
-def technique_lines(stats: dict[str, dict]) -> dict[str, dict[str, Any]]:
-    """Per technique: ours with it vs ours without it (everything else as the policy), CPU and wall
-    seconds; `in_policy` says whether the device policy uses it."""
-    out = {}
-    for name in TECHNIQUES:
-        in_policy = name in stats["ours"]["enabled"]
-        flipped = stats[f"ours_{'without' if in_policy else 'with'}_{name}"]
-        on, off = (stats["ours"], flipped) if in_policy else (flipped, stats["ours"])
-        out[name] = {
-            "in_policy": in_policy,
-            "cpu_s_on": round(on["cpu_s_min"], 3), "cpu_s_off": round(off["cpu_s_min"], 3),
-            "bought_cpu_s": round(off["cpu_s_min"] - on["cpu_s_min"], 3),
-            "bought_system_s": round(off["system_s_min"] - on["system_s_min"], 3),
-            "bought_wall_s": round(off["wall_s_min"] - on["wall_s_min"], 3),
-            "faults_on": on["faults_min"], "faults_off": off["faults_min"],
-            "peak_mb_on": round(on["peak_mb"], 1), "peak_mb_off": round(off["peak_mb"], 1),
-            "max_abs_diff_on_vs_off": float(np.abs(on["latents"].astype(np.float64) - off["latents"]).max()),
-        }  # fmt: skip
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="cpu")
@@ -457,36 +432,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
     return 0 if same_numbers["within_tolerance"] and len(threads) == 1 else 1
-
-
-def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
-    lines = [
-        f"single-frame keyframes, {args.size}{' (tiny models)' if args.tiny else ''}, {args.undo_steps} undo "
-        f"steps x {args.steps} sampler steps, cold calls, {args.calls} timed batches (min), device "
-        f"{args.device}, {r['threads']} threads; CPU s = user + system of all threads",
-        f"  reference way ({r['reference_way_dtype']}): {r['reference_way_cpu_s']:.2f} CPU s "
-        f"({r['reference_way_system_s']:.2f} system), {r['reference_way_s']:.2f} s wall, "
-        f"peak {r['reference_way_peak_mb']:.0f} MB",
-        f"  ours ({r['reference_way_dtype']}):          {r['ours_same_dtype_cpu_s']:.2f} CPU s "
-        f"({r['ours_same_dtype_system_s']:.2f} system), {r['ours_same_dtype_s']:.2f} s wall, "
-        f"peak {r['ours_same_dtype_peak_mb']:.0f} MB -> speedup_same_dtype {r['speedup_same_dtype']:.2f}x "
-        f"(wall {r['speedup_same_dtype_wall']:.2f}x)",
-    ]
-    for name, t in r["techniques"].items():
-        lines.append(
-            f"    {name:14s} {'(policy)' if t['in_policy'] else '(left off)'} bought {t['bought_cpu_s']:+.2f} CPU s ({t['bought_system_s']:+.2f} system, "
-            f"{t['bought_wall_s']:+.2f} wall): {t['cpu_s_off']:.2f} -> {t['cpu_s_on']:.2f} CPU s, "
-            f"page faults {t['faults_off']} -> {t['faults_on']}, peak {t['peak_mb_off']:.0f} -> {t['peak_mb_on']:.0f} MB"
-        )
-    lines += [
-        f"  ours ({r['ours_dtype']}):          {r['ours_cpu_s']:.2f} CPU s, {r['ours_s']:.2f} s wall, "
-        f"peak {r['ours_peak_mb']:.0f} MB -> {r['speedup']:.2f}x (not the same numbers unless fp32)",
-        f"  same numbers (ours vs reference way, {r['reference_way_dtype']}, same noise): max |latents diff| "
-        f"{r['max_abs_diff']:.3e} (relative {r['max_rel_diff']:.1e}, tolerance {TOLERANCE_REL:.0e}), "
-        f"images {r['max_pixel_diff']} grey levels (tolerance {TOLERANCE_GREY}): "
-        f"{'within' if r['within_tolerance'] else 'OUTSIDE'} tolerance",
-    ]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
