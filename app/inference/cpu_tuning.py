@@ -4,24 +4,26 @@ Why: side by side with the reference code in fp32, our keyframes cost about the 
 profile shows where the rest goes. Each technique here keeps the numbers (the bench compares the final
 latents) and is measured on/off by `bench/single_frame.py` (its `techniques`):
 
-* **allocator** (Linux glibc only, a no-op elsewhere): every fp32 convolution reorders its weight into
-  oneDNN's blocked layout on every call (a 3x3 1280->1280 conv: a 59 MB buffer per call), and large
-  activations are as big. glibc serves anything above its mmap threshold (at most 32 MiB however it
-  adapts) with a fresh `mmap` and unmaps it on free, so each buffer is page-faulted in again on the next
-  call: 1.8 GB of page faults per full-size UNet call at 128 px, 10-30 % of the process's CPU time in
-  the kernel. `mallopt` raises the mmap threshold, the trim threshold and the top pad at run time, so
-  these buffers come from the heap and are reused within a run. The engine gives the free heap back
-  after each keyframe batch (`release_memory`), so the memory does not stay with the app between runs.
-* **channels_last** for the UNet's and the VAE's convolutions: oneDNN's native layout, fewer reorders
-  of activations between layers.
+* **allocator** (in the policy; Linux glibc only, a no-op elsewhere): every fp32 convolution reorders
+  its weight into oneDNN's blocked layout on every call (a 3x3 1280->1280 conv: a 59 MB buffer per
+  call), and large activations are as big. glibc serves anything above its mmap threshold (at most
+  32 MiB however it adapts) with a fresh `mmap` and unmaps it on free, so each buffer is page-faulted in
+  again on the next call: ~1.8 GB of page faults per full-size UNet call at 128 px, 10-30 % of the
+  process's CPU time in the kernel. `mallopt` raises the mmap threshold, the trim threshold and the top
+  pad at run time, so these buffers come from the heap and are reused within a run (17-22 % of the
+  CPU time at 256²). The engine gives the free heap back after each keyframe batch (`release_memory`),
+  so the memory does not stay with the app between runs.
+* **channels_last** (a candidate, left off): oneDNN's native layout for the UNet's and the VAE's
+  convolutions; it bought nothing measurable in fp32 here, so `prepare_module` applies it only when
+  asked for.
 
-Not techniques, with the measurement that says why (docs/DESIGN.md "Speed on a CPU"): thread settings
-(torch already runs one thread per CPU of the process's affinity mask), `torch.compile` (minutes of
-compilation on a 2-core CPU for the 861 M-parameter UNet), a calibrated fp32/bf16 choice (the dtype
-stays the device flag's: bf16 where the CPU has native bf16).
+Not techniques, with the measurement that says why (docs/DESIGN.md "Speed on a CPU, same numbers"):
+thread settings (torch already runs one thread per CPU of the affinity mask), `torch.compile` (70 s to
+compile even the tiny test UNet on 2 cores), a calibrated fp32/bf16 choice (the dtype stays the device
+flag's: bf16 where the CPU has native bf16, which was the faster one on every machine measured).
 
-`$UNDO_STUDIO_CPU_TUNING`: "off" turns all off, or a comma list of techniques to leave off
-("allocator", "channels_last"), for comparisons and for a platform where one misbehaves.
+`$UNDO_STUDIO_CPU_TUNING`: the comma list of techniques to use instead of the policy ("allocator",
+"channels_last"; "none" for none), for comparisons and for a platform where one misbehaves.
 """
 
 from __future__ import annotations
