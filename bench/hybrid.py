@@ -50,6 +50,7 @@ def run(tiny: bool, side: int, steps: int | None, size: str | None) -> dict[str,
     from app.core.branch import BranchSpec
     from app.core.cancel import CancelToken, no_progress
     from app.core.segments import SegmentLayout
+    from app.inference.cpu_tuning import apply_process_tuning, choose_cpu_tuning
     from app.inference.devices import choose_dtype, resolve_device
     from app.inference.paints_undo.engine import PaintsUndoEngine
     from app.paths import ENV_CACHE
@@ -57,6 +58,7 @@ def run(tiny: bool, side: int, steps: int | None, size: str | None) -> dict[str,
     # the engine calibrates afresh (its cost is part of `prepare`), and never into the user's cache
     os.environ.setdefault(ENV_CACHE, tempfile.mkdtemp(prefix="hybrid-bench-cache-"))
     info = resolve_device("cpu")
+    apply_process_tuning(choose_cpu_tuning(info.kind))  # as the engine does before it loads models
     clock = _Clock()
     built = clock.run(
         "build_models",

@@ -5,38 +5,58 @@ Both sides use the FULL-SIZE SD1.5 architecture (configs from the shipped manife
 "Reference way" is written below after the reference `gradio_app.process` + `KDiffusionSampler`: the
 image and both prompts are encoded again on every call, the prompts in two encoder calls, positive and
 negative are two UNet calls per step, and the whole batch is decoded at once. Ours is
-`SingleFramePipeline`: image latent and prompts cached, one batched CFG call per step, decode one image at
-a time, optional bf16/fp16. The reference way and ours in the same dtype alternate batch by batch in one
-process (same weights, same load from other processes); ours in its faster dtype runs in its own process.
-Peak memory is measured per batch (CPU: freed heap trimmed, then VmHWM reset and read; CUDA:
-`max_memory_allocated`), so it includes the resident weights; model construction is not timed.
+`SingleFramePipeline` with the device policy's CPU techniques (app/inference/cpu_tuning.py): one batched
+CFG call per step, decode one image at a time, and every call COLD (a new pipeline: the image and the
+prompts are encoded inside the timed call too, although the engine reuses them per branch).
+
+`speedup_same_dtype` is the honest figure: both sides in fp32 on a CPU (fp16 on CUDA), same weights,
+same tokens, same noise, same thread count (`threads`), CPU seconds (user + system of all threads,
+min over the timed batches; `speedup_same_dtype_wall` beside it). The final latents must agree within
+`TOLERANCE_REL` of their largest value and the decoded keyframes within `TOLERANCE_GREY` grey level
+(bench/single_frame_report.py)
+(`within_tolerance`; the exit status is 1 otherwise). `techniques` has a line per technique: ours with it
+vs ours without it, everything else as the policy, CPU/system/wall seconds bought, page faults, peak.
+The allocator is process state, so sides run in two processes one after the other: the reference way
+and ours without the allocator in one with glibc's defaults untouched, ours with it in one tuned before
+the models are built (as the engine does); within a process the sides alternate batch by batch (same
+load from other processes). `speedup` is ours in the device's fastest dtype (bf16 with native bf16:
+not the same numbers) in a process of its own. Peak memory is measured per batch (CPU: the freed heap
+trimmed, as the engine does after each batch, then VmHWM reset; CUDA: `max_memory_allocated`), so it includes
+the resident weights; model construction is not timed.
 
     python bench/single_frame.py [--device cpu] [--size 256x256] [--undo-steps 2] [--steps 4]
                                  [--calls 2] [--warmup 1] [--dtype auto|fp32|bf16|fp16] [--json]
+    python bench/single_frame.py --size 128x128 --undo-steps 1 --steps 2   # while iterating
+    python bench/single_frame.py --tiny --dtype fp32 --size 64x64         # tiny models: the bench's test
     python bench/single_frame.py --device cuda --size 512x640 --dtype fp16 --undo-steps 6 --steps 50
 
-A "keyframe batch" is one call producing len(undo steps) keyframes; after `--warmup` untimed batches
-(one-off kernel/primitive set-up), `--calls` batches for the same artwork/prompt are timed, and the
-fastest counts (the engine renders keyframes this way: encodings made once per branch, so ours reuses
-them; the reference re-encodes every call). `max_abs_diff` compares the final latents of ours and the
-reference way in the SAME dtype (fp32 on CPU) with the same injected noise.
-Timings on a shared CPU are noisy. With `--json` the last line is one JSON object.
+A "keyframe batch" is one call producing len(undo steps) keyframes; `--warmup` untimed batches first
+(one-off kernel/primitive set-up), then `--calls` timed ones. Timings on a shared CPU are noisy: CPU
+seconds less so than wall. With `--json` the last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.inference.cpu_tuning import TECHNIQUES, CpuTuning, choose_cpu_tuning, is_glibc, set_allocator  # noqa: E402
+from bench.single_frame_report import TOLERANCE_GREY, TOLERANCE_REL, compare, report, technique_lines  # noqa: E402
 
 PROMPT = "1girl, solo, long hair, smile, outdoors, sky"
 NEGATIVE = "lowres, bad anatomy, bad hands, cropped, worst quality"
@@ -84,34 +104,27 @@ def _fill(module: Any, seed: int) -> None:
                 p.zero_()
 
 
-def build_models(device: str, dtype_name: str) -> dict[str, Any]:
+def build_models(device: str, dtype_name: str, tiny: bool = False) -> dict[str, Any]:
+    """The three single-frame models with seeded random weights (full size, or `tiny` for tests)."""
     import torch
 
-    from app.inference.paints_undo.single_frame.text_encoder import build_text_encoder
-    from app.inference.paints_undo.single_frame.unet import build_unet
-    from app.inference.paints_undo.single_frame.vae import build_vae
-    from app.inference.paints_undo.weights import manifest
+    from bench import pu_models
 
     dtype = getattr(torch, dtype_name)
     # The reference app runs the VAE in bf16 on CUDA; on CPU fp32 is the reference's only sane choice.
     vae_dtype = torch.bfloat16 if device.startswith("cuda") and dtype != torch.float32 else torch.float32
-    built = []
-    for i, (module, mdtype) in enumerate(
-        (
-            (build_unet(manifest("single_frame_unet")["config"]), dtype),
-            (build_vae(manifest("single_frame_vae")["config"]), vae_dtype),
-            (build_text_encoder(manifest("single_frame_text_encoder")["config"]), dtype),
-        )
-    ):
-        # meta -> target dtype -> real memory, so no fp32 copy inflates the peak of a bf16/fp16 run
-        module = torch.nn.Module.to(module, mdtype).to_empty(device=device)
-        _fill(module, seed=100 + i)
-        built.append(module.eval().requires_grad_(False))
-    unet, vae, te = built
-    for name, buf in te.named_buffers():
-        if name.endswith("position_ids"):
-            buf.copy_(torch.arange(buf.shape[-1])[None])
-    models = {"unet": unet, "vae": vae, "text_encoder": te, "tokenizer": HashTokenizer()}
+    dtypes = {"single_frame_unet": dtype, "single_frame_vae": vae_dtype, "single_frame_text_encoder": dtype}
+    # meta -> target dtype -> real memory, so no fp32 copy inflates the peak of a bf16/fp16 run
+    built = {
+        c: pu_models.build(c, d, tiny=tiny, device=device, seed=100 + i)
+        for i, (c, d) in enumerate(dtypes.items())
+    }
+    models = {
+        "unet": built["single_frame_unet"],
+        "vae": built["single_frame_vae"],
+        "text_encoder": built["single_frame_text_encoder"],
+        "tokenizer": HashTokenizer(),
+    }
     if device.startswith("cuda"):
         models["unet"] = models["unet"].to(memory_format=torch.channels_last)
     return models
@@ -178,17 +191,15 @@ def reference_way(models: dict, art: Any, undo_steps: list[int], noise: Any, ste
         return latents.float().cpu(), pytorch2numpy(pixels.float().cpu())
 
 
-def ours(
-    models: dict, pipe_cache: dict, art: Any, undo_steps: list[int], noise: Any, steps: int, cfg: float
-) -> tuple:
+def ours(models: dict, art: Any, undo_steps: list[int], noise: Any, steps: int, cfg: float) -> tuple:
+    """`SingleFramePipeline`, COLD: a new pipeline per call, so the image and both prompts are encoded
+    inside the timed call, as the reference way does (the engine would reuse them per branch)."""
     from app.inference.paints_undo.single_frame.pipeline import SingleFramePipeline
 
-    if "pipe" not in pipe_cache:
-        dev = str(next(models["unet"].parameters()).device)
-        pipe_cache["pipe"] = SingleFramePipeline.from_components(
-            models["unet"], models["vae"], models["text_encoder"], models["tokenizer"], device=dev
-        )
-    pipe = pipe_cache["pipe"]
+    dev = str(next(models["unet"].parameters()).device)
+    pipe = SingleFramePipeline.from_components(
+        models["unet"], models["vae"], models["text_encoder"], models["tokenizer"], device=dev
+    )
     size = (art.shape[1], art.shape[0])
     image = pipe.prepare_image(art, size)
     positive, negative = pipe.encode_prompts([PROMPT, NEGATIVE])
@@ -199,6 +210,53 @@ def ours(
 
 
 # ------------------------------------------------------------------------------------------ worker
+@dataclass(frozen=True)
+class Side:
+    """One way of running a keyframe batch: the reference way (no techniques) or ours with `tuning`."""
+
+    name: str
+    tuning: CpuTuning
+
+    @property
+    def is_reference(self) -> bool:
+        return self.name == "reference"
+
+
+def all_sides(device: str) -> list[Side]:
+    """reference, ours (the device policy's techniques) and, on a CPU, ours with each technique flipped
+    in turn (the policy's on -> off; a candidate the policy leaves off -> on), for the per-technique lines."""
+    policy = choose_cpu_tuning("cpu" if device == "cpu" else "gpu")
+    sides = [Side("reference", CpuTuning()), Side("ours", policy)]
+    if device == "cpu":
+        for name in TECHNIQUES:
+            flipped = not getattr(policy, name)
+            sides.append(
+                Side(f"ours_{'with' if flipped else 'without'}_{name}", replace(policy, **{name: flipped}))
+            )
+    return sides
+
+
+def process_groups(sides: list[Side]) -> list[list[Side]]:
+    """The allocator is the process's state (glibc's defaults cannot be restored once `mallopt` has run,
+    and a heap grown by tuned runs serves untuned ones): sides without it run in one process with
+    glibc's defaults untouched (the reference's), sides with it in another, tuned before the models are
+    built (as the engine does). Within a process the sides alternate batch by batch; channels_last is
+    switched between batches, and the sides are ordered so that happens as rarely as possible."""
+    groups = [[s for s in sides if s.tuning.allocator == tuned] for tuned in (False, True)]
+    return [sorted(g, key=lambda s: (not s.is_reference, s.tuning.channels_last)) for g in groups if g]
+
+
+def _usage() -> tuple[float, float, float, int]:
+    """CPU seconds of all threads, user and system seconds and page faults so far (no `resource` on
+    Windows: CPU seconds only)."""
+    try:
+        import resource
+    except ImportError:
+        return time.process_time(), 0.0, 0.0, 0
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return time.process_time(), r.ru_utime, r.ru_stime, r.ru_minflt
+
+
 def _peak_mb(device: str) -> float:
     if device.startswith("cuda"):
         import torch
@@ -213,15 +271,19 @@ def _peak_mb(device: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _reset_peak_rss() -> None:
-    """Linux: give freed heap back to the OS (malloc_trim), then reset VmHWM (clear_refs 5), so a batch's
-    peak is its own and not what the previous batch (or model building) left behind."""
-    try:
-        import ctypes
+def _reset_peak(device: str) -> None:
+    """Start a batch's peak afresh. CPU (Linux glibc): freed heap goes back to the OS first (malloc_trim:
+    glibc's defaults would return it by themselves, and the engine trims a tuned allocator after each
+    keyframe batch), then VmHWM is reset (clear_refs 5). CUDA: `reset_peak_memory_stats`."""
+    gc.collect()
+    if device.startswith("cuda"):
+        import torch
 
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        return
+    if is_glibc():
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
     try:
         with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
             fh.write("5")
@@ -229,70 +291,85 @@ def _reset_peak_rss() -> None:
         pass
 
 
-def _reset_peak(device: str) -> None:
-    gc.collect()
-    if device.startswith("cuda"):
-        import torch
-
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-    else:
-        _reset_peak_rss()
-
-
-def worker(args: argparse.Namespace) -> None:
-    """Build the models once, then run the requested side(s); with "both", reference and ours batches
-    alternate so load from other processes hits both alike. Peak memory is measured per batch."""
-    import numpy as np
+def _set_tuning(models: dict, tuning: CpuTuning, device: str) -> None:
+    """Put the process and the models in `tuning`'s state (untimed: between batches)."""
     import torch
 
+    if device != "cpu":
+        return
+    fmt = torch.channels_last if tuning.channels_last else torch.contiguous_format
+    for key in ("unet", "vae"):
+        weight = next(p for p in models[key].parameters() if p.dim() == 4)
+        if not weight.is_contiguous(memory_format=fmt):
+            models[key].to(memory_format=fmt)
+
+
+def worker(args: argparse.Namespace) -> dict[str, Any]:
+    """One process group (`--worker` names its sides): build the models once, then run the sides batch
+    by batch, alternating, so load from other processes hits them alike. Returns per side: wall, CPU, user/system seconds, page faults per
+    batch, peak memory, threads, and the first timed batch's latents and images."""
+    import torch
+
+    sides = [s for s in all_sides(args.device) if s.name in args.worker.split(",")]
+    if args.device == "cpu" and sides[0].tuning.allocator:
+        set_allocator(True)  # before the models are built, as the engine does
     torch.manual_seed(0)
     width, height = (int(v) for v in args.size.split("x"))
     t0 = time.perf_counter()
-    models = build_models(args.device, DTYPES[args.dtype])
+    models = build_models(args.device, DTYPES[args.dtype], tiny=args.tiny)
     build_s = time.perf_counter() - t0
-    sides = ["reference", "ours"] if args.worker == "both" else [args.worker]
     art, batches, noise = make_inputs(width, height, args.undo_steps, args.warmup + args.calls)
-    cache: dict = {}
-
-    def run(side: str, undo: list[int]) -> Any:
-        if side == "ours":
-            return ours(models, cache, art, undo, noise, args.steps, args.cfg)[0]
-        return reference_way(models, art, undo, noise, args.steps, args.cfg)[0]
-
-    for undo in batches[: args.warmup]:  # untimed: oneDNN/cuDNN primitive creation, first-touch of memory
+    stats: dict[str, dict[str, Any]] = {s.name: {k: [] for k in RECORDED} for s in sides}
+    for n, undo in enumerate(batches):
         for side in sides:
-            run(side, undo)
-    stats: dict[str, dict] = {side: {"batches": [], "peaks": []} for side in sides}
-    for n, undo in enumerate(batches[args.warmup :]):
-        for side in sides:
+            _set_tuning(models, side.tuning, args.device)
             _reset_peak(args.device)
-            start = time.perf_counter()
-            latents = run(side, undo)
+            way = reference_way if side.is_reference else ours
+            wall, before = time.perf_counter(), _usage()
+            latents, images = way(models, art, undo, noise, args.steps, args.cfg)
             if args.device.startswith("cuda"):
                 torch.cuda.synchronize()
-            stats[side]["batches"].append(time.perf_counter() - start)
-            stats[side]["peaks"].append(_peak_mb(args.device))
-            if n == 0:
-                np.save(f"{args.out}.{side}.npy", latents.numpy())
-    for side in sides:
-        st = stats[side]
-        # min over batches: other processes' load only ever adds time
+            after, wall = _usage(), time.perf_counter() - wall
+            if n < args.warmup:  # untimed: oneDNN/cuDNN primitive creation, first touch of memory
+                continue
+            st = stats[side.name]
+            for key, value in zip(
+                RECORDED, (wall, *(a - b for a, b in zip(after, before, strict=True))), strict=False
+            ):
+                st[key].append(value)
+            st["peak_mb"].append(_peak_mb(args.device))
+            st["threads"].append(torch.get_num_threads())
+            if n == args.warmup:
+                st["latents"], st["images"] = latents.numpy(), np.stack(images)
+    _set_tuning(models, CpuTuning(), args.device)
+    for side in sides:  # min over batches: other processes' load only ever adds time
+        st = stats[side.name]
+        st.update({f"{k}_min": min(st[k]) for k in ("wall_s", "cpu_s", "user_s", "system_s", "faults")})
         st.update(
-            seconds_per_batch=min(st["batches"]), peak_mb=max(st["peaks"]), build_s=build_s, dtype=args.dtype
+            peak_mb=max(st["peak_mb"]), build_s=build_s, dtype=args.dtype, enabled=side.tuning.enabled()
         )
-    print(json.dumps(stats))
+    return stats
 
 
-def run_worker(args: argparse.Namespace, side: str, dtype: str, out: Path) -> dict:
-    cmd = [sys.executable, __file__, "--worker", side, "--dtype", dtype, "--out", str(out), "--device", args.device,
-           "--size", args.size, "--undo-steps", str(args.undo_steps), "--steps", str(args.steps),
-           "--calls", str(args.calls), "--warmup", str(args.warmup), "--cfg", str(args.cfg)]  # fmt: skip
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise SystemExit(f"{side} ({dtype}) failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+RECORDED = ("wall_s", "cpu_s", "user_s", "system_s", "faults", "peak_mb", "threads")
+
+
+def run_group(args: argparse.Namespace, sides: list[str], dtype: str) -> dict:
+    """`worker` for these sides in a process of its own (`--tiny`: in this one, for the bench's test)."""
+    if args.tiny:
+        return worker(argparse.Namespace(**{**vars(args), "dtype": dtype, "worker": ",".join(sides)}))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.pkl"
+        cmd = [sys.executable, __file__, "--worker", ",".join(sides), "--dtype", dtype, "--out", str(out),
+               "--device", args.device, "--size", args.size, "--undo-steps", str(args.undo_steps),
+               "--steps", str(args.steps), "--calls", str(args.calls), "--warmup", str(args.warmup),
+               "--cfg", str(args.cfg)]  # fmt: skip
+        env = dict(os.environ, PYTHONWARNINGS="ignore")
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            raise SystemExit(f"{sides} ({dtype}) failed:\n{proc.stderr[-4000:]}")
+        with open(out, "rb") as fh:
+            return dict(pickle.load(fh))
 
 
 def best_dtype(device: str) -> str:
@@ -313,50 +390,48 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=1, help="untimed batches first (same shapes)")
     p.add_argument("--cfg", type=float, default=3.0)
     p.add_argument("--dtype", default="auto", choices=["auto", *DTYPES])
+    p.add_argument("--tiny", action="store_true", help="tiny models in this process (a test of the bench)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--worker", choices=["ours", "reference", "both"], help=argparse.SUPPRESS)
+    p.add_argument("--worker", help=argparse.SUPPRESS)  # comma list of sides
     p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
-        worker(args)
+        with open(args.out, "wb") as fh:
+            pickle.dump(worker(args), fh)
         return 0
-    import numpy as np
-
     fast = best_dtype(args.device) if args.dtype == "auto" else args.dtype
     # The reference's dtype: fp16 UNet on CUDA (as the app); fp32 on CPU (its only sane CPU choice).
     ref_dtype = "fp16" if args.device.startswith("cuda") else "fp32"
-    with tempfile.TemporaryDirectory() as tmp:
-        both = run_worker(args, "both", ref_dtype, Path(tmp) / "same")
-        ref, same = both["reference"], both["ours"]
-        fastest = same if fast == ref_dtype else run_worker(args, "ours", fast, Path(tmp) / "fast")["ours"]
-        a, b = np.load(Path(tmp) / "same.reference.npy"), np.load(Path(tmp) / "same.ours.npy")
-        diff = float(np.abs(a.astype(np.float64) - b).max())
-        rel = diff / float(np.abs(a).max())
+    stats: dict[str, dict] = {}
+    for group in process_groups(all_sides(args.device)):
+        stats.update(run_group(args, [s.name for s in group], ref_dtype))
+    ref, same = stats["reference"], stats["ours"]
+    fastest = same if fast == ref_dtype else run_group(args, ["ours"], fast)["ours"]
+    same_numbers = compare(ref, same)
+    threads = sorted({t for st in stats.values() for t in st["threads"]})
     result = {
         "device": args.device, "size": args.size, "undo_steps": args.undo_steps, "sampler_steps": args.steps,
-        "calls": args.calls, "ours_dtype": fast, "reference_way_dtype": ref_dtype,
-        "ours_s": round(fastest["seconds_per_batch"], 3), "reference_way_s": round(ref["seconds_per_batch"], 3),
-        "speedup": round(ref["seconds_per_batch"] / fastest["seconds_per_batch"], 3),
-        "ours_peak_mb": round(fastest["peak_mb"], 1), "reference_way_peak_mb": round(ref["peak_mb"], 1),
-        "ours_same_dtype_s": round(same["seconds_per_batch"], 3),
-        "speedup_same_dtype": round(ref["seconds_per_batch"] / same["seconds_per_batch"], 3),
-        "ours_same_dtype_peak_mb": round(same["peak_mb"], 1),
-        "max_abs_diff": diff, "max_rel_diff": rel,
-        "batches_s": {"ours": fastest["batches"], "ours_same_dtype": same["batches"], "reference_way": ref["batches"]},
+        "calls": args.calls, "tiny": args.tiny, "cold": True, "threads": threads,
+        "ours_dtype": fast, "reference_way_dtype": ref_dtype,
+        "speedup_same_dtype": round(ref["cpu_s_min"] / same["cpu_s_min"], 3),
+        "speedup_same_dtype_wall": round(ref["wall_s_min"] / same["wall_s_min"], 3),
+        "reference_way_cpu_s": round(ref["cpu_s_min"], 3), "ours_same_dtype_cpu_s": round(same["cpu_s_min"], 3),
+        "reference_way_s": round(ref["wall_s_min"], 3), "ours_same_dtype_s": round(same["wall_s_min"], 3),
+        "reference_way_system_s": round(ref["system_s_min"], 3),
+        "ours_same_dtype_system_s": round(same["system_s_min"], 3),
+        "reference_way_faults": ref["faults_min"], "ours_same_dtype_faults": same["faults_min"],
+        "reference_way_peak_mb": round(ref["peak_mb"], 1), "ours_same_dtype_peak_mb": round(same["peak_mb"], 1),
+        **same_numbers, "tolerance": {"max_rel_diff": TOLERANCE_REL, "max_pixel_diff": TOLERANCE_GREY},
+        "techniques": technique_lines(stats) if args.device == "cpu" else {},
+        "ours_s": round(fastest["wall_s_min"], 3), "ours_cpu_s": round(fastest["cpu_s_min"], 3),
+        "speedup": round(ref["cpu_s_min"] / fastest["cpu_s_min"], 3), "ours_peak_mb": round(fastest["peak_mb"], 1),
+        "batches_s": {name: st["wall_s"] for name, st in stats.items()},
+        "batches_cpu_s": {name: st["cpu_s"] for name, st in stats.items()},
     }  # fmt: skip
-    print(
-        f"single-frame keyframes, {args.size}, {args.undo_steps} undo steps x {args.steps} sampler steps, "
-        f"{args.calls} timed batches (min), device {args.device}; timings on a shared machine are noisy\n"
-        f"  reference way ({ref_dtype}): {result['reference_way_s']:.2f} s/batch, peak {result['reference_way_peak_mb']:.0f} MB\n"
-        f"  ours ({ref_dtype}):          {result['ours_same_dtype_s']:.2f} s/batch, peak {result['ours_same_dtype_peak_mb']:.0f} MB"
-        f"  -> {result['speedup_same_dtype']:.2f}x\n"
-        f"  ours ({fast}):          {result['ours_s']:.2f} s/batch, peak {result['ours_peak_mb']:.0f} MB"
-        f"  -> {result['speedup']:.2f}x\n"
-        f"  max |latents ours - reference way| (same dtype, same noise): {diff:.3e} (relative {rel:.1e})"
-    )  # fmt: skip
+    print(report(args, result))
     if args.json:
         print(json.dumps(result))
-    return 0
+    return 0 if same_numbers["within_tolerance"] and len(threads) == 1 else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,133 @@
+"""Same-numbers speed-ups of the CPU path (issue 14 part 5): the device policy's CPU techniques.
+
+Why: side by side with the reference code in fp32, our keyframes cost about the same CPU time, and a
+profile shows where the rest goes. Each technique here keeps the numbers (the bench compares the final
+latents) and is measured on/off by `bench/single_frame.py` (its `techniques`):
+
+* **allocator** (in the policy; Linux glibc only, a no-op elsewhere): every fp32 convolution reorders
+  its weight into oneDNN's blocked layout on every call (a 3x3 1280->1280 conv: a 59 MB buffer per
+  call), and large activations are as big. glibc serves anything above its mmap threshold (at most
+  32 MiB however it adapts) with a fresh `mmap` and unmaps it on free, so each buffer is page-faulted in
+  again on the next call: ~1.8 GB of page faults per full-size UNet call at 128 px, 10-30 % of the
+  process's CPU time in the kernel. `mallopt` raises the mmap threshold, the trim threshold and the top
+  pad at run time, so these buffers come from the heap and are reused within a run (17-22 % of the
+  CPU time at 256²). The engine gives the free heap back after each keyframe batch (`release_memory`),
+  so the memory does not stay with the app between runs.
+* **channels_last** (a candidate, left off): oneDNN's native layout for the UNet's and the VAE's
+  convolutions; it bought nothing measurable in fp32 here, so `prepare_module` applies it only when
+  asked for.
+
+Not techniques, with the measurement that says why (docs/DESIGN.md "Speed on a CPU, same numbers"):
+thread settings (torch already runs one thread per CPU of the affinity mask), `torch.compile` (70 s to
+compile even the tiny test UNet on 2 cores), a calibrated fp32/bf16 choice (the dtype stays the device
+flag's: bf16 where the CPU has native bf16, which was the faster one on every machine measured).
+
+`$UNDO_STUDIO_CPU_TUNING`: the comma list of techniques to use instead of the policy ("allocator",
+"channels_last"; "none" for none), for comparisons and for a platform where one misbehaves.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+log = logging.getLogger(__name__)
+
+ENV_TUNING = "UNDO_STUDIO_CPU_TUNING"
+TECHNIQUES = ("allocator", "channels_last")
+CPU_POLICY = frozenset({"allocator"})  # what pays on a CPU (bench/single_frame.py's `techniques`)
+MIB = 1024**2
+
+# mallopt parameter numbers (glibc <malloc.h>)
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+# Tuned: buffers up to 1 GiB from the heap; up to 1 GiB of free heap top kept; the heap grown in 64 MiB.
+TUNED = {M_MMAP_THRESHOLD: 1024 * MIB, M_TRIM_THRESHOLD: 1024 * MIB, M_TOP_PAD: 64 * MIB}
+# glibc's defaults in their steady state (the dynamic mmap threshold at its 32 MiB maximum, the trim
+# threshold twice it, the default top pad): what "off" restores, for the bench's side-by-side runs.
+GLIBC_STEADY = {M_MMAP_THRESHOLD: 32 * MIB, M_TRIM_THRESHOLD: 64 * MIB, M_TOP_PAD: 128 * 1024}
+_STATE = {"tuned": False}  # whether this process's allocator is tuned (set_allocator)
+
+
+@dataclass(frozen=True)
+class CpuTuning:
+    """Which techniques the device policy uses on this device (all off on GPUs)."""
+
+    allocator: bool = False
+    channels_last: bool = False
+
+    def enabled(self) -> list[str]:
+        return [name for name in TECHNIQUES if getattr(self, name)]
+
+
+def choose_cpu_tuning(kind: str) -> CpuTuning:
+    """The techniques for a device kind ("cpu", "cuda", "mps"): `CPU_POLICY` on a CPU, or the comma
+    list in `$UNDO_STUDIO_CPU_TUNING` ("none" for none); nothing on a GPU."""
+    if kind != "cpu":
+        return CpuTuning()
+    raw = os.environ.get(ENV_TUNING, "").strip().lower()
+    if not raw:
+        return CpuTuning(**{name: name in CPU_POLICY for name in TECHNIQUES})
+    wanted = {part.strip() for part in raw.split(",") if part.strip()} - {"none"}
+    unknown = wanted - set(TECHNIQUES)
+    if unknown:
+        log.warning("%s: unknown technique(s) %s ignored", ENV_TUNING, ", ".join(sorted(unknown)))
+    return CpuTuning(**{name: name in wanted for name in TECHNIQUES})
+
+
+def is_glibc() -> bool:
+    return sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+
+
+def set_allocator(tuned: bool) -> bool:
+    """glibc: the tuned `mallopt` settings (or, `tuned=False`, glibc's steady-state defaults).
+    Returns whether they were applied: False off glibc, or when the C library refuses one."""
+    if not is_glibc():
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    values = TUNED if tuned else GLIBC_STEADY
+    ok = all(
+        int(libc.mallopt(ctypes.c_int(param), ctypes.c_int(value))) == 1 for param, value in values.items()
+    )
+    if not ok:
+        log.warning("mallopt refused the allocator settings %s", values)
+    _STATE["tuned"] = ok and tuned
+    return ok
+
+
+def release_memory() -> bool:
+    """After a batch of work (a keyframe batch): a tuned allocator gives its free heap back to the OS
+    (`malloc_trim`), so the app's memory falls back between runs while the buffers were reused within
+    the run. Returns whether it trimmed (only where `set_allocator(True)` succeeded)."""
+    if not _STATE["tuned"]:
+        return False
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(ctypes.c_size_t(0))
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+def apply_process_tuning(tuning: CpuTuning) -> None:
+    """What the tuning sets for the whole process (the allocator), once, before models run."""
+    if tuning.allocator:
+        log.info("CPU allocator tuned (mallopt): %s", "applied" if set_allocator(True) else "not glibc")
+
+
+def prepare_module(module: torch.nn.Module, tuning: CpuTuning) -> torch.nn.Module:
+    """A convolutional model (UNet, VAE) in the tuning's memory format; same module object."""
+    if tuning.channels_last:
+        import torch
+
+        module.to(memory_format=torch.channels_last)
+    return module
