@@ -31,7 +31,8 @@ from app.core.segments import DEFAULT_KEYFRAME_STEPS, SegmentLayout
 from app.errors import EngineError
 
 if TYPE_CHECKING:
-    from app.inference.paints_undo.engine import PaintsUndoEngine, PaintsUndoSession
+    from app.inference.paints_undo.engine import PaintsUndoEngine
+    from app.inference.paints_undo.session import PaintsUndoSession
 
 MIN_GAP = DEFAULT_KEYFRAME_STEPS[-1] - DEFAULT_KEYFRAME_STEPS[-2]
 
