@@ -13,6 +13,9 @@ latents) and is measured on/off by `bench/single_frame.py` (its `techniques`):
   pad at run time, so these buffers come from the heap and are reused within a run (17-22 % of the
   CPU time at 256²). The engine gives the free heap back after each keyframe batch (`release_memory`),
   so the memory does not stay with the app between runs.
+* **context_memo** (in the policy): the sampler passes one text-context tensor for its whole run and
+  each cross-attention projects it to keys and values once instead of once per step
+  (`paints_undo/single_frame/context_memo.py`); bit-identical, no memory kept after the run.
 * **channels_last** (a candidate, left off): oneDNN's native layout for the UNet's and the VAE's
   convolutions; it bought nothing measurable in fp32 here, so `prepare_module` applies it only when
   asked for.
@@ -42,8 +45,9 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 ENV_TUNING = "UNDO_STUDIO_CPU_TUNING"
-TECHNIQUES = ("allocator", "channels_last")
-CPU_POLICY = frozenset({"allocator"})  # what pays on a CPU (bench/single_frame.py's `techniques`)
+TECHNIQUES = ("allocator", "channels_last", "context_memo")
+# what pays on a CPU (bench/single_frame.py's `techniques`)
+CPU_POLICY = frozenset({"allocator", "context_memo"})
 MIB = 1024**2
 
 # mallopt parameter numbers (glibc <malloc.h>)
@@ -62,6 +66,7 @@ class CpuTuning:
 
     allocator: bool = False
     channels_last: bool = False
+    context_memo: bool = False
 
     def enabled(self) -> list[str]:
         return [name for name in TECHNIQUES if getattr(self, name)]
@@ -125,9 +130,14 @@ def apply_process_tuning(tuning: CpuTuning) -> None:
 
 
 def prepare_module(module: torch.nn.Module, tuning: CpuTuning) -> torch.nn.Module:
-    """A convolutional model (UNet, VAE) in the tuning's memory format; same module object."""
+    """A model (UNet, VAE) set up for the tuning's in-model techniques; same module object. The memory
+    format is changed only to channels_last (a GPU loader may have chosen it already); the flags of
+    the other techniques follow `tuning`, so the bench switches them between batches."""
+    from app.inference.paints_undo.single_frame.context_memo import set_context_memo
+
     if tuning.channels_last:
         import torch
 
         module.to(memory_format=torch.channels_last)
+    set_context_memo(module, tuning.context_memo)
     return module

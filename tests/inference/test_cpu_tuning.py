@@ -14,7 +14,7 @@ import torch
 from test_single_frame_tiny import CROSS_DIM, make_components, make_unet, make_vae, write_models_dir
 
 from app.inference import cpu_tuning
-from app.inference.cpu_tuning import GLIBC_STEADY, TUNED, CpuTuning, choose_cpu_tuning
+from app.inference.cpu_tuning import GLIBC_STEADY, TECHNIQUES, TUNED, CpuTuning, choose_cpu_tuning
 
 
 class FakeLibc:
@@ -42,7 +42,7 @@ def libc(monkeypatch: pytest.MonkeyPatch) -> FakeLibc:
 
 def test_the_policy_tunes_the_allocator_on_a_cpu_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(cpu_tuning.ENV_TUNING, raising=False)
-    assert choose_cpu_tuning("cpu") == CpuTuning(allocator=True, channels_last=False)
+    assert choose_cpu_tuning("cpu") == CpuTuning(allocator=True, channels_last=False, context_memo=True)
     assert choose_cpu_tuning("cuda") == choose_cpu_tuning("mps") == CpuTuning()
     monkeypatch.setenv(cpu_tuning.ENV_TUNING, "channels_last, allocator")
     assert choose_cpu_tuning("cpu").enabled() == ["allocator", "channels_last"]
@@ -158,7 +158,7 @@ def test_the_single_frame_bench_reports_the_same_dtype_speedup_per_technique(
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["cold"] and result["reference_way_dtype"] == "fp32" == result["ours_dtype"]
     assert result["speedup_same_dtype"] > 0 and result["within_tolerance"] and len(result["threads"]) == 1
-    assert set(result["techniques"]) == {"allocator", "channels_last"}
+    assert set(result["techniques"]) == set(TECHNIQUES)
     assert (
         result["techniques"]["allocator"]["in_policy"]
         and not result["techniques"]["channels_last"]["in_policy"]

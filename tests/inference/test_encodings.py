@@ -59,6 +59,17 @@ def test_a_cpu_cache_keeps_everything_on_the_host():
     assert cache.keys(on_device=False) == ["a"] and cache.get("a") == tensors
 
 
+def test_a_slice_of_a_batch_is_kept_in_memory_of_its_own_so_the_budget_is_true():
+    cache, _ = _fake_device(budget=100)
+    batch = torch.zeros(2, 40, dtype=torch.uint8)  # two keyframes encoded in one call
+    (kept,) = cache.put("first", (batch[0],))
+    assert kept.untyped_storage().nbytes() == 40  # not the batch's 80
+    assert cache.device_bytes() == 40
+    whole = torch.zeros(40, dtype=torch.uint8)
+    (same,) = cache.put("own", (whole,))
+    assert same.data_ptr() == whole.data_ptr()  # a tensor with its own storage is not copied
+
+
 def test_frame_keys_follow_content_and_shape():
     image = np.zeros((4, 6, 3), np.uint8)
     assert frame_key("vae", image) == frame_key("vae", image.copy())

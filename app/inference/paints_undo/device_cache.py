@@ -51,6 +51,14 @@ def _nbytes(tensors: Sequence[torch.Tensor]) -> int:
     return sum(t.numel() * t.element_size() for t in tensors)
 
 
+def _compact(t: torch.Tensor) -> torch.Tensor:
+    """`t` in memory of its own size: a slice of a bigger tensor (one keyframe of a batch's encoding)
+    would keep the whole batch's storage alive, and the budget counts only the slice."""
+    if t.untyped_storage().nbytes() > t.numel() * t.element_size():
+        return t.clone()
+    return t
+
+
 class DeviceTensorCache:
     """Tuples of tensors by key, on the device within `device_budget`, spilled to the host LRU-first
     (see the module docstring). `device_budget=0` keeps everything on the host (a CPU device)."""
@@ -104,6 +112,7 @@ class DeviceTensorCache:
         self.stats.encodes += 1
         self.stats.encoded_keys.append(key)
         self._entries.pop(key, None)
+        tensors = tuple(_compact(t) for t in tensors)
         nbytes = _nbytes(tensors)
         on_device = self.device_budget >= nbytes
         if on_device:

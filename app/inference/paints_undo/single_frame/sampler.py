@@ -5,7 +5,10 @@ Same numbers as the reference, less work per step:
 * positive and negative prompts go through the UNet in ONE call (stacked on the batch axis) instead
   of two; the image latent and undo steps are tiled inside the UNet, not copied per call;
 * the sampler state `x` stays float32 even when the UNet runs in fp16/bf16 (only its input/output are
-  cast), so a half-precision run drifts less than the reference's all-fp16 state.
+  cast), so a half-precision run drifts less than the reference's all-fp16 state;
+* the text context is one tensor for the whole run, so a UNet prepared with the "context_memo" CPU
+  technique projects it to each cross-attention's keys and values once, not once per step
+  (`context_memo.py`; bit-identical).
 
 Schedule (all as the reference, including where it rounds):
 linear betas 0.00085..0.020 in float64 -> alphas_cumprod cast to float32 -> sigmas_train
@@ -24,6 +27,7 @@ import numpy as np
 import torch
 
 from app.core.cancel import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
+from app.inference.paints_undo.single_frame.context_memo import reuse_context_projections, wants_context_memo
 
 # eps = model(x_in, t, context, concat, coded); x_in (N,4,h,w), t int64 (N,), context (N,77,C)
 EpsModel = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -149,15 +153,26 @@ def cfg_eps(
     concat_conds: torch.Tensor,
     coded_conds: torch.Tensor,
     cfg: float,
+    context: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(eps_positive, eps_negative) from ONE batched UNet call ([positive; negative] on the batch)."""
+    """(eps_positive, eps_negative) from ONE batched UNet call ([positive; negative] on the batch).
+    `context`: `cfg_context(...)` built once by the caller, so every step passes the same tensor."""
     b = x_in.shape[0]
+    if context is None:
+        context = cfg_context(positive, negative, b, cfg)
     if cfg == 1.0:  # the negative branch cannot change the result: neg + 1*(pos-neg) == pos
-        eps = model(x_in, t, positive.expand(b, -1, -1), concat_conds, coded_conds)
+        eps = model(x_in, t, context, concat_conds, coded_conds)
         return eps, eps
-    context = torch.cat([positive.expand(b, -1, -1), negative.expand(b, -1, -1)])
     eps = model(torch.cat([x_in, x_in]), torch.cat([t, t]), context, concat_conds, coded_conds)
     return eps[:b], eps[b:]
+
+
+def cfg_context(positive: torch.Tensor, negative: torch.Tensor, batch: int, cfg: float) -> torch.Tensor:
+    """The UNet's text context for a CFG call: [positive x batch; negative x batch] (positive only at
+    cfg 1)."""
+    if cfg == 1.0:
+        return positive.expand(batch, -1, -1)
+    return torch.cat([positive.expand(batch, -1, -1), negative.expand(batch, -1, -1)])
 
 
 @torch.inference_mode()
@@ -197,18 +212,20 @@ def sample(
     concat = concat_conds.to(dtype=model_dtype)
     coded = coded_conds.to(device=device, dtype=torch.long)
     ones = x.new_ones([batch])
-    for i in range(len(sigmas) - 1):
-        cancel.raise_if_cancelled()
-        sigma = sigmas[i] * ones
-        t = solver.schedule.timestep(sigma)
-        x_in = x / (sigma[:, None, None, None] ** 2 + 1.0) ** 0.5
-        eps_pos, eps_neg = cfg_eps(model, x_in.to(model_dtype), t, pos, neg, concat, coded, cfg)
-        eps_pos, eps_neg = eps_pos.float(), eps_neg.float()
-        denoised = x - (eps_neg + cfg * (eps_pos - eps_neg)) * sigma[:, None, None, None]
-        if callback is not None:
-            callback(i, _step_record(x, sigma, t, eps_pos, eps_neg, denoised))
-        x = solver.step(i, x, denoised)
-        progress((i + 1) / (len(sigmas) - 1), f"Sampling step {i + 1}/{len(sigmas) - 1}")
+    context = cfg_context(pos, neg, batch, cfg)  # ONE tensor for the run: its projections are reused
+    with reuse_context_projections(model, context, enabled=wants_context_memo(model)):
+        for i in range(len(sigmas) - 1):
+            cancel.raise_if_cancelled()
+            sigma = sigmas[i] * ones
+            t = solver.schedule.timestep(sigma)
+            x_in = x / (sigma[:, None, None, None] ** 2 + 1.0) ** 0.5
+            eps_pos, eps_neg = cfg_eps(model, x_in.to(model_dtype), t, pos, neg, concat, coded, cfg, context)
+            eps_pos, eps_neg = eps_pos.float(), eps_neg.float()
+            denoised = x - (eps_neg + cfg * (eps_pos - eps_neg)) * sigma[:, None, None, None]
+            if callback is not None:
+                callback(i, _step_record(x, sigma, t, eps_pos, eps_neg, denoised))
+            x = solver.step(i, x, denoised)
+            progress((i + 1) / (len(sigmas) - 1), f"Sampling step {i + 1}/{len(sigmas) - 1}")
     return x
 
 
