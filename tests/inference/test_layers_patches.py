@@ -7,6 +7,7 @@ give the same numbers: the working-size resampling's premultiply and the colour 
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import cv2
@@ -19,11 +20,11 @@ from app.core.cancel import CancelToken, no_progress
 from app.core.compositor import composite_region
 from app.core.layers import BLEND_MODES, PASS_THROUGH, Group, Layer, LayerStack, Mask, Node
 from app.errors import CancelledError
-from app.inference.layers import LayersEngine
+from app.inference.layers import LayersEngine, working
 from app.inference.layers.patches import PatchComposer
 from app.inference.layers.plan import FINISH, PAINT
 from app.inference.layers.reveal import _colour_boxes, reveal_times
-from app.inference.layers.working import _scale_rgba, _straight_rgba8, scale_stack, with_shown
+from app.inference.layers.working import _scale_rgba, _straight_rgba8, scale_stack, with_shown, working_stack
 
 W, H = 48, 36
 MODES = sorted(BLEND_MODES)
@@ -185,6 +186,24 @@ def test_a_scaled_stack_shares_one_scratch_buffer_between_layers() -> None:
     for layer, small in zip(layers, scaled.layers(), strict=True):
         size = (max(1, round(layer.width / 3)), max(1, round(layer.height / 3)))
         assert np.array_equal(small.pixels, _reference_scale(layer.pixels, size))
+
+
+def test_an_artworks_working_size_stack_is_resampled_once_and_goes_with_the_artwork(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(3)
+    source = LayerStack(120, 90, (Layer("a", rng.integers(0, 256, (90, 120, 4), dtype=np.uint8)),))
+    calls = []
+    monkeypatch.setattr(working, "scale_stack", lambda *a: calls.append(a[1:]) or scale_stack(*a))
+    first = working_stack(source, 40, 30)
+    assert working_stack(source, 40, 30) is first and calls == [(40, 30)]  # a second branch: reused
+    other = working_stack(source, 60, 45)  # another size: resampled, and now the one kept
+    assert other.width == 60 and calls == [(40, 30), (60, 45)]
+    assert working_stack(source, 120, 90) is source  # the stack's own size: itself, nothing kept
+    assert working_stack(source, 60, 45) is other
+    del source
+    gc.collect()
+    assert len(working._SCALED) == 0  # the artwork's stack is gone: so is its working-size stack
 
 
 def test_colour_boxes_are_each_colours_bounding_box_in_increasing_order() -> None:

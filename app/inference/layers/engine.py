@@ -43,7 +43,7 @@ from app.inference.layers.patches import PatchComposer
 from app.inference.layers.plan import BACKGROUND_ORDERS, FINISH, HIDE, PAINT, Event, LayerInfo, make_plan
 from app.inference.layers.reveal import event_times
 from app.inference.layers.windows import step_at
-from app.inference.layers.working import scale_stack
+from app.inference.layers.working import working_stack
 from app.inference.procedural.engine import working_image
 from app.inference.recipe import damaged_recipe, pack_recipe, unpack_recipe
 
@@ -105,7 +105,7 @@ class LayersEngine(EvenlySpacedInterpolation):
         if stack is None or not artwork.layered:
             raise EngineError("This artwork has no layers to build a process from.", _NEEDS_LAYERS_HINT)
         image = working_image(artwork.pixels, self.max_working_side)
-        return scale_stack(stack, int(image.shape[1]), int(image.shape[0])), image
+        return working_stack(stack, int(image.shape[1]), int(image.shape[0])), image
 
     def _background(self, spec: BranchSpec) -> str:
         value = str(spec.setting("background", "auto"))
