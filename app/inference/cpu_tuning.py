@@ -22,8 +22,8 @@ latents) and is measured on/off by `bench/single_frame.py` (its `techniques`):
 
 Not techniques, with the measurement that says why (docs/DESIGN.md "Speed on a CPU, same numbers"):
 thread settings (torch already runs one thread per CPU of the affinity mask), `torch.compile` (70 s to
-compile even the tiny test UNet on 2 cores), a calibrated fp32/bf16 choice (the dtype stays the device
-flag's: bf16 where the CPU has native bf16, which was the faster one on every machine measured).
+compile even the tiny test UNet on 2 cores). The fp32/bf16 choice is not a technique here (it changes
+the numbers): `dtype_calibration.py` measures it once per machine.
 
 `$UNDO_STUDIO_CPU_TUNING`: the comma list of techniques to use instead of the policy ("allocator",
 "channels_last"; "none" for none), for comparisons and for a platform where one misbehaves.

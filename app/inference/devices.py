@@ -68,6 +68,9 @@ class DeviceInfo:
     supports_fp16: bool
     supports_bf16: bool
     index: int = 0
+    # CPU: whether bf16 measured faster than fp32 here (dtype_calibration.py); None: not measured, the
+    # bf16 flag decides
+    prefers_bf16: bool | None = None
 
     @property
     def torch_device(self) -> str:
@@ -112,7 +115,29 @@ def _cpu_info() -> DeviceInfo:
 
     total, free = _system_memory()
     name = platform.processor() or platform.machine() or "CPU"
-    return DeviceInfo("cpu", f"CPU ({name}, {os.cpu_count() or 1} cores)", total, free, False, _cpu_bf16())
+    native = _cpu_bf16()
+    return DeviceInfo(
+        "cpu",
+        f"CPU ({name}, {os.cpu_count() or 1} cores)",
+        total,
+        free,
+        False,
+        native,
+        0,
+        _cpu_prefers_bf16(),
+    )
+
+
+def _cpu_prefers_bf16() -> bool | None:
+    """The measured choice (cached per machine), or None where it cannot be measured."""
+    if os.environ.get(ENV_DTYPE, "").strip():
+        return None  # forced: no need to measure
+    try:
+        from app.inference.dtype_calibration import cpu_dtype_measurement
+
+        return cpu_dtype_measurement().prefers_bf16
+    except Exception:  # noqa: BLE001 - a calibration that fails leaves the flag to decide
+        return None
 
 
 def _cuda_info(index: int) -> DeviceInfo:
@@ -194,8 +219,9 @@ def dtype_name(info: DeviceInfo, component: str) -> str:
     """ "float16" / "bfloat16" / "float32" for a component (manifest name, e.g. "single_frame_vae").
 
     CUDA: fp16, except the single-frame VAE in bf16 (the reference app does so; the SD VAE overflows
-    fp16) or fp32 without bf16. MPS: fp16, VAEs in fp32. CPU: bf16 for the UNets where the CPU has
-    native bf16 (about 2x faster than fp32 here), fp32 otherwise. `$UNDO_STUDIO_DTYPE` overrides all.
+    fp16) or fp32 without bf16. MPS: fp16, VAEs in fp32. CPU: bf16 for the UNets where it measured
+    clearly faster than fp32 on this machine (`dtype_calibration.py`, cached; about 2x here), fp32
+    otherwise; where nothing was measured, the CPU's native-bf16 flag decides. `$UNDO_STUDIO_DTYPE` overrides all.
     Engines fall back to fp32 when a stage outputs NaN/black (design §4).
     """
     forced = os.environ.get(ENV_DTYPE, "").strip().lower()
@@ -207,7 +233,8 @@ def dtype_name(info: DeviceInfo, component: str) -> str:
         return "float16"
     if info.kind == "mps":
         return "float32" if component.endswith("_vae") else "float16"
-    return "bfloat16" if info.supports_bf16 and component.endswith("_unet") else "float32"
+    bf16 = info.supports_bf16 if info.prefers_bf16 is None else info.prefers_bf16
+    return "bfloat16" if bf16 and component.endswith("_unet") else "float32"
 
 
 def choose_dtype(info: DeviceInfo, component: str) -> torch.dtype:
