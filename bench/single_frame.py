@@ -56,6 +56,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.inference.cpu_tuning import TECHNIQUES, CpuTuning, choose_cpu_tuning, is_glibc, set_allocator  # noqa: E402
+from app.inference.phase_upsample import enable_phase_upsample  # noqa: E402
 from bench.single_frame_report import TOLERANCE_GREY, TOLERANCE_REL, compare, report, technique_lines  # noqa: E402
 
 PROMPT = "1girl, solo, long hair, smile, outdoors, sky"
@@ -302,6 +303,7 @@ def _set_tuning(models: dict, tuning: CpuTuning, device: str) -> None:
         weight = next(p for p in models[key].parameters() if p.dim() == 4)
         if not weight.is_contiguous(memory_format=fmt):
             models[key].to(memory_format=fmt)
+        enable_phase_upsample(models[key], tuning.phase_upsample)  # the reference side: written form
 
 
 def worker(args: argparse.Namespace) -> dict[str, Any]:
