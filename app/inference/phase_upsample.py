@@ -10,15 +10,18 @@ columns. All four phases are one conv of 4*Cout output channels (padding 1, outp
 output in one copy. The zero padding works out exactly: the upsampled image's padding row -1 (or 2H) is
 the source's padding row -1 (or H). 16 multiply-adds per source pixel and channel pair instead of 36,
 and the 4x-sized upsampled intermediate is never built; the numbers change only by float rounding (the
-kernels are pre-summed in fp32). Neither torch nor diffusers offers this, hence our own.
+kernels are pre-summed in at least fp32). Neither torch nor diffusers offers this, hence our own.
 
 `enable_phase_upsample(module, on)` switches every upsampler it can replace exactly (a plain
 `nn.Conv2d` 3x3, stride 1, padding 1, dilation 1, groups 1, zeros padding; nearest x2; for diffusers'
 `Upsample2D`: `use_conv`, `interpolate`, no norm, no transposed conv) by giving the instance its own
 `forward`; parameters, state_dict keys, `.to()` and saving are unchanged. A call it cannot take exactly
-(an `output_size` other than 2x, a deprecated extra argument, not a 4-d input) runs the original forward.
+(an `output_size` other than 2x, a deprecated extra argument, not a 4-d input), or one too small to
+gain (`MIN_PIXELS`), runs the original forward.
 The pre-summed kernel is derived from the conv's current weight and bias when first needed and again
-whenever they change (storage, in-place version, dtype or device).
+whenever they change (storage, in-place version, dtype or device): recomputing it per call would cost
+as much as the conv itself at the UNet's 4x4/8x8 upsamplers. The cache is 16/9 of the conv's weight
+(SD UNet fp32: ~240 MB for its three upsamplers; the SD VAE: ~40 MB).
 """
 
 from __future__ import annotations
@@ -28,14 +31,21 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-# The 2x3 tap-summing matrices per phase: phase 0 reads (i-1, i) with (W0, W1+W2), phase 1 (i, i+1)
-# with (W0+W1, W2).
+# The tap sums per phase (2 new taps from the 3): phase 0 reads (i-1, i) with (W0, W1+W2), phase 1
+# (i, i+1) with (W0+W1, W2).
 _PHASE_TAPS = (((1.0, 0.0, 0.0), (0.0, 1.0, 1.0)), ((1.0, 1.0, 0.0), (0.0, 0.0, 1.0)))
+# Below this many low-resolution pixels per call (N*H*W) the written form is the faster one: oneDNN
+# reorders an fp32 conv's weight on every call, and the phase kernel is 16/9 of the 3x3 one, which
+# outweighs the saved multiply-adds (fp32, 2 cores: at 1280 channels N*H*W = 32-64 costs 1.15-1.4x the
+# written form's time, 128 saves 1.24x, 256 1.3-2x; 1024 at 512 channels 2.3x).
+MIN_PIXELS = 128
 
 
-def enable_phase_upsample(module: torch.nn.Module, on: bool) -> int:
+def enable_phase_upsample(module: torch.nn.Module, on: bool, min_pixels: int = MIN_PIXELS) -> int:
     """Switch every exactly-replaceable nearest-x2 + 3x3-conv upsampler in `module` to the phase form
-    (`on`) or back to its original forward. Returns how many upsamplers it covers."""
+    (`on`; used for calls of at least `min_pixels` low-resolution pixels, N*H*W) or back to its
+    original forward. Switching on computes the pre-summed kernels at once (so a timed call does not);
+    switching off drops them. Returns how many upsamplers it covers."""
     count = 0
     for sub in module.modules():
         conv = _replaceable_conv(sub)
@@ -46,8 +56,11 @@ def enable_phase_upsample(module: torch.nn.Module, on: bool) -> int:
         count += 1
         patched = isinstance(sub.__dict__.get("forward"), PhaseForward)
         if on and not patched:
-            sub.forward = PhaseForward(sub)
-        elif not on and patched:
+            sub.forward = PhaseForward(sub, min_pixels)
+            sub.forward.prime()
+        elif on:
+            sub.forward.min_pixels = min_pixels
+        elif patched:
             del sub.forward
     return count
 
@@ -80,22 +93,26 @@ def upsample_conv_phases(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tens
 
 def phase_kernel(weight: torch.Tensor, bias: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The (4*Cout, Cin, 2, 2) kernel of `upsample_conv_phases` from a (Cout, Cin, 3, 3) one, summed in
-    at least fp32 and cast back to the weight's dtype; the bias repeated per phase."""
+    at least fp32 (one (Cout*Cin, 9) x (9, 16) product) and cast back to the weight's dtype; the bias
+    repeated per phase."""
     import torch
 
     acc = torch.promote_types(weight.dtype, torch.float32)  # fp32 for bf16/fp16, fp64 stays fp64
     taps = torch.tensor(_PHASE_TAPS, dtype=acc, device=weight.device)  # (phase, 2, 3)
-    k = torch.einsum("ary,oiyx,bsx->aboirs", taps, weight.to(acc), taps)  # (2, 2, Cout, Cin, 2, 2)
-    k = k.reshape(4 * weight.shape[0], weight.shape[1], 2, 2).to(weight.dtype)
-    return k.contiguous(), None if bias is None else bias.repeat(4)
+    mix = torch.einsum("ary,bsx->yxabrs", taps, taps).reshape(9, 16)  # 3x3 taps -> (a, b, 2, 2)
+    cout, cin = weight.shape[:2]
+    summed = (weight.to(acc).reshape(-1, 9) @ mix).reshape(cout, cin, 2, 2, 2, 2)
+    kernel = summed.permute(2, 3, 0, 1, 4, 5).reshape(4 * cout, cin, 2, 2)  # phase-major: block 2a+b
+    return kernel.to(weight.dtype).contiguous(), None if bias is None else bias.repeat(4)
 
 
 class PhaseForward:
     """An upsampler's instance `forward` in the phase form, with its pre-summed kernel cached (a plain
     object, not a Module: no parameters or state_dict keys of its own)."""
 
-    def __init__(self, owner: torch.nn.Module) -> None:
+    def __init__(self, owner: torch.nn.Module, min_pixels: int) -> None:
         self.owner = owner
+        self.min_pixels = min_pixels
         self._key: tuple[Any, ...] | None = None
         self._kernel: tuple[torch.Tensor, torch.Tensor | None] | None = None
 
@@ -110,6 +127,7 @@ class PhaseForward:
             or not extra_ok
             or x.dim() != 4
             or x.shape[1] != conv.in_channels
+            or x.shape[0] * x.shape[2] * x.shape[3] < self.min_pixels
             or (size is not None and tuple(size) != (2 * x.shape[2], 2 * x.shape[3]))
         ):
             return type(self.owner).forward(self.owner, x, *args, **kwargs)
@@ -118,6 +136,12 @@ class PhaseForward:
         else:
             weight, bias = self._cached(conv)
         return upsample_conv_phases(x, weight, bias)
+
+    def prime(self) -> None:
+        """Compute the kernel now (not for weights on the meta device: nothing to sum yet)."""
+        conv = _replaceable_conv(self.owner)
+        if conv is not None and not conv.weight.is_meta:
+            self._cached(conv)
 
     def _cached(self, conv: torch.nn.Conv2d) -> tuple[torch.Tensor, torch.Tensor | None]:
         import torch
@@ -131,7 +155,12 @@ class PhaseForward:
 
 
 def _tensor_key(t: torch.Tensor) -> tuple[Any, ...]:
-    return (t.data_ptr(), t._version, t.dtype, t.device, tuple(t.shape))
+    """What identifies a weight's values: its storage, in-place version, dtype, device and shape. An
+    inference tensor (weights loaded under `torch.inference_mode`) has no version counter; it can only
+    be changed in place inside inference mode, which loading and `.to()` do not do (they make new
+    storage); after such a change `enable_phase_upsample(m, False)` then `(m, True)` drops the cache."""
+    version = None if t.is_inference() else t._version
+    return (t.data_ptr(), version, t.dtype, t.device, tuple(t.shape))
 
 
 def _needs_grad(t: torch.Tensor | None) -> bool:

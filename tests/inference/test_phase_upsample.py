@@ -15,7 +15,7 @@ from diffusers.models.upsampling import Upsample2D
 from test_mf_vae import TINY as MF_VAE_TINY
 from test_single_frame_tiny import CROSS_DIM, make_components, make_unet, make_vae, write_models_dir
 
-from app.inference import cpu_tuning
+from app.inference import cpu_tuning, phase_upsample
 from app.inference.paints_undo.multi_frame.unet3d_blocks import Upsample as UNet3DUpsample
 from app.inference.paints_undo.multi_frame.vae import VideoAutoencoderKL
 from app.inference.paints_undo.multi_frame.vae_decoder import Upsample as VideoVaeUpsample
@@ -43,7 +43,7 @@ def _both(module: torch.nn.Module, *args: Any, call: Any = None) -> tuple[Any, A
     enable_phase_upsample(module, False)
     with torch.inference_mode():
         written = run(*args)
-    assert enable_phase_upsample(module, True) >= 1
+    assert enable_phase_upsample(module, True, min_pixels=0) >= 1  # small test shapes: always the phases
     with torch.inference_mode():
         phased = run(*args)
     return written, phased
@@ -116,7 +116,7 @@ def test_what_it_cannot_replace_exactly_stays_bit_identical(case: str) -> None:
     size = (11, 13) if case == "output_size" else None
     with torch.inference_mode():
         written = up(x, size)
-        count = enable_phase_upsample(up, True)
+        count = enable_phase_upsample(up, True, min_pixels=0)
         after = up(x, size)
     assert count == (1 if case == "output_size" else 0)
     assert torch.equal(after, written)
@@ -129,19 +129,54 @@ def test_the_switch_restores_the_written_forward_and_counts_the_upsamplers() -> 
     x = torch.randn(1, 4, 3, 3)
     with torch.inference_mode():
         written = model(x)
-        assert enable_phase_upsample(model, True) == 2
+        assert enable_phase_upsample(model, True, min_pixels=0) == 2
         assert is_phase_upsample(model[0]) and is_phase_upsample(model[1]) and not is_phase_upsample(model[2])
-        assert enable_phase_upsample(model, True) == 2  # idempotent
+        assert enable_phase_upsample(model, True, min_pixels=0) == 2  # idempotent
         assert not torch.equal(model(x), written)  # the phase form really ran (rounding differs)
         assert enable_phase_upsample(model, False) == 2
         assert not any(is_phase_upsample(m) for m in model)
         assert torch.equal(model(x), written)
 
 
+def test_calls_below_min_pixels_keep_the_written_form() -> None:
+    up = _randomized(Upsample2D(4, use_conv=True))
+    small, large = torch.randn(1, 4, 8, 8), torch.randn(2, 4, 8, 8)  # 64 and 128 low-res pixels
+    with torch.inference_mode():
+        written = (up(small), up(large))
+        enable_phase_upsample(up, True, min_pixels=128)
+        assert torch.equal(up(small), written[0])
+        phased = up(large)
+    assert not torch.equal(phased, written[1]) and _rel(phased, written[1]) <= 1e-5
+
+
+def test_the_kernel_is_summed_when_switched_on_and_again_only_when_the_weight_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sums: list[int] = []
+    real = phase_upsample.phase_kernel
+    monkeypatch.setattr(phase_upsample, "phase_kernel", lambda w, b: sums.append(1) or real(w, b))
+    up = _randomized(Upsample2D(6, use_conv=True))
+    x = torch.randn(1, 6, 4, 5)
+    enable_phase_upsample(up, True, min_pixels=0)
+    assert len(sums) == 1  # at once: not inside the first (timed) call
+    with torch.inference_mode():
+        up(x)
+        up(x)
+    assert len(sums) == 1
+    with torch.no_grad():
+        up.conv.bias.add_(1.0)
+    with torch.inference_mode():
+        up(x)
+    assert len(sums) == 2
+    enable_phase_upsample(up, False)
+    enable_phase_upsample(up, True, min_pixels=0)
+    assert len(sums) == 3
+
+
 def test_a_changed_weight_invalidates_the_cached_kernel() -> None:
     up = _randomized(Upsample2D(6, use_conv=True))
     x = torch.randn(1, 6, 4, 5)
-    enable_phase_upsample(up, True)
+    enable_phase_upsample(up, True, min_pixels=0)
     with torch.inference_mode():
         up(x)
     with torch.no_grad():  # in place: same storage, new version
@@ -168,7 +203,7 @@ def test_with_autograd_on_the_kernel_is_differentiable() -> None:
     up(x).square().sum().backward()
     written_grad = up.conv.weight.grad.clone()
     up.zero_grad()
-    enable_phase_upsample(up, True)
+    enable_phase_upsample(up, True, min_pixels=0)
     up(x).square().sum().backward()
     assert _rel(up.conv.weight.grad, written_grad) <= 1e-5
 
@@ -218,3 +253,14 @@ def test_the_engine_applies_phase_upsample_when_the_tuning_says(
         with manager.use(name) as module:
             ups = [m for m in module.modules() if isinstance(m, Upsample2D)]
             assert ups and all(is_phase_upsample(m) == (techniques == "phase_upsample") for m in ups)
+
+
+def test_weights_made_under_inference_mode_work_and_are_cached() -> None:
+    with torch.inference_mode():  # as the model loaders make them: inference tensors, no version counter
+        up = _randomized(Upsample2D(4, use_conv=True))
+        x = torch.randn(2, 4, 8, 8)
+        written = up(x)
+    assert up.conv.weight.is_inference()
+    enable_phase_upsample(up, True)
+    with torch.inference_mode():
+        assert _rel(up(x), written) <= 1e-5
