@@ -19,8 +19,8 @@ kernels are pre-summed in at least fp32). Neither torch nor diffusers offers thi
 (an `output_size` other than 2x, a deprecated extra argument, not a 4-d input), or one too small to
 gain (`MIN_PIXELS`), runs the original forward.
 The pre-summed kernel is derived from the conv's current weight and bias when first needed and again
-whenever they change (storage, in-place version, dtype or device): recomputing it per call would cost
-as much as the conv itself at the UNet's 4x4/8x8 upsamplers. The cache is 16/9 of the conv's weight
+whenever they change (storage, in-place version, dtype or device): summing it per call would cost more
+than the conv itself at the UNet's 8x8/16x16 upsamplers. The cache is 16/9 of the conv's weight
 (SD UNet fp32: ~240 MB for its three upsamplers; the SD VAE: ~40 MB).
 """
 

@@ -264,3 +264,25 @@ def test_weights_made_under_inference_mode_work_and_are_cached() -> None:
     enable_phase_upsample(up, True)
     with torch.inference_mode():
         assert _rel(up(x), written) <= 1e-5
+
+
+def test_a_copy_or_a_pickled_model_keeps_the_phase_form_on_its_own_weights() -> None:
+    import copy
+    import io
+
+    model = torch.nn.Sequential(_randomized(Upsample2D(4, use_conv=True)))
+    enable_phase_upsample(model, True, min_pixels=0)
+    x = torch.randn(1, 4, 5, 5)
+    with torch.inference_mode():
+        y = model(x)
+    twin = copy.deepcopy(model)
+    buf = io.BytesIO()
+    torch.save(model, buf)
+    buf.seek(0)
+    loaded = torch.load(buf, weights_only=False)
+    for other in (twin, loaded):
+        assert is_phase_upsample(other[0]) and list(other.state_dict()) == list(model.state_dict())
+        with torch.no_grad():
+            other[0].conv.weight.mul_(2.0)  # its own weights, its own cached kernel
+        with torch.inference_mode():
+            assert not torch.allclose(other(x), y) and torch.equal(model(x), y)
