@@ -42,7 +42,9 @@ def libc(monkeypatch: pytest.MonkeyPatch) -> FakeLibc:
 
 def test_the_policy_tunes_the_allocator_on_a_cpu_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(cpu_tuning.ENV_TUNING, raising=False)
-    assert choose_cpu_tuning("cpu") == CpuTuning(allocator=True, channels_last=False, context_memo=True)
+    assert choose_cpu_tuning("cpu") == CpuTuning(
+        allocator=True, channels_last=False, context_memo=True, phase_upsample=True
+    )
     assert choose_cpu_tuning("cuda") == choose_cpu_tuning("mps") == CpuTuning()
     monkeypatch.setenv(cpu_tuning.ENV_TUNING, "channels_last, allocator")
     assert choose_cpu_tuning("cpu").enabled() == ["allocator", "channels_last"]
@@ -162,5 +164,6 @@ def test_the_single_frame_bench_reports_the_same_dtype_speedup_per_technique(
     assert (
         result["techniques"]["allocator"]["in_policy"]
         and not result["techniques"]["channels_last"]["in_policy"]
+        and result["techniques"]["phase_upsample"]["in_policy"]
     )
     assert result["max_pixel_diff"] <= result["tolerance"]["max_pixel_diff"]
