@@ -10,8 +10,9 @@ latents) and is measured on/off by `bench/single_frame.py` (its `techniques`):
   32 MiB however it adapts) with a fresh `mmap` and unmaps it on free, so each buffer is page-faulted in
   again on the next call: ~1.8 GB of page faults per full-size UNet call at 128 px, 10-30 % of the
   process's CPU time in the kernel. `mallopt` raises the mmap threshold, the trim threshold and the top
-  pad at run time, so these buffers come from the heap and are reused within a run (17-22 % of the
-  CPU time at 256²). The engine gives the free heap back after each keyframe batch (`release_memory`),
+  pad at run time, so these buffers come from the heap and are reused within a run (at 256²: 17-22 %
+  of the CPU time under load, 0-20 % on an idle machine, where part of the kernel time saved comes
+  back as user time: a freshly faulted page is also a zeroed, cached one). The engine gives the free heap back after each keyframe batch (`release_memory`),
   so the memory does not stay with the app between runs.
 * **context_memo** (in the policy): the sampler passes one text-context tensor for its whole run and
   each cross-attention projects it to keys and values once instead of once per step
