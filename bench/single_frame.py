@@ -16,16 +16,19 @@ min over the timed batches; `speedup_same_dtype_wall` beside it). The final late
 (bench/single_frame_report.py)
 (`within_tolerance`; the exit status is 1 otherwise). `techniques` has a line per technique: ours with it
 vs ours without it, everything else as the policy, CPU/system/wall seconds bought, page faults, peak.
-The allocator is process state, so sides run in two processes one after the other: the reference way
-and ours without the allocator in one with glibc's defaults untouched, ours with it in one tuned before
-the models are built (as the engine does); within a process the sides alternate batch by batch (same
-load from other processes). `speedup` is ours in the device's fastest dtype (bf16 with native bf16:
+The allocator is process state, so sides run in two kinds of process: the reference way and ours
+without the allocator in one with glibc's defaults untouched, ours with it in one tuned before the
+models are built (as the engine does). Within a process the sides alternate batch by batch (same load
+from other processes); the two kinds alternate over `--rounds` rounds, the timed batches split between
+them (each process has its own warm-up), because this shared machine's speed drifts by ~20 % over the
+minutes one process takes and would otherwise favour whichever kind ran at the faster time. `speedup` is ours in the device's fastest dtype (bf16 with native bf16:
 not the same numbers) in a process of its own. Peak memory is measured per batch (CPU: the freed heap
 trimmed, as the engine does after each batch, then VmHWM reset; CUDA: `max_memory_allocated`), so it includes
 the resident weights; model construction is not timed.
 
     python bench/single_frame.py [--device cpu] [--size 256x256] [--undo-steps 2] [--steps 4]
-                                 [--calls 2] [--warmup 1] [--dtype auto|fp32|bf16|fp16] [--json]
+                                 [--calls 2] [--rounds 2] [--warmup 1] [--dtype auto|fp32|bf16|fp16]
+                                 [--json]
     python bench/single_frame.py --size 128x128 --undo-steps 1 --steps 2   # while iterating
     python bench/single_frame.py --tiny --dtype fp32 --size 64x64         # tiny models: the bench's test
     python bench/single_frame.py --device cuda --size 512x640 --dtype fp16 --undo-steps 6 --steps 50
@@ -380,6 +383,20 @@ def run_group(args: argparse.Namespace, sides: list[str], dtype: str) -> dict:
             return dict(pickle.load(fh))
 
 
+def merge_stats(into: dict[str, dict], new: dict[str, dict]) -> None:
+    """Add a round's per-side stats to the earlier rounds': batches appended, minima and peak over all
+    (the first round's latents and images are the ones compared)."""
+    for side, st in new.items():
+        if side not in into:
+            into[side] = st
+            continue
+        old = into[side]
+        for key in (*RECORDED[:5], "threads"):
+            old[key] = old[key] + st[key]
+        old.update({f"{k}_min": min(old[k]) for k in ("wall_s", "cpu_s", "user_s", "system_s", "faults")})
+        old["peak_mb"] = max(old["peak_mb"], st["peak_mb"])
+
+
 def best_dtype(device: str) -> str:
     if device.startswith("cuda"):
         return "fp16"
@@ -395,7 +412,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size", default="256x256", help="WIDTHxHEIGHT, multiples of 64")
     p.add_argument("--undo-steps", type=int, default=2)
     p.add_argument("--steps", type=int, default=4)
-    p.add_argument("--calls", type=int, default=2, help="timed keyframe batches")
+    p.add_argument("--calls", type=int, default=2, help="timed keyframe batches (over all rounds)")
+    p.add_argument(
+        "--rounds", type=int, default=2, help="process rounds the timed batches are split over (>= 1)"
+    )
     p.add_argument("--warmup", type=int, default=1, help="untimed batches first (same shapes)")
     p.add_argument("--cfg", type=float, default=3.0)
     p.add_argument("--dtype", default="auto", choices=["auto", *DTYPES])
@@ -404,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--worker", help=argparse.SUPPRESS)  # comma list of sides
     p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    args.rounds = max(1, min(args.rounds, args.calls))
     if args.worker:
         with open(args.out, "wb") as fh:
             pickle.dump(worker(args), fh)
@@ -412,15 +433,17 @@ def main(argv: list[str] | None = None) -> int:
     # The reference's dtype: fp16 UNet on CUDA (as the app); fp32 on CPU (its only sane CPU choice).
     ref_dtype = "fp16" if args.device.startswith("cuda") else "fp32"
     stats: dict[str, dict] = {}
-    for group in process_groups(all_sides(args.device)):
-        stats.update(run_group(args, [s.name for s in group], ref_dtype))
+    per_round = argparse.Namespace(**{**vars(args), "calls": max(1, -(-args.calls // args.rounds))})
+    for _ in range(args.rounds):  # the groups alternate round by round: a drift of the machine's speed
+        for group in process_groups(all_sides(args.device)):  # hits the reference way and ours alike
+            merge_stats(stats, run_group(per_round, [s.name for s in group], ref_dtype))
     ref, same = stats["reference"], stats["ours"]
     fastest = same if fast == ref_dtype else run_group(args, ["ours"], fast)["ours"]
     same_numbers = compare(ref, same)
     threads = sorted({t for st in stats.values() for t in st["threads"]})
     result = {
         "device": args.device, "size": args.size, "undo_steps": args.undo_steps, "sampler_steps": args.steps,
-        "calls": args.calls, "tiny": args.tiny, "cold": True, "threads": threads,
+        "calls": args.calls, "rounds": args.rounds, "tiny": args.tiny, "cold": True, "threads": threads,
         "ours_dtype": fast, "reference_way_dtype": ref_dtype,
         "speedup_same_dtype": round(ref["cpu_s_min"] / same["cpu_s_min"], 3),
         "speedup_same_dtype_wall": round(ref["wall_s_min"] / same["wall_s_min"], 3),

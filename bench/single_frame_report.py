@@ -49,7 +49,8 @@ def technique_lines(stats: dict[str, dict]) -> dict[str, dict[str, Any]]:
 def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
     lines = [
         f"single-frame keyframes, {args.size}{' (tiny models)' if args.tiny else ''}, {args.undo_steps} undo "
-        f"steps x {args.steps} sampler steps, cold calls, {args.calls} timed batches (min), device "
+        f"steps x {args.steps} sampler steps, cold calls, {args.calls} timed batches (min) in {args.rounds} "
+        f"rounds of processes, device "
         f"{args.device}, {r['threads']} threads; CPU s = user + system of all threads",
         f"  reference way ({r['reference_way_dtype']}): {r['reference_way_cpu_s']:.2f} CPU s "
         f"({r['reference_way_system_s']:.2f} system), {r['reference_way_s']:.2f} s wall, "

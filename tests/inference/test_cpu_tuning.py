@@ -167,3 +167,35 @@ def test_the_single_frame_bench_reports_the_same_dtype_speedup_per_technique(
         and result["techniques"]["phase_upsample"]["in_policy"]
     )
     assert result["max_pixel_diff"] <= result["tolerance"]["max_pixel_diff"]
+
+
+def test_the_single_frame_bench_splits_its_batches_over_alternating_rounds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Two rounds of one timed batch each: every side keeps both batches (the minimum is over both)."""
+    from bench import single_frame
+
+    argv = ["--tiny", "--dtype", "fp32", "--size", "64x64", "--undo-steps", "1", "--steps", "1",
+            "--calls", "2", "--rounds", "2", "--warmup", "0", "--json"]  # fmt: skip
+    assert single_frame.main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["rounds"] == 2 and result["within_tolerance"]
+    assert all(len(batches) == 2 for batches in result["batches_cpu_s"].values())
+    assert result["reference_way_cpu_s"] == round(min(result["batches_cpu_s"]["reference"]), 3)
+
+
+def test_merged_rounds_keep_every_batch_and_the_first_rounds_frames() -> None:
+    from bench.single_frame import merge_stats
+
+    def side(cpu: list[float], peak: float, tag: str) -> dict:
+        st = {k: list(cpu) for k in ("wall_s", "cpu_s", "user_s", "system_s", "faults")}
+        st.update(threads=[2] * len(cpu), peak_mb=peak, latents=tag)
+        st.update({f"{k}_min": min(cpu) for k in ("wall_s", "cpu_s", "user_s", "system_s", "faults")})
+        return st
+
+    stats: dict[str, dict] = {}
+    merge_stats(stats, {"ours": side([5.0], 100.0, "first")})
+    merge_stats(stats, {"ours": side([4.0, 6.0], 90.0, "second")})
+    ours = stats["ours"]
+    assert ours["cpu_s"] == [5.0, 4.0, 6.0] and ours["cpu_s_min"] == 4.0 and ours["threads"] == [2, 2, 2]
+    assert ours["peak_mb"] == 100.0 and ours["latents"] == "first"
