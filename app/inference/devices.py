@@ -221,7 +221,8 @@ def dtype_name(info: DeviceInfo, component: str) -> str:
     CUDA: fp16, except the single-frame VAE in bf16 (the reference app does so; the SD VAE overflows
     fp16) or fp32 without bf16. MPS: fp16, VAEs in fp32. CPU: bf16 for the UNets where it measured
     clearly faster than fp32 on this machine (`dtype_calibration.py`, cached; about 2x here), fp32
-    otherwise; where nothing was measured, the CPU's native-bf16 flag decides. `$UNDO_STUDIO_DTYPE` overrides all.
+    otherwise; where nothing was measured, the CPU's native-bf16 flag decides. `$UNDO_STUDIO_DTYPE`
+    overrides all.
     Engines fall back to fp32 when a stage outputs NaN/black (design §4).
     """
     forced = os.environ.get(ENV_DTYPE, "").strip().lower()
