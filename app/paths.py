@@ -3,8 +3,13 @@ editable install without depending on the current directory."""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES_DIR = PROJECT_ROOT / "resources"
@@ -38,3 +43,33 @@ def sample_artworks() -> list[Path]:
     if not SAMPLES_DIR.is_dir():
         return []
     return sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"})
+
+
+def cached_entry(file_name: str, key: str) -> Any:
+    """Entry `key` of the JSON file `file_name` in the user cache folder (the device calibrations keep
+    theirs there), or None when there is none yet or the file is damaged: the caller measures again."""
+    try:
+        data = json.loads((user_cache_dir() / file_name).read_text(encoding="utf-8"))
+        return data.get(key) if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def remember_entry(file_name: str, key: str, value: Any) -> None:
+    """Set entry `key` of the JSON file `file_name` in the user cache folder, written whole and
+    atomically (a temporary file renamed over it); a cache that cannot be written is no error."""
+    path = user_cache_dir() / file_name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    data[key] = value
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        log.debug("cannot write the cache file %s", path, exc_info=True)

@@ -17,16 +17,14 @@ cache measures again; a cache that cannot be written is no error.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import platform
 import threading
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from app.paths import user_cache_dir
+from app.paths import cached_entry, remember_entry
 
 log = logging.getLogger(__name__)
 
@@ -114,33 +112,14 @@ def _time_workload(dtype: object) -> float:
     return best
 
 
-def _cache_file() -> Path:
-    return user_cache_dir() / CACHE_FILE
-
-
 def _cached(key: str) -> DtypeMeasurement | None:
+    entry = cached_entry(CACHE_FILE, key)
     try:
-        entry = json.loads(_cache_file().read_text(encoding="utf-8"))[key]
         found = DtypeMeasurement(float(entry["fp32_s"]), float(entry["bf16_s"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # none yet, or a damaged cache: measure again
+    except (ValueError, KeyError, TypeError):
+        return None  # none yet, or a damaged entry: measure again
     return found if found.fp32_s > 0 and found.bf16_s > 0 else None
 
 
 def _remember(key: str, found: DtypeMeasurement) -> None:
-    """Add to the cache file (written whole, atomically)."""
-    path = _cache_file()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
-    data[key] = asdict(found)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        log.debug("cannot write the CPU dtype cache %s", path, exc_info=True)
+    remember_entry(CACHE_FILE, key, asdict(found))

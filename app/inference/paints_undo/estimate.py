@@ -22,7 +22,6 @@ on a CPU, the hybrid's estimate as the alternative.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import asdict, dataclass, replace
@@ -40,7 +39,7 @@ from app.inference.devices import (
     dtype_name,
 )
 from app.inference.paints_undo.device_defaults import CPU, is_cpu
-from app.paths import user_cache_dir
+from app.paths import cached_entry, remember_entry, user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -152,29 +151,16 @@ def calibration_key(info: DeviceInfo, size: tuple[int, int]) -> str:
 
 
 def cached(key: str) -> Calibration | None:
+    entry = cached_entry(CACHE_FILE, key)
     try:
-        entry = json.loads(cache_file().read_text(encoding="utf-8"))[key]
         size = (int(entry["size"][0]), int(entry["size"][1]))
         return Calibration(float(entry["unet_call_s"]), float(entry["decode_s"]), size)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # none yet, or a damaged cache: calibrate again
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None  # none yet, or a damaged entry: calibrate again
 
 
 def remember(key: str, calibration: Calibration) -> None:
-    """Add to the cache file (written whole, atomically); a cache that cannot be written is no error."""
-    path = cache_file()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (OSError, ValueError):
-        data = {}
-    data[key] = asdict(calibration)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        log.debug("cannot write the calibration cache %s", path, exc_info=True)
+    remember_entry(CACHE_FILE, key, asdict(calibration))
 
 
 def calibrate(pipe: Any, sess: Any, info: DeviceInfo, cancel: CancelToken = NEVER_CANCELLED) -> Calibration:
