@@ -1083,6 +1083,10 @@ Export the GIF anyway?</source>
       <translation>灯塔</translation>
     </message>
     <message>
+      <source>landscape</source>
+      <translation>风景</translation>
+    </message>
+    <message>
       <source>portrait</source>
       <translation>肖像</translation>
     </message>
