@@ -21,8 +21,9 @@ without the allocator in one with glibc's defaults untouched, ours with it in on
 models are built (as the engine does). Within a process the sides alternate batch by batch (same load
 from other processes); the two kinds alternate over `--rounds` rounds, the timed batches split between
 them (each process has its own warm-up), because this shared machine's speed drifts by ~20 % over the
-minutes one process takes and would otherwise favour whichever kind ran at the faster time. `speedup` is ours in the device's fastest dtype (bf16 with native bf16:
-not the same numbers) in a process of its own. Peak memory is measured per batch (CPU: the freed heap
+minutes one process takes and would otherwise favour whichever kind ran at the faster time. `speedup`
+is ours in the app's dtype for the device (on a CPU bf16 where `dtype_calibration.py` measured it
+faster: not the same numbers) in a process of its own. Peak memory is measured per batch (CPU: the freed heap
 trimmed, as the engine does after each batch, then VmHWM reset; CUDA: `max_memory_allocated`), so it includes
 the resident weights; model construction is not timed.
 
