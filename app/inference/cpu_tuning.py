@@ -16,7 +16,7 @@ latents) and is measured on/off by `bench/single_frame.py` (its `techniques`):
   so the memory does not stay with the app between runs.
 * **context_memo** (in the policy): the sampler passes one text-context tensor for its whole run and
   each cross-attention projects it to keys and values once instead of once per step
-  (`paints_undo/single_frame/context_memo.py`); bit-identical, no memory kept after the run.
+  (`context_memo.py`); bit-identical, no memory kept after the run.
 * **phase_upsample** (in the policy): the VAE decoder's and the UNet's upsamplers (nearest x2, then a
   3x3 conv) as one 2x2 conv of the low-resolution input per output phase with pre-summed kernels
   (`phase_upsample.py`): 4/9 of the multiply-adds and no 4x-sized intermediate; the numbers change only
@@ -142,7 +142,7 @@ def prepare_module(module: torch.nn.Module, tuning: CpuTuning) -> torch.nn.Modul
     format is changed only to channels_last (a GPU loader may have chosen it already); the other
     techniques (context memo, phase upsamplers) follow `tuning` both ways, so the bench switches them
     between batches."""
-    from app.inference.paints_undo.single_frame.context_memo import set_context_memo
+    from app.inference.context_memo import set_context_memo
     from app.inference.phase_upsample import enable_phase_upsample
 
     if tuning.channels_last:

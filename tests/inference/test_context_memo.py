@@ -7,13 +7,13 @@ import pytest
 import torch
 from test_single_frame_tiny import make_components
 
-from app.inference.cpu_tuning import CpuTuning, choose_cpu_tuning, prepare_module
-from app.inference.paints_undo.single_frame.context_memo import (
+from app.inference.context_memo import (
     context_projections,
     reuse_context_projections,
     set_context_memo,
     wants_context_memo,
 )
+from app.inference.cpu_tuning import CpuTuning, choose_cpu_tuning, prepare_module
 from app.inference.paints_undo.single_frame.sampler import sample
 
 

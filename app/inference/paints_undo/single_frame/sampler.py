@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from app.core.cancel import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
-from app.inference.paints_undo.single_frame.context_memo import reuse_context_projections, wants_context_memo
+from app.inference.context_memo import reuse_context_projections, wants_context_memo
 
 # eps = model(x_in, t, context, concat, coded); x_in (N,4,h,w), t int64 (N,), context (N,77,C)
 EpsModel = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
