@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QSize
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 
@@ -85,7 +85,7 @@ class FittingLabel(QLabel):
         width = max(self.text_width(self._texts[0]), self.minimumSizeHint().width())
         return QSize(width, super().sizeHint().height())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit()
 
