@@ -613,6 +613,10 @@ Export the GIF anyway?</source>
       <source>Step %1 · %2 % painted</source>
       <translation>第 %1 步 · 已绘制 %2 %</translation>
     </message>
+    <message>
+      <source>Step %1</source>
+      <translation>第 %1 步</translation>
+    </message>
   </context>
   <context>
     <name>ViewerController</name>

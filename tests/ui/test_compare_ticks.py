@@ -74,7 +74,7 @@ def test_the_label_says_what_each_compare_pane_shows(qtbot, make_window, small_a
     step = next(s for s in range(0, 1000) if not any(doc.has_frame(i, s) for i in ids[:2]))
     w.timeline.slider.setValue(step)  # painted at once: a render's result comes back through the loop
     assert w.viewer.shown_kinds == [FrameKind.PREVIEW, FrameKind.PREVIEW]
-    label = w.timeline.kind_label.text()
+    label = w.timeline.kind_label.full_text()  # a narrow badge shows "preview", its tooltip all
     for bid, pane in zip(ids[:2], w.compare.panes, strict=True):
         shown = doc.best_frame(bid, step)
         assert shown is not None and shown.shows, "a preview says which steps it shows"

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QSlider,
     QStyle,
     QStyleOptionSlider,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.frames import MAX_STEP, MIN_STEP, FrameKind, progress_percent
+from app.ui.fitting_label import FittingLabel
 from app.ui.icons import icon
 from app.ui.timeline.track import TimelineTrack
 
@@ -89,17 +89,17 @@ class TimelineView(QWidget):
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.speed.setToolTip(self.tr("Playback speed"))
         self.loop = QCheckBox(self.tr("Loop"))
-        self.step_label = QLabel()
+        # the step and the kind badge show a shorter form rather than be cut on a narrow row, and their
+        # minimum fits the widest short form (not the text shown: a minimum that followed the text made the
+        # window's minimum change with every frame shown); their tooltips have the full text
+        self.step_label = FittingLabel()
         self.step_label.setObjectName("stepLabel")
-        # the label may be cut on a narrow window (its tooltip has it all) rather than widen the window
-        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("Step 999"))
-        self.kind_label = QLabel()
+        # at the window's smallest the bare number: "Step 999" there would push the window's minimum past a
+        # small screen (800 logical pixels at 2x)
+        self.step_label.set_shortest_texts(str(s) for s in range(MIN_STEP, MAX_STEP + 1))
+        self.kind_label = FittingLabel()
         self.kind_label.setObjectName("kindBadge")
-        # like the step label: a long "preview of step 480, 481…" is cut rather than widen the window (a
-        # minimum that follows the text made the window's minimum change with every frame shown)
-        self.kind_label.setMinimumWidth(
-            self.kind_label.fontMetrics().horizontalAdvance(self.tr("preview")) + 16
-        )
+        self.kind_label.set_shortest_texts(self.kind_text(k) for k in (*FrameKind, None))
         self.track = TimelineTrack()
         self.track.step_clicked.connect(self.step_moved)
 
@@ -130,6 +130,13 @@ class TimelineView(QWidget):
         lay.addWidget(self.track)
         self.show_step(MAX_STEP)
 
+    def step_texts(self, step: int) -> tuple[str, str, str]:
+        """The step label's texts, longest first: the full line, the step without the percentage, and the
+        bare number (which the label always has room for)."""
+        pct = f"{progress_percent(step):.1f}"
+        full = self.tr("Step %1 · %2 % painted").replace("%1", str(step)).replace("%2", pct)
+        return full, self.tr("Step %1").replace("%1", str(step)), str(step)
+
     def kind_text(self, kind: FrameKind | None) -> str:
         return {
             FrameKind.EXACT: self.tr("exact"),
@@ -144,23 +151,19 @@ class TimelineView(QWidget):
         self.slider.setValue(step)
         self.slider.blockSignals(False)
         self.track.set_step(step)
-        pct = progress_percent(step)
-        text = self.tr("Step %1 · %2 % painted").replace("%1", str(step)).replace("%2", f"{pct:.1f}")
-        self.step_label.setText(text)
-        self.step_label.setToolTip(text)
+        self.step_label.set_texts(*self.step_texts(step))
 
     def show_kind(self, kind: FrameKind | None, sources: Sequence[int] = ()) -> None:
         """The badge beside the step: what the picture is. A preview says which steps it shows (the
         nearest frames), so "Step 0" over a half-painted frame of step 480 says "preview of step 480"."""
         value = kind.value if kind else "none"
-        text = self.kind_text(kind)
+        texts = [self.kind_text(kind)]
         if sources:
             steps = ", ".join(str(s) for s in sources[:4]) + ("…" if len(sources) > 4 else "")
-            text = self.tr("preview of step %1").replace("%1", steps)
-        if self.kind_label.property("kind") == value and self.kind_label.text() == text:
+            texts.insert(0, self.tr("preview of step %1").replace("%1", steps))
+        if self.kind_label.property("kind") == value and self.kind_label.full_text() == texts[0]:
             return
-        self.kind_label.setText(text)
-        self.kind_label.setToolTip(text)
+        self.kind_label.set_texts(*texts)
         self.kind_label.setProperty("kind", value)
         self.kind_label.style().unpolish(self.kind_label)
         self.kind_label.style().polish(self.kind_label)
