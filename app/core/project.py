@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.core.artwork import Artwork
+from app.core.artwork import Artwork, load_artwork
 from app.core.branch import Branch, BranchTree
 from app.core.frames import MAX_STEP, MIN_STEP, Frame, FrameKey, FrameKind, FramePart
 from app.core.project_recipes import RecipeRecord
 from app.core.project_store import PROJECT_SUFFIX, ProjectStore
-from app.errors import ProjectError
+from app.errors import ArtworkError, ProjectError
 
 T = TypeVar("T")
 
@@ -29,6 +29,12 @@ _BRANCHES = "branches"
 _ACTIVE = "active_branch"
 _VIEW = "view"
 _ENGINE_SETTINGS = "engine_settings"
+# The hint of `Project.layers_lost` (fixed, so the UI can show it translated).
+LAYERS_LOST_HINT = (
+    "Put the layered file back where it was, as it was when you saved the project, and open the project "
+    "again: its layers are read from it then. Or open the layered file itself to start a new project "
+    "with its layers."
+)
 
 
 def clean_view_state(view: object) -> dict[str, Any]:
@@ -68,6 +74,13 @@ class Project:
     # The file has no branch list: a copy taken without its `-wal` file (the branch list was still in
     # the WAL), or a file that was never finished. The artwork is there; the user is told.
     incomplete: bool = False
+    # The artwork's layer stack is not in the file yet: `put_layers` writes it (the UI does, on its
+    # worker). Set by `create(layers=False)`, and by `open` when the stack was never written (the app
+    # stopped before `put_layers`) or is damaged and was read again from the unchanged source file.
+    layers_due: bool = False
+    # The artwork had layers that the file lacks and its source could not give back (gone, changed,
+    # unreadable): it opened flat, everything else is there. What happened and what to do, for the notice.
+    layers_lost: ProjectError | None = None
 
     # ---------------------------------------------------------------------------------- lifecycle
     @staticmethod
@@ -81,16 +94,24 @@ class Project:
         if not isinstance(tree, BranchTree):
             tree = BranchTree(tree)
         project = Project(ProjectStore.create(Path(path), artwork, layers), artwork, tree)
+        project.layers_due = not layers and artwork.layers is not None
         project.save_state()
         project.store.checkpoint()  # the branch list in the main file at once: a copy of it alone opens
         return project
 
     @staticmethod
     def open(path: Path, read_only: bool = False) -> Project:
-        """Reopen a project: artwork, branches, active branch, view and settings. Frames stay in the file."""
+        """Reopen a project: artwork, branches, active branch, view and settings. Frames stay in the file.
+        A layer stack that was never written (or is damaged) is read again from the artwork's source
+        file when that still holds the same image (`layers_due`: the caller writes it), else the artwork
+        opens flat and `layers_lost` says why and what to do."""
         store = ProjectStore.open(Path(path), read_only=read_only)
         try:
             artwork = store.load_artwork()
+            lost: ProjectError | None = None
+            missing = store.layers_damaged is not None or store.layers_pending
+            if artwork.layers is None and missing:
+                artwork, lost = _layers_from_source(artwork, store)
             branches = [Branch.from_json(b) for b in store.get_state(_BRANCHES, [])]
             active = store.get_state(_ACTIVE)
             # The view and settings are conveniences: a damaged one falls back to the defaults rather
@@ -112,6 +133,7 @@ class Project:
         tree = BranchTree(branches, active)
         project = Project(store, artwork, tree, clean_view_state(view), dict(settings))
         project.incomplete = incomplete
+        project.layers_due, project.layers_lost = artwork.layers is not None and missing, lost
         return project
 
     @property
@@ -140,8 +162,10 @@ class Project:
         self.save_state()
 
     def put_layers(self) -> None:
-        """Write the artwork's layer stack (a project created with `layers=False`)."""
-        self.store.put_layers(self.artwork)
+        """Write the artwork's layer stack (`layers_due`: a project created with `layers=False`, or one
+        whose stack was read again from its source on opening)."""
+        self._on_current_store(lambda store: store.put_layers(self.artwork))
+        self.layers_due = False
 
     def close(self) -> None:
         self.store.close()
@@ -230,3 +254,28 @@ class Project:
         """(key, kind, step) for every stored frame of `branch`, without decoding images. `hashes`:
         the branch's frame hashes when its engine keys frames per part (keyframe engines)."""
         return self.store.frame_index(branch.spec.spec_hash() if hashes is None else hashes)
+
+
+def _layers_from_source(artwork: Artwork, store: ProjectStore) -> tuple[Artwork, ProjectError | None]:
+    """The artwork with the layer stack its file lacks, read again from its source file when that still
+    holds the same image (same content hash); else the artwork as it is (flat) and why. Reading a large
+    layered file takes seconds: `Project.open` runs on the UI's worker."""
+    name, source = store.path.name, artwork.source
+    if store.layers_damaged is not None:
+        cause = f"The layers stored in '{name}' are damaged ({store.layers_damaged})"
+    else:
+        cause = f"The layers of '{name}' were never saved (the app stopped before it had written them)"
+    if source is None:
+        return artwork, ProjectError(f"{cause}: the artwork opened flat.", LAYERS_LOST_HINT)
+    try:
+        again = load_artwork(source)
+    except ArtworkError as exc:
+        gone = "is no longer there" if not source.exists() else f"could not be read ({exc.message})"
+        return artwork, ProjectError(
+            f"{cause}, and '{source}' {gone}: the artwork opened flat.", LAYERS_LOST_HINT
+        )
+    if again.content_hash != artwork.content_hash or again.layers is None:
+        return artwork, ProjectError(
+            f"{cause}, and '{source}' has changed since: the artwork opened flat.", LAYERS_LOST_HINT
+        )
+    return Artwork(artwork.pixels, source, artwork.layer_names, artwork.content_hash, again.layers), None

@@ -3,7 +3,8 @@
 Schema (version 3):
   schema_version(version)                      one row; migrations run in one transaction on open
   artwork(id=1, png, content_hash, source_path, width, height, layer_names JSON)
-  state(key, value JSON)                       "branches", "active_branch", "view", "engine_settings", ...
+  state(key, value JSON)                       "branches", "active_branch", "view", "engine_settings",
+                                               "layers_pending" (the layer stack still to be written), ...
   frames(key, branch_hash, part, kind, rank, step, width, height, data)
                                                key = FrameKey.as_text(); data = PNG bytes
   recipes(branch_hash, engine, data, seen_steps)   (since version 2) a deterministic engine's recipe

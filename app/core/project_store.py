@@ -43,7 +43,14 @@ from app.core.project_lock import ProjectLock, file_identity, lock_for_writing
 from app.core.project_recipes import RecipeRecord, format_steps, parse_steps
 from app.errors import ProjectError
 
+# A `state` row saying the layer stack is still to be written (`create(layers=False)`); `put_layers`
+# deletes it in the transaction that writes the stack. Why a state row and not a new table: an older app
+# reads the file as before (a schema bump would make it refuse the file), and an older file, without the
+# row, is simply not pending.
+LAYERS_PENDING = "layers_pending"
+
 __all__ = [
+    "LAYERS_PENDING",
     "MIGRATIONS",
     "PROJECT_SUFFIX",
     "SCHEMA_VERSION",
@@ -74,7 +81,9 @@ class ProjectStore:
     @classmethod
     def create(cls, path: Path, artwork: Artwork, layers: bool = True) -> ProjectStore:
         """A new project holding `artwork`; replaces an existing file at `path` atomically. `layers=False`
-        leaves its layer stack out, for `put_layers` to write later (the UI does, on its worker)."""
+        leaves its layer stack out, for `put_layers` to write later (the UI does, on its worker), and
+        records in the same transaction that it is pending (`layers_pending`): a crash before
+        `put_layers` leaves a file that says its layers were never written."""
         path = Path(path)
 
         def fill(conn: sqlite3.Connection) -> None:
@@ -94,8 +103,13 @@ class ProjectStore:
                         json.dumps(list(artwork.layer_names)),
                     ),
                 )
-                if layers and artwork.layers is not None:
-                    write_stack(conn, _encoded_layers(artwork, artwork.layers))
+                if artwork.layers is not None:
+                    if layers:
+                        write_stack(conn, _encoded_layers(artwork, artwork.layers))
+                    else:
+                        conn.execute(
+                            "INSERT INTO state (key, value) VALUES (?, ?)", (LAYERS_PENDING, json.dumps(True))
+                        )
 
         write_atomically(path, fill)
         return cls.open(path)
@@ -213,11 +227,21 @@ class ProjectStore:
             ) from exc
 
     def put_layers(self, artwork: Artwork) -> None:
-        """Write `artwork`'s layer stack (replacing any): encoded first, outside the write lock."""
+        """Write `artwork`'s layer stack (replacing any) and clear `layers_pending` in the same
+        transaction: encoded first, outside the write lock."""
         if artwork.layers is not None:
             encoded = _encoded_layers(artwork, artwork.layers)
             with self._writing() as conn:
                 write_stack(conn, encoded)
+                conn.execute("DELETE FROM state WHERE key = ?", (LAYERS_PENDING,))
+
+    @property
+    def layers_pending(self) -> bool:
+        """The file was created without its layer stack and `put_layers` has not written it yet (the
+        app stopped in between): the artwork reads flat though it had layers."""
+        with self._reading() as conn:
+            row = conn.execute("SELECT 1 FROM state WHERE key = ?", (LAYERS_PENDING,)).fetchone()
+        return row is not None
 
     def _load_layers(self, pixels: np.ndarray) -> LayerStack | None:
         """The stored layer stack; None when there is none or it is damaged (then `layers_damaged` says

@@ -273,7 +273,8 @@ class OpenSave(QObject):
         self._tell_how_it_opened(project)
 
     def _tell_how_it_opened(self, project: Project) -> None:
-        """A project opened read-only (and why), or one that looks incomplete, is said at once."""
+        """A project opened read-only (and why), one that looks incomplete, or one whose layers could not
+        be had (never saved or damaged, and the source file gone or changed) is said at once."""
         if project.read_only_reason is not None:
             self.error.emit(
                 self.tr("Opened read-only: use Save As to keep your changes.")
@@ -286,6 +287,12 @@ class OpenSave(QObject):
                     "%1 looks incomplete: it has no branches. If it was copied while it was open, copy "
                     "the file ending in -wal beside it too."
                 ).replace("%1", project.path.name)
+            )
+        if project.layers_lost is not None:
+            self.error.emit(
+                self.tr("%1 opened without its layers.").replace("%1", project.path.name)
+                + DETAIL_SEPARATOR
+                + error_text(project.layers_lost)
             )
 
     def _file_lost(self, path: Path) -> None:

@@ -215,7 +215,8 @@ class ProjectController(QObject):
     def _write_layers(self, project: Project) -> None:
         """A new project's layer stack, encoded and written on the worker: one PNG per layer of a large
         artwork takes seconds, which the first Save must not spend on the UI thread. Until it is written
-        the file holds the artwork flat (a crash before then reopens it without its layers)."""
+        the file says so (`ProjectStore.layers_pending`): a crash before then reopens it with the layers
+        read again from the source file, or flat with a notice when that is gone."""
         self._layers_due = False
 
         def write(cancel: CancelToken, progress: ProgressCallback) -> int:
@@ -378,7 +379,7 @@ class ProjectController(QObject):
                 if path is None:
                     return False
                 self.project = Project.create(path, self.doc.artwork, self.doc.tree, layers=False)
-                self._layers_due = self.doc.artwork.layers is not None
+                self._layers_due = self.project.layers_due
                 self.doc.attach_project(self.project)
                 self._tracks.update(b.id for b in self.doc.branches)
                 for b in self.doc.branches:
@@ -417,6 +418,11 @@ class ProjectController(QObject):
         self.doc.branches_changed.emit()  # before `self.project` is set: must not write the fresh view back
         self.project = project
         self._damage_told = False
+        # A stack the file lacked, read again from the unchanged source file: written like a new
+        # project's (on the worker), so the file has it from now on.
+        self._layers_due = project.layers_due
+        if self._layers_due:
+            self._schedule_flush()
         self._watch_from_now()
         self._report_unsaved()
         remember_recent(project.path)

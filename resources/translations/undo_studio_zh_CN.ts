@@ -774,6 +774,10 @@ Export the GIF anyway?</source>
       <translation>%1 似乎不完整：其中没有分支。如果它是在打开状态下被复制的，请把以 -wal 结尾的文件一并复制到它旁边。</translation>
     </message>
     <message>
+      <source>%1 opened without its layers.</source>
+      <translation>%1 已打开，但没有图层。</translation>
+    </message>
+    <message>
       <source>The project file %1 was moved or deleted.</source>
       <translation>项目文件 %1 已被移动或删除。</translation>
     </message>
@@ -1596,6 +1600,10 @@ Export the GIF anyway?</source>
     <message>
       <source>Restore the project from a backup, or start a new project from the artwork image.</source>
       <translation>请从备份恢复项目，或从作品图像新建一个项目。</translation>
+    </message>
+    <message>
+      <source>Put the layered file back where it was, as it was when you saved the project, and open the project again: its layers are read from it then. Or open the layered file itself to start a new project with its layers.</source>
+      <translation>请把分层文件放回原来的位置（保持保存项目时的样子），然后再次打开项目：届时会从中重新读取图层。或者直接打开该分层文件，以带图层的方式新建一个项目。</translation>
     </message>
     <message>
       <source>Use one of: auto, cpu, cuda, cuda:N, mps.</source>

@@ -153,7 +153,7 @@ def test_a_project_created_without_its_layers_gets_them_later(tmp_path: Path) ->
     path = tmp_path / "p.undoproj"
     with Project.create(path, art, layers=False) as project:
         with Project.open(path, read_only=True) as early:
-            assert early.artwork.layers is None  # flat until the layers are written
+            assert early.store.layers_pending and early.layers_due  # not in the file yet
         project.put_layers()
     with Project.open(path) as project:
         assert project.artwork.layers is not None
