@@ -5,7 +5,7 @@ Keyboard users must see where the focus is: every control that takes it gets a r
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleHintReturn, QStyleOption, QWidget
 
 BG = "#1c1d24"
@@ -77,7 +77,9 @@ QCheckBox:focus, QRadioButton:focus, QSlider:focus {{ border: 1px dotted {FOCUS}
 
 class _Style(QProxyStyle):
     """Fusion without icons on dialog buttons: Fusion's stock green arrow and red cross on OK/Cancel
-    clash with the app's own line icons, and no other button in the app has a decorative icon."""
+    clash with the app's own line icons, and no other button in the app has a decorative icon. The
+    toolbar's overflow button (what no longer fits a narrow window, e.g. the language chooser) gets the
+    app's own light chevrons: Fusion's is a dark arrow that cannot be seen on the dark toolbar."""
 
     def styleHint(
         self,
@@ -89,6 +91,20 @@ class _Style(QProxyStyle):
         if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
             return 0
         return super().styleHint(hint, option, widget, returnData)
+
+    def standardIcon(  # noqa: N802
+        self,
+        standardIcon: QStyle.StandardPixmap,  # noqa: N803
+        option: QStyleOption | None = None,
+        widget: QWidget | None = None,
+    ) -> QIcon:
+        if standardIcon == QStyle.StandardPixmap.SP_ToolBarHorizontalExtensionButton:
+            from app.ui.icons import icon
+
+            more = icon("more")
+            if not more.isNull():
+                return more
+        return super().standardIcon(standardIcon, option, widget)
 
 
 def apply_theme(app: QApplication) -> None:

@@ -213,6 +213,37 @@ def test_the_theme_style_refuses_button_icons_where_the_platform_wants_them(qapp
     assert _Style(WantsIcons("Fusion")).styleHint(hint) == 0
 
 
+def test_a_toolbar_overflow_button_shows_the_apps_light_chevrons(qapp):
+    """At the window's smallest the language chooser moves into the toolbar's overflow button, whose
+    Fusion arrow is dark on the dark toolbar: the theme's style gives it the app's own icon."""
+    from PySide6.QtWidgets import QComboBox, QMainWindow, QStyle, QToolBar, QToolButton
+
+    from app.ui.icons import icon
+    from app.ui.theme import _Style
+
+    more = icon("more")
+    assert not more.isNull()
+    extension_icon = QStyle.StandardPixmap.SP_ToolBarHorizontalExtensionButton
+    assert _Style("Fusion").standardIcon(extension_icon).cacheKey() == more.cacheKey()
+    old = qapp.style().name()
+    qapp.setStyle(_Style("Fusion"))
+    try:
+        window = QMainWindow()
+        bar = QToolBar()
+        window.addToolBar(bar)
+        for _ in range(8):
+            bar.addWidget(QComboBox())
+        window.resize(120, 80)
+        window.show()
+        qapp.processEvents()
+        button = bar.findChild(QToolButton, "qt_toolbar_ext_button")
+        assert button is not None and button.isVisible()
+        assert button.icon().cacheKey() == more.cacheKey()
+        window.close()
+    finally:
+        qapp.setStyle(old)
+
+
 def test_no_button_state_changes_the_font_its_size_was_measured_with():
     """A dialog's default button is made default after it was sized: a bolder font in the `:default`
     rule was painted in a button sized for the regular one, so "Add as recording" was clipped. Only
