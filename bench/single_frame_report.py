@@ -54,10 +54,11 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> str:
         f"{args.device}, {r['threads']} threads; CPU s = user + system of all threads",
         f"  reference way ({r['reference_way_dtype']}): {r['reference_way_cpu_s']:.2f} CPU s "
         f"({r['reference_way_system_s']:.2f} system), {r['reference_way_s']:.2f} s wall, "
-        f"peak {r['reference_way_peak_mb']:.0f} MB",
+        f"peak {r['reference_way_peak_mb']:.0f} MB alone ({r['peak_mb_in_rounds']['reference']:.0f} in the rounds)",
         f"  ours ({r['reference_way_dtype']}):          {r['ours_same_dtype_cpu_s']:.2f} CPU s "
         f"({r['ours_same_dtype_system_s']:.2f} system), {r['ours_same_dtype_s']:.2f} s wall, "
-        f"peak {r['ours_same_dtype_peak_mb']:.0f} MB -> speedup_same_dtype {r['speedup_same_dtype']:.2f}x "
+        f"peak {r['ours_same_dtype_peak_mb']:.0f} MB alone ({r['peak_mb_in_rounds']['ours']:.0f} in the rounds) "
+        f"-> speedup_same_dtype {r['speedup_same_dtype']:.2f}x "
         f"(wall {r['speedup_same_dtype_wall']:.2f}x)",
     ]
     for name, t in r["techniques"].items():

@@ -167,6 +167,9 @@ def test_the_single_frame_bench_reports_the_same_dtype_speedup_per_technique(
         and result["techniques"]["phase_upsample"]["in_policy"]
     )
     assert result["max_pixel_diff"] <= result["tolerance"]["max_pixel_diff"]
+    # each way's peak measured alone as well as in the rounds' shared processes
+    assert result["reference_way_peak_mb"] > 0 and result["ours_same_dtype_peak_mb"] > 0
+    assert set(result["peak_mb_in_rounds"]) == {"reference", "ours"}
 
 
 def test_the_single_frame_bench_splits_its_batches_over_alternating_rounds(
