@@ -23,6 +23,7 @@ QWidget {{ font-size: 13px; }}
 QMainWindow, QDialog {{ background: {BG}; }}
 QToolBar {{ background: {PANEL}; border: none; border-bottom: 1px solid {BORDER}; spacing: 4px; padding: 4px 8px; }}
 QToolBar QToolButton {{ padding: 5px 9px; border-radius: 6px; color: {TEXT}; }}
+QToolBar QToolButton#qt_toolbar_ext_button {{ padding: 0px; }}
 QToolBar QToolButton:disabled {{ color: #5d6070; }}
 QToolButton:hover {{ background: {RAISED}; border-radius: 6px; }}
 QToolButton:checked {{ background: {ACCENT}; color: white; border-radius: 6px; }}
