@@ -1782,6 +1782,10 @@ Export the GIF anyway?</source>
       <translation>请先用程序化引擎准备该分支。</translation>
     </message>
     <message>
+      <source>Put the layered file back where it was and open the project again, or open the layered file itself; other engines work on the flat artwork.</source>
+      <translation>请把分层文件放回原来的位置后重新打开项目，或直接打开该分层文件；其他引擎可处理合并后的作品。</translation>
+    </message>
+    <message>
       <source>Open a PSD, PSB, OpenRaster (.ora) or Krita (.kra) file, or choose another engine.</source>
       <translation>请打开 PSD、PSB、OpenRaster（.ora）或 Krita（.kra）文件，或选择其他引擎。</translation>
     </message>

@@ -206,5 +206,18 @@ def test_a_flat_artwork_is_refused_with_a_hint(tmp_path: Path) -> None:
     assert "PSD" in info.value.hint
 
 
+def test_a_layered_files_artwork_without_its_stack_says_the_project_lacks_the_layers(tmp_path: Path) -> None:
+    """A project whose layers were never saved (the app was killed) and whose source is gone opens flat:
+    the Layers engine then says that, not "open a PSD" (the user did)."""
+    flat = Artwork(np.zeros((8, 8, 3), np.uint8), source=tmp_path / "gone.psd", layer_names=("a", "b"))
+    with pytest.raises(EngineError) as info:
+        LayersEngine().prepare(flat, BranchSpec.make("layers", 0), CancelToken(), no_progress)
+    assert "never saved" in info.value.message and "layered file back" in info.value.hint
+    tiff = Artwork(np.zeros((8, 8, 3), np.uint8), source=tmp_path / "pages.tif", layer_names=("a", "b"))
+    with pytest.raises(EngineError) as info:
+        LayersEngine().prepare(tiff, BranchSpec.make("layers", 0), CancelToken(), no_progress)
+    assert "PSD" in info.value.hint  # a format without layer stacks: the general refusal
+
+
 def test_the_engine_is_registered() -> None:
     assert isinstance(create_engine("layers"), LayersEngine)

@@ -27,6 +27,7 @@ from app.core.artwork import Artwork
 from app.core.branch import BranchSpec
 from app.core.cancel import CancelToken, ProgressCallback
 from app.core.frames import MAX_STEP, MIN_STEP
+from app.core.layer_files import LAYERED_SUFFIXES
 from app.core.layers import Group, Layer, LayerStack
 from app.errors import EngineError
 from app.inference.engine import (
@@ -52,6 +53,10 @@ RECIPE_VERSION = 1
 MAX_WORKING_SIDE = 1024
 CHECKPOINT_EVERY = 6
 _NEEDS_LAYERS_HINT = "Open a PSD, PSB, OpenRaster (.ora) or Krita (.kra) file, or choose another engine."
+_LAYERS_MISSING_HINT = (
+    "Put the layered file back where it was and open the project again, or open the layered file itself; "
+    "other engines work on the flat artwork."
+)
 
 Box = tuple[int, int, int, int]
 
@@ -102,6 +107,14 @@ class LayersEngine(EvenlySpacedInterpolation):
     # -- prepare ---------------------------------------------------------------------------------
     def _stack(self, artwork: Artwork) -> tuple[LayerStack, np.ndarray]:
         stack = artwork.layers
+        if stack is None and artwork.source is not None and artwork.source.suffix.lower() in LAYERED_SUFFIXES:
+            # a layered file's artwork without its stack: a project whose layers were never saved or are
+            # damaged, and whose source could not give them back (`Project.layers_lost`)
+            raise EngineError(
+                "This project's artwork came from a layered file, but its layers are not in the project "
+                "(they were never saved, or are damaged).",
+                _LAYERS_MISSING_HINT,
+            )
         if stack is None or not artwork.layered:
             raise EngineError("This artwork has no layers to build a process from.", _NEEDS_LAYERS_HINT)
         image = working_image(artwork.pixels, self.max_working_side)
