@@ -125,13 +125,28 @@ def test_latents_are_kept_until_decoded_then_freed_and_a_cancelled_decode_does_n
         np.testing.assert_array_equal(kept.numpy(), fresh)
 
 
-def test_the_engine_on_a_gpu_makes_a_segment_once_and_converts_each_frame_once(tmp_path, monkeypatch):
+def _engine_session(tmp_path, monkeypatch, pipeline: object) -> tuple:
+    """A tiny Paints-UNDO engine whose multi-frame pipeline is `pipeline`, and a prepared session of it
+    (model in-betweens, 64 px, one sampler step)."""
     from test_single_frame_tiny import artwork, make_components
 
     from app.core.artwork import Artwork
     from app.core.branch import BranchSpec
     from app.core.cancel import no_progress
     from app.inference.paints_undo.engine import PaintsUndoEngine
+
+    c = make_components(tmp_path)
+    engine = PaintsUndoEngine.from_components(c["unet"], c["vae"], c["text_encoder"], c["tokenizer"])
+    monkeypatch.setattr(engine, "_multi_frame", lambda module, stack: pipeline)
+    settings = {"size": "64", "steps": 1, "prompt": "a girl", "in_between": "model"}
+    art = Artwork.from_array(artwork(64, 64, seed=5))
+    return engine, engine.prepare(
+        art, BranchSpec.make("paints-undo", 7, settings), CancelToken(), no_progress
+    )
+
+
+def test_the_engine_on_a_gpu_makes_a_segment_once_and_converts_each_frame_once(tmp_path, monkeypatch):
+    from app.core.cancel import no_progress
 
     runs: list[str | None] = []
 
@@ -145,12 +160,7 @@ def test_the_engine_on_a_gpu_makes_a_segment_once_and_converts_each_frame_once(t
             self.frames.put_frames(segment, video)
             return video
 
-    c = make_components(tmp_path)
-    engine = PaintsUndoEngine.from_components(c["unet"], c["vae"], c["text_encoder"], c["tokenizer"])
-    monkeypatch.setattr(engine, "_multi_frame", lambda module, stack: Pipeline())
-    settings = {"size": "64", "steps": 1, "prompt": "a girl", "in_between": "model"}
-    art = Artwork.from_array(artwork(64, 64, seed=5))
-    session = engine.prepare(art, BranchSpec.make("paints-undo", 7, settings), CancelToken(), no_progress)
+    engine, session = _engine_session(tmp_path, monkeypatch, Pipeline())
     store, _ = _store(budget=1 << 20)
     session.extra["device_frames"] = store  # what `_device_frames` makes on CUDA/MPS
     first = engine.interpolate(session, 0, session.keyframe_steps[0], 3, CancelToken(), no_progress)
@@ -161,12 +171,7 @@ def test_the_engine_on_a_gpu_makes_a_segment_once_and_converts_each_frame_once(t
 
 
 def test_the_engine_on_a_cpu_keeps_its_plain_path(tmp_path, monkeypatch):
-    from test_single_frame_tiny import artwork, make_components
-
-    from app.core.artwork import Artwork
-    from app.core.branch import BranchSpec
     from app.core.cancel import no_progress
-    from app.inference.paints_undo.engine import PaintsUndoEngine
 
     class Pipeline:
         cache: object = None
@@ -174,11 +179,6 @@ def test_the_engine_on_a_cpu_keeps_its_plain_path(tmp_path, monkeypatch):
         def interpolate(self, frame_a, frame_b, *args, **kwargs):
             return [frame_a] * 16
 
-    c = make_components(tmp_path)
-    engine = PaintsUndoEngine.from_components(c["unet"], c["vae"], c["text_encoder"], c["tokenizer"])
-    monkeypatch.setattr(engine, "_multi_frame", lambda module, stack: Pipeline())
-    settings = {"size": "64", "steps": 1, "prompt": "a girl", "in_between": "model"}
-    art = Artwork.from_array(artwork(64, 64, seed=5))
-    session = engine.prepare(art, BranchSpec.make("paints-undo", 7, settings), CancelToken(), no_progress)
+    engine, session = _engine_session(tmp_path, monkeypatch, Pipeline())
     frames = engine.interpolate(session, 0, session.keyframe_steps[0], 3, CancelToken(), no_progress)
     assert len(frames) == 3 and session.extra["device_frames"] is None
