@@ -44,8 +44,9 @@ MIN_PIXELS = 128
 def enable_phase_upsample(module: torch.nn.Module, on: bool, min_pixels: int = MIN_PIXELS) -> int:
     """Switch every exactly-replaceable nearest-x2 + 3x3-conv upsampler in `module` to the phase form
     (`on`; used for calls of at least `min_pixels` low-resolution pixels, N*H*W) or back to its
-    original forward. Switching on computes the pre-summed kernels at once (so a timed call does not);
-    switching off drops them. Returns how many upsamplers it covers."""
+    original forward. A pre-summed kernel is computed by the first call that takes the phase form, so
+    an upsampler whose calls all stay below `min_pixels` (the UNet's 4x4 one at 256² and batch 4: 105 MB
+    at fp32) never holds one; switching off drops them. Returns how many upsamplers it covers."""
     count = 0
     for sub in module.modules():
         conv = _replaceable_conv(sub)
@@ -57,7 +58,6 @@ def enable_phase_upsample(module: torch.nn.Module, on: bool, min_pixels: int = M
         patched = isinstance(sub.__dict__.get("forward"), PhaseForward)
         if on and not patched:
             sub.forward = PhaseForward(sub, min_pixels)
-            sub.forward.prime()
         elif on:
             sub.forward.min_pixels = min_pixels
         elif patched:
@@ -136,12 +136,6 @@ class PhaseForward:
         else:
             weight, bias = self._cached(conv)
         return upsample_conv_phases(x, weight, bias)
-
-    def prime(self) -> None:
-        """Compute the kernel now (not for weights on the meta device: nothing to sum yet)."""
-        conv = _replaceable_conv(self.owner)
-        if conv is not None and not conv.weight.is_meta:
-            self._cached(conv)
 
     def _cached(self, conv: torch.nn.Conv2d) -> tuple[torch.Tensor, torch.Tensor | None]:
         import torch

@@ -149,7 +149,7 @@ def test_calls_below_min_pixels_keep_the_written_form() -> None:
     assert not torch.equal(phased, written[1]) and _rel(phased, written[1]) <= 1e-5
 
 
-def test_the_kernel_is_summed_when_switched_on_and_again_only_when_the_weight_changes(
+def test_the_kernel_is_summed_by_the_first_phase_call_and_again_only_when_the_weight_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sums: list[int] = []
@@ -157,8 +157,10 @@ def test_the_kernel_is_summed_when_switched_on_and_again_only_when_the_weight_ch
     monkeypatch.setattr(phase_upsample, "phase_kernel", lambda w, b: sums.append(1) or real(w, b))
     up = _randomized(Upsample2D(6, use_conv=True))
     x = torch.randn(1, 6, 4, 5)
-    enable_phase_upsample(up, True, min_pixels=0)
-    assert len(sums) == 1  # at once: not inside the first (timed) call
+    enable_phase_upsample(up, True, min_pixels=20)
+    with torch.inference_mode():
+        up(torch.randn(1, 6, 4, 4))  # 16 pixels: the written form, no kernel held for it
+    assert len(sums) == 0
     with torch.inference_mode():
         up(x)
         up(x)
@@ -170,6 +172,8 @@ def test_the_kernel_is_summed_when_switched_on_and_again_only_when_the_weight_ch
     assert len(sums) == 2
     enable_phase_upsample(up, False)
     enable_phase_upsample(up, True, min_pixels=0)
+    with torch.inference_mode():
+        up(x)
     assert len(sums) == 3
 
 
