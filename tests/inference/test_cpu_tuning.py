@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from test_single_frame_tiny import CROSS_DIM, make_components, make_unet, make_vae, write_models_dir
@@ -184,7 +185,8 @@ def test_the_single_frame_bench_splits_its_batches_over_alternating_rounds(
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["rounds"] == 2 and result["within_tolerance"]
     assert all(len(batches) == 2 for batches in result["batches_cpu_s"].values())
-    assert result["reference_way_cpu_s"] == round(min(result["batches_cpu_s"]["reference"]), 3)
+    assert result["reference_way_cpu_s"] == round(float(np.median(result["batches_cpu_s"]["reference"])), 3)
+    assert result["speedup_same_dtype_min"] > 0
 
 
 def test_merged_rounds_keep_every_batch_and_the_first_rounds_frames() -> None:
@@ -201,4 +203,5 @@ def test_merged_rounds_keep_every_batch_and_the_first_rounds_frames() -> None:
     merge_stats(stats, {"ours": side([4.0, 6.0], 90.0, "second")})
     ours = stats["ours"]
     assert ours["cpu_s"] == [5.0, 4.0, 6.0] and ours["cpu_s_min"] == 4.0 and ours["threads"] == [2, 2, 2]
+    assert ours["cpu_s_med"] == 5.0  # the headline figure: one fast spell does not decide it
     assert ours["peak_mb"] == 100.0 and ours["latents"] == "first"
