@@ -189,3 +189,17 @@ def chinese(qapp):
     if translator is not None:
         qapp.removeTranslator(translator)
     install_translator("en")
+
+
+@pytest.fixture
+def themed(qapp):
+    """The app's theme (style, palette and style sheet: they set fonts and paddings, so they set sizes)
+    for one test, and the plain look again afterwards."""
+    from app.ui.theme import apply_theme
+
+    sheet, palette, style = qapp.styleSheet(), qapp.palette(), qapp.style().name()
+    apply_theme(qapp)
+    yield
+    qapp.setStyle(style)
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)

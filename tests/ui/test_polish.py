@@ -213,7 +213,7 @@ def test_the_theme_style_refuses_button_icons_where_the_platform_wants_them(qapp
     assert _Style(WantsIcons("Fusion")).styleHint(hint) == 0
 
 
-def test_a_toolbar_overflow_button_shows_the_apps_light_chevrons(qapp):
+def test_a_toolbar_overflow_button_shows_the_apps_light_chevrons(qapp, themed):
     """At the window's smallest the language chooser moves into the toolbar's overflow button, which
     showed nothing: Fusion's arrow is dark on the dark toolbar, and the toolbar buttons' padding left the
     12 px button no room for an icon. The theme gives it the app's own chevrons, drawn light."""
@@ -221,37 +221,30 @@ def test_a_toolbar_overflow_button_shows_the_apps_light_chevrons(qapp):
     from PySide6.QtWidgets import QComboBox, QMainWindow, QStyle, QToolBar, QToolButton
 
     from app.ui.icons import icon
-    from app.ui.theme import _Style, apply_theme
+    from app.ui.theme import _Style
 
     more = icon("more")
     extension_icon = QStyle.StandardPixmap.SP_ToolBarHorizontalExtensionButton
     assert not more.isNull() and _Style("Fusion").standardIcon(extension_icon).cacheKey() == more.cacheKey()
-    sheet, palette, style = qapp.styleSheet(), qapp.palette(), qapp.style().name()
-    apply_theme(qapp)
-    try:
-        window = QMainWindow()
-        bar = QToolBar()
-        window.addToolBar(bar)
-        for _ in range(8):
-            bar.addWidget(QComboBox())
-        window.resize(200, 80)
-        window.show()
-        qapp.processEvents()
-        button = bar.findChild(QToolButton, "qt_toolbar_ext_button")
-        assert button is not None and button.isVisible()
-        assert button.icon().cacheKey() == more.cacheKey()
-        image = button.grab().toImage()
-        light = sum(
-            QColor(image.pixel(x, y)).lightness() > 120
-            for x in range(image.width())
-            for y in range(image.height())
-        )
-        assert light >= 10, "the overflow button draws no visible icon"
-        window.close()
-    finally:
-        qapp.setStyle(style)
-        qapp.setStyleSheet(sheet)
-        qapp.setPalette(palette)
+    window = QMainWindow()
+    bar = QToolBar()
+    window.addToolBar(bar)
+    for _ in range(8):
+        bar.addWidget(QComboBox())
+    window.resize(200, 80)
+    window.show()
+    qapp.processEvents()
+    button = bar.findChild(QToolButton, "qt_toolbar_ext_button")
+    assert button is not None and button.isVisible()
+    assert button.icon().cacheKey() == more.cacheKey()
+    image = button.grab().toImage()
+    light = sum(
+        QColor(image.pixel(x, y)).lightness() > 120
+        for x in range(image.width())
+        for y in range(image.height())
+    )
+    assert light >= 10, "the overflow button draws no visible icon"
+    window.close()
 
 
 def test_no_button_state_changes_the_font_its_size_was_measured_with():

@@ -13,18 +13,6 @@ from ui_helpers import open_small
 FITS = (780, 440)
 
 
-@pytest.fixture
-def themed(qapp):
-    """The app's style sheet and palette (they set fonts and paddings, so they set sizes)."""
-    from app.ui.theme import apply_theme
-
-    sheet, palette = qapp.styleSheet(), qapp.palette()
-    apply_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-
-
 def _fits(widget, name: str) -> None:
     hint = widget.minimumSizeHint().expandedTo(widget.minimumSize())
     assert hint.width() <= FITS[0] and hint.height() <= FITS[1], (

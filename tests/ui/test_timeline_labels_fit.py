@@ -19,18 +19,6 @@ from app.core.frames import MAX_STEP, MIN_STEP, FrameKind
 STEPS = (999, 888, 500, 111, 0)
 
 
-@pytest.fixture
-def themed(qapp):
-    """The app's style sheet: it makes the step label bold and pads both labels, so it sets their widths."""
-    from app.ui.theme import apply_theme
-
-    sheet, palette = qapp.styleSheet(), qapp.palette()
-    apply_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-
-
 def _room(label) -> int:
     """The width QLabel draws its text in: its contents less the indent, which for a negative indent (the
     default) is half an "x" when the label has a frame (a style-sheet padding makes one)."""
